@@ -1,0 +1,151 @@
+//! Raw command-line arguments (clap), turned into validated library settings in `main`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Gradient descent you can see: type a function of x and y, pick a start, a learning rate and an optimizer,
+/// and see where it goes.
+#[derive(Parser, Debug)]
+#[command(name = "downhill", version, about, max_term_width = 110)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the built-in functions: formulas, domains and documented extrema.
+    Functions {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the symbolic gradient (and Hessian) of a function.
+    Diff {
+        /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
+        #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
+        function: String,
+        /// Print the Hessian too.
+        #[arg(long)]
+        hessian: bool,
+        /// Print LaTeX.
+        #[arg(long)]
+        latex: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run an optimizer from a start point and report where it ends.
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
+    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
+    pub function: String,
+    /// The start point. Without it the start is uniform in [-2,2]² drawn from --seed.
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
+    pub start: Option<[f64; 2]>,
+    /// Seed of the random start (printed when chosen for you, so a run can be repeated).
+    #[arg(long, value_name = "N", conflicts_with = "start")]
+    pub seed: Option<u64>,
+    /// Learning rate [default: 0.01; 1 for newton].
+    #[arg(long, value_name = "LR", allow_hyphen_values = true)]
+    pub lr: Option<f64>,
+    /// Number of updates.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub epochs: u64,
+    /// Climb to a maximum instead of descending.
+    #[arg(long)]
+    pub ascent: bool,
+    /// gd, momentum, nesterov, adagrad, rmsprop, adam, adamw or newton.
+    #[arg(long, default_value = "gd", value_name = "NAME")]
+    pub optimizer: String,
+    #[command(flatten)]
+    pub options: OptimizerArgs,
+    /// Learning-rate schedule: constant, step[:SIZE[:GAMMA]], exponential[:GAMMA], linear[:END_FACTOR],
+    /// cosine[:ETA_MIN].
+    #[arg(long, default_value = "constant", value_name = "SCHEDULE")]
+    pub schedule: String,
+    /// Stop as converged when the gradient norm is at most G.
+    #[arg(long, value_name = "G")]
+    pub gtol: Option<f64>,
+    /// Stop as stalled when an update moves less than X.
+    #[arg(long, value_name = "X")]
+    pub xtol: Option<f64>,
+    /// Stop as left_domain when the run leaves this box.
+    #[arg(long = "box", value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
+    pub bounds: Option<[f64; 4]>,
+    /// Print JSON (with the whole trajectory).
+    #[arg(long)]
+    pub json: bool,
+    /// Write the trajectory as CSV: epoch, x, y, value, gradient.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+/// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.
+#[derive(Args, Debug, Default)]
+pub struct OptimizerArgs {
+    /// Momentum factor [momentum, nesterov: 0.9; rmsprop: 0].
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    pub momentum: Option<f64>,
+    /// Dampening of momentum [0].
+    #[arg(long, value_name = "D", allow_hyphen_values = true)]
+    pub dampening: Option<f64>,
+    /// Weight decay [0; adamw: 0.01].
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
+    pub weight_decay: Option<f64>,
+    /// RMSProp smoothing constant [0.99].
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    pub alpha: Option<f64>,
+    /// Adam's beta1 [0.9].
+    #[arg(long, value_name = "B1", allow_hyphen_values = true)]
+    pub beta1: Option<f64>,
+    /// Adam's beta2 [0.999].
+    #[arg(long, value_name = "B2", allow_hyphen_values = true)]
+    pub beta2: Option<f64>,
+    /// Adam's betas as one pair.
+    #[arg(long, value_name = "B1,B2", allow_hyphen_values = true, value_parser = parse_point, conflicts_with_all = ["beta1", "beta2"])]
+    pub betas: Option<[f64; 2]>,
+    /// Term added to denominators [adagrad: 1e-10; rmsprop, adam: 1e-8].
+    #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
+    pub eps: Option<f64>,
+    /// AdaGrad's learning-rate decay [0].
+    #[arg(long, value_name = "D", allow_hyphen_values = true)]
+    pub lr_decay: Option<f64>,
+    /// AdaGrad's initial accumulator [0].
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub initial_accumulator_value: Option<f64>,
+    /// Centered RMSProp.
+    #[arg(long)]
+    pub centered: bool,
+    /// AMSGrad variant of adam/adamw.
+    #[arg(long)]
+    pub amsgrad: bool,
+    /// Newton's largest fallback step, where the Hessian is not positive definite [1].
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    pub max_step: Option<f64>,
+}
+
+fn parse_numbers<const N: usize>(text: &str, what: &str) -> Result<[f64; N], String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.len() != N {
+        return Err(format!("expected {what}, {N} numbers separated by commas"));
+    }
+    let mut out = [0.0; N];
+    for (o, p) in out.iter_mut().zip(&parts) {
+        *o = p.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("'{p}' is not a finite number"))?;
+    }
+    Ok(out)
+}
+
+fn parse_point(text: &str) -> Result<[f64; 2], String> {
+    parse_numbers(text, "X,Y")
+}
+
+fn parse_box(text: &str) -> Result<[f64; 4], String> {
+    parse_numbers(text, "XMIN,XMAX,YMIN,YMAX")
+}

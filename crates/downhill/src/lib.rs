@@ -1,0 +1,26 @@
+//! downhill: gradient descent you can see.
+//!
+//! Text becomes an expression, the expression its symbolic gradient and Hessian, those a compiled tape, and
+//! the tape drives optimizers through runs:
+//!
+//! ```
+//! use downhill::{Function, RunConfig, OptimizerSpec, run};
+//!
+//! let f = Function::resolve("peaks").unwrap();
+//! let config = RunConfig::new([0.0, 1.4]).learning_rate(0.01).epochs(1000);
+//! let result = run(&f, &config, &OptimizerSpec::gd()).unwrap();
+//! // The seed notebook's first exercise: stuck in the poor local minimum near (0.296, 0.320).
+//! assert!((result.end[0] - 0.296).abs() < 1e-3 && (result.end[1] - 0.320).abs() < 1e-3);
+//! ```
+
+pub mod catalog;
+pub mod classify;
+pub mod expr;
+pub mod optim;
+pub mod rng;
+pub mod run;
+
+pub use classify::StationaryPoint;
+pub use expr::Function;
+pub use optim::{Method, OptimizerSpec, Options, Schedule};
+pub use run::{run, RunConfig, RunResult, Termination};

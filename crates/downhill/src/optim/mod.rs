@@ -1,0 +1,393 @@
+//! Optimizers: one module per method, PyTorch's update rules, hyper-parameter names and defaults (where
+//! PyTorch has the method), built from validated [`OptimizerSpec`]s.
+//!
+//! Every optimizer minimises: ascent is done by the run, which hands the optimizer the negated gradient and
+//! Hessian (maximising f is minimising -f).
+
+mod adagrad;
+mod adam;
+mod newton;
+mod rmsprop;
+mod schedule;
+mod sgd;
+
+pub use newton::symmetric_eigen;
+pub use schedule::Schedule;
+
+use serde::Serialize;
+
+/// What an optimizer sees at one update.
+#[derive(Clone, Copy, Debug)]
+pub struct StepInput {
+    /// The current position.
+    pub position: [f64; 2],
+    /// The gradient of the objective being minimised at `position`.
+    pub gradient: [f64; 2],
+    /// Its Hessian, when the optimizer asked for it ([`Optimizer::needs_hessian`]).
+    pub hessian: Option<[[f64; 2]; 2]>,
+    /// The learning rate for this update (after the schedule).
+    pub learning_rate: f64,
+    /// The update's number, from 1.
+    pub step: u64,
+}
+
+/// One optimisation method with its state.
+pub trait Optimizer {
+    /// The position after one update.
+    fn step(&mut self, input: &StepInput) -> [f64; 2];
+    /// Whether [`StepInput::hessian`] must be filled in.
+    fn needs_hessian(&self) -> bool {
+        false
+    }
+}
+
+/// A bad hyper-parameter.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The methods, by the names used on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Plain gradient descent: `p -= lr * g`.
+    Gd,
+    /// Heavy-ball momentum (PyTorch SGD with `momentum`).
+    Momentum,
+    /// Nesterov momentum (PyTorch SGD with `nesterov=True`).
+    Nesterov,
+    /// AdaGrad.
+    Adagrad,
+    /// RMSProp.
+    Rmsprop,
+    /// Adam.
+    Adam,
+    /// Adam with decoupled weight decay.
+    Adamw,
+    /// Damped Newton with a safe fallback where the Hessian is not positive definite.
+    Newton,
+}
+
+impl Method {
+    /// Every method with its name.
+    pub const ALL: [(Method, &'static str); 8] = [
+        (Method::Gd, "gd"),
+        (Method::Momentum, "momentum"),
+        (Method::Nesterov, "nesterov"),
+        (Method::Adagrad, "adagrad"),
+        (Method::Rmsprop, "rmsprop"),
+        (Method::Adam, "adam"),
+        (Method::Adamw, "adamw"),
+        (Method::Newton, "newton"),
+    ];
+
+    /// The method of that name (`sgd` is accepted for `gd`).
+    pub fn from_name(name: &str) -> Option<Method> {
+        let name = name.trim().to_ascii_lowercase();
+        if name == "sgd" {
+            return Some(Method::Gd);
+        }
+        Method::ALL.iter().find(|(_, n)| *n == name).map(|(m, _)| *m)
+    }
+
+    /// The name.
+    pub fn name(self) -> &'static str {
+        Method::ALL
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("?")
+    }
+
+    /// The default learning rate: 0.01 as in the seed notebooks, 1 (a full step) for Newton.
+    pub fn default_learning_rate(self) -> f64 {
+        match self {
+            Method::Newton => 1.0,
+            _ => 0.01,
+        }
+    }
+}
+
+/// Hyper-parameters as given by a user: unset ones take the method's defaults, and setting one the method does
+/// not have is an error.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Momentum factor (momentum, nesterov: default 0.9; rmsprop: default 0).
+    pub momentum: Option<f64>,
+    /// Dampening for momentum (default 0).
+    pub dampening: Option<f64>,
+    /// L2 penalty (default 0; adamw: decoupled, default 0.01).
+    pub weight_decay: Option<f64>,
+    /// Smoothing constant of RMSProp (default 0.99).
+    pub alpha: Option<f64>,
+    /// Adam's first-moment decay (default 0.9).
+    pub beta1: Option<f64>,
+    /// Adam's second-moment decay (default 0.999).
+    pub beta2: Option<f64>,
+    /// Term added to denominators (adagrad 1e-10, rmsprop and adam 1e-8).
+    pub eps: Option<f64>,
+    /// AdaGrad's learning-rate decay (default 0).
+    pub lr_decay: Option<f64>,
+    /// AdaGrad's initial accumulator (default 0).
+    pub initial_accumulator_value: Option<f64>,
+    /// Centered RMSProp.
+    pub centered: bool,
+    /// AMSGrad variant of Adam/AdamW.
+    pub amsgrad: bool,
+    /// Newton's largest fallback step (default 1): a trust radius for steps where the Hessian is not positive
+    /// definite.
+    pub max_step: Option<f64>,
+}
+
+/// A method with every hyper-parameter resolved and validated.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+pub enum OptimizerSpec {
+    /// Plain gradient descent.
+    Gd {
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// Heavy-ball momentum or Nesterov momentum (PyTorch SGD).
+    Momentum {
+        /// Momentum factor.
+        momentum: f64,
+        /// Dampening.
+        dampening: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+        /// Nesterov's variant.
+        nesterov: bool,
+    },
+    /// AdaGrad.
+    Adagrad {
+        /// Learning-rate decay.
+        lr_decay: f64,
+        /// Initial accumulator.
+        initial_accumulator_value: f64,
+        /// Denominator term.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// RMSProp.
+    Rmsprop {
+        /// Smoothing constant.
+        alpha: f64,
+        /// Denominator term.
+        eps: f64,
+        /// Momentum factor.
+        momentum: f64,
+        /// Centered variant.
+        centered: bool,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// Adam or AdamW.
+    Adam {
+        /// Decay rates of the moment estimates.
+        betas: [f64; 2],
+        /// Denominator term.
+        eps: f64,
+        /// Weight decay: L2 for Adam, decoupled for AdamW.
+        weight_decay: f64,
+        /// Decoupled weight decay (AdamW).
+        decoupled: bool,
+        /// AMSGrad.
+        amsgrad: bool,
+    },
+    /// Damped Newton.
+    Newton {
+        /// Largest step length.
+        max_step: f64,
+    },
+}
+
+fn check(name: &str, v: f64, ok: bool, rule: &str) -> Result<f64, ConfigError> {
+    if v.is_finite() && ok {
+        Ok(v)
+    } else {
+        Err(ConfigError(format!("{name} must be {rule} (got {v})")))
+    }
+}
+
+fn unit(name: &str, v: Option<f64>, default: f64) -> Result<f64, ConfigError> {
+    let v = v.unwrap_or(default);
+    check(name, v, (0.0..1.0).contains(&v), "in [0, 1)")
+}
+
+fn non_negative(name: &str, v: Option<f64>, default: f64) -> Result<f64, ConfigError> {
+    let v = v.unwrap_or(default);
+    check(name, v, v >= 0.0, "finite and non-negative")
+}
+
+fn positive(name: &str, v: Option<f64>, default: f64) -> Result<f64, ConfigError> {
+    let v = v.unwrap_or(default);
+    check(name, v, v > 0.0, "finite and positive")
+}
+
+/// Checks a learning rate: finite and positive.
+pub fn check_learning_rate(lr: f64) -> Result<f64, ConfigError> {
+    check("the learning rate", lr, lr > 0.0, "finite and positive")
+}
+
+impl OptimizerSpec {
+    /// Plain gradient descent with no weight decay: the seed notebooks' method.
+    pub fn gd() -> OptimizerSpec {
+        OptimizerSpec::Gd { weight_decay: 0.0 }
+    }
+
+    /// Resolves the options for a method: defaults filled in, values checked, options the method does not
+    /// have refused.
+    pub fn new(method: Method, o: &Options) -> Result<OptimizerSpec, ConfigError> {
+        let allowed: &[&str] = match method {
+            Method::Gd => &["weight_decay"],
+            Method::Momentum | Method::Nesterov => &["momentum", "dampening", "weight_decay"],
+            Method::Adagrad => &["lr_decay", "initial_accumulator_value", "eps", "weight_decay"],
+            Method::Rmsprop => &["alpha", "eps", "momentum", "centered", "weight_decay"],
+            Method::Adam | Method::Adamw => &["beta1", "beta2", "eps", "weight_decay", "amsgrad"],
+            Method::Newton => &["max_step"],
+        };
+        let given = [
+            ("momentum", o.momentum.is_some()),
+            ("dampening", o.dampening.is_some()),
+            ("weight_decay", o.weight_decay.is_some()),
+            ("alpha", o.alpha.is_some()),
+            ("beta1", o.beta1.is_some()),
+            ("beta2", o.beta2.is_some()),
+            ("eps", o.eps.is_some()),
+            ("lr_decay", o.lr_decay.is_some()),
+            ("initial_accumulator_value", o.initial_accumulator_value.is_some()),
+            ("centered", o.centered),
+            ("amsgrad", o.amsgrad),
+            ("max_step", o.max_step.is_some()),
+        ];
+        if let Some((name, _)) = given.iter().find(|(n, set)| *set && !allowed.contains(n)) {
+            let flag = name.replace('_', "-");
+            return Err(ConfigError(format!(
+                "--{flag} does not apply to {}; its options are: {}",
+                method.name(),
+                allowed
+                    .iter()
+                    .map(|a| format!("--{}", a.replace('_', "-")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let wd = |default| non_negative("weight decay", o.weight_decay, default);
+        Ok(match method {
+            Method::Gd => OptimizerSpec::Gd { weight_decay: wd(0.0)? },
+            Method::Momentum | Method::Nesterov => {
+                let momentum = unit("momentum", o.momentum, 0.9)?;
+                let dampening = unit("dampening", o.dampening, 0.0)?;
+                let nesterov = method == Method::Nesterov;
+                if nesterov && (momentum == 0.0 || dampening != 0.0) {
+                    return Err(ConfigError(
+                        "Nesterov momentum needs a momentum above 0 and zero dampening".into(),
+                    ));
+                }
+                OptimizerSpec::Momentum {
+                    momentum,
+                    dampening,
+                    weight_decay: wd(0.0)?,
+                    nesterov,
+                }
+            }
+            Method::Adagrad => OptimizerSpec::Adagrad {
+                lr_decay: non_negative("lr decay", o.lr_decay, 0.0)?,
+                initial_accumulator_value: non_negative(
+                    "the initial accumulator value",
+                    o.initial_accumulator_value,
+                    0.0,
+                )?,
+                eps: positive("eps", o.eps, 1e-10)?,
+                weight_decay: wd(0.0)?,
+            },
+            Method::Rmsprop => OptimizerSpec::Rmsprop {
+                alpha: unit("alpha", o.alpha, 0.99)?,
+                eps: positive("eps", o.eps, 1e-8)?,
+                momentum: unit("momentum", o.momentum, 0.0)?,
+                centered: o.centered,
+                weight_decay: wd(0.0)?,
+            },
+            Method::Adam | Method::Adamw => {
+                let decoupled = method == Method::Adamw;
+                OptimizerSpec::Adam {
+                    betas: [unit("beta1", o.beta1, 0.9)?, unit("beta2", o.beta2, 0.999)?],
+                    eps: positive("eps", o.eps, 1e-8)?,
+                    weight_decay: wd(if decoupled { 0.01 } else { 0.0 })?,
+                    decoupled,
+                    amsgrad: o.amsgrad,
+                }
+            }
+            Method::Newton => OptimizerSpec::Newton {
+                max_step: positive("max step", o.max_step, 1.0)?,
+            },
+        })
+    }
+
+    /// The method this spec runs.
+    pub fn method(&self) -> Method {
+        match *self {
+            OptimizerSpec::Gd { .. } => Method::Gd,
+            OptimizerSpec::Momentum { nesterov: true, .. } => Method::Nesterov,
+            OptimizerSpec::Momentum { .. } => Method::Momentum,
+            OptimizerSpec::Adagrad { .. } => Method::Adagrad,
+            OptimizerSpec::Rmsprop { .. } => Method::Rmsprop,
+            OptimizerSpec::Adam { decoupled: true, .. } => Method::Adamw,
+            OptimizerSpec::Adam { .. } => Method::Adam,
+            OptimizerSpec::Newton { .. } => Method::Newton,
+        }
+    }
+
+    /// A fresh optimizer with zeroed state.
+    pub fn instantiate(&self) -> Box<dyn Optimizer> {
+        match *self {
+            OptimizerSpec::Gd { weight_decay } => Box::new(sgd::Sgd::new(0.0, 0.0, weight_decay, false)),
+            OptimizerSpec::Momentum {
+                momentum,
+                dampening,
+                weight_decay,
+                nesterov,
+            } => Box::new(sgd::Sgd::new(momentum, dampening, weight_decay, nesterov)),
+            OptimizerSpec::Adagrad {
+                lr_decay,
+                initial_accumulator_value,
+                eps,
+                weight_decay,
+            } => Box::new(adagrad::Adagrad::new(
+                lr_decay,
+                initial_accumulator_value,
+                eps,
+                weight_decay,
+            )),
+            OptimizerSpec::Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                centered,
+                weight_decay,
+            } => Box::new(rmsprop::Rmsprop::new(alpha, eps, momentum, centered, weight_decay)),
+            OptimizerSpec::Adam {
+                betas,
+                eps,
+                weight_decay,
+                decoupled,
+                amsgrad,
+            } => Box::new(adam::Adam::new(betas, eps, weight_decay, decoupled, amsgrad)),
+            OptimizerSpec::Newton { max_step } => Box::new(newton::Newton::new(max_step)),
+        }
+    }
+}
+
+/// `g + wd * p`: PyTorch's L2 weight decay, folded into the gradient.
+fn with_weight_decay(g: [f64; 2], p: [f64; 2], wd: f64) -> [f64; 2] {
+    if wd == 0.0 {
+        g
+    } else {
+        [g[0] + wd * p[0], g[1] + wd * p[1]]
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+//! First steps of every optimizer against values computed by hand on f = x^2 + 3y^2 from (1, 1), where the
+//! gradient is (2x, 6y) and the Hessian diag(2, 6).
+
+use super::*;
+use approx::assert_abs_diff_eq;
+
+fn gradient(p: [f64; 2]) -> [f64; 2] {
+    [2.0 * p[0], 6.0 * p[1]]
+}
+
+/// Runs `n` updates from (1, 1) and returns every position.
+fn steps(spec: OptimizerSpec, lr: f64, n: u64) -> Vec<[f64; 2]> {
+    let mut opt = spec.instantiate();
+    let mut p = [1.0, 1.0];
+    let mut out = Vec::new();
+    for step in 1..=n {
+        let hessian = opt.needs_hessian().then_some([[2.0, 0.0], [0.0, 6.0]]);
+        p = opt.step(&StepInput {
+            position: p,
+            gradient: gradient(p),
+            hessian,
+            learning_rate: lr,
+            step,
+        });
+        out.push(p);
+    }
+    out
+}
+
+fn spec(method: Method, o: Options) -> OptimizerSpec {
+    OptimizerSpec::new(method, &o).unwrap()
+}
+
+fn close(a: [f64; 2], b: [f64; 2]) {
+    assert_abs_diff_eq!(a[0], b[0], epsilon = 1e-12);
+    assert_abs_diff_eq!(a[1], b[1], epsilon = 1e-12);
+}
+
+#[test]
+fn gradient_descent() {
+    close(steps(OptimizerSpec::gd(), 0.1, 1)[0], [0.8, 0.4]);
+}
+
+#[test]
+fn heavy_ball_momentum() {
+    // b1 = g0 = (2, 6); p1 = (0.8, 0.4); g1 = (1.6, 2.4); b2 = 0.9 b1 + g1 = (3.4, 7.8); p2 = p1 - 0.1 b2.
+    let s = steps(spec(Method::Momentum, Options::default()), 0.1, 2);
+    close(s[0], [0.8, 0.4]);
+    close(s[1], [0.46, -0.38]);
+}
+
+#[test]
+fn nesterov_momentum() {
+    // d = g + 0.9 b = (2, 6) + 0.9 (2, 6) = (3.8, 11.4)
+    close(
+        steps(spec(Method::Nesterov, Options::default()), 0.1, 1)[0],
+        [0.62, -0.14],
+    );
+}
+
+#[test]
+fn adagrad() {
+    // sum = g^2; step = lr g / |g| = 0.1 in each coordinate.
+    let s = steps(spec(Method::Adagrad, Options::default()), 0.1, 2);
+    let eps = 1e-10;
+    close(s[0], [1.0 - 0.1 * 2.0 / (2.0 + eps), 1.0 - 0.1 * 6.0 / (6.0 + eps)]);
+    // g1 = 2 * 0.9, 6 * 0.9 (to rounding); sum = (4 + g1x^2, 36 + g1y^2)
+    let p = s[0];
+    let g1 = [2.0 * p[0], 6.0 * p[1]];
+    close(
+        s[1],
+        [
+            p[0] - 0.1 * g1[0] / ((4.0 + g1[0] * g1[0]).sqrt() + eps),
+            p[1] - 0.1 * g1[1] / ((36.0 + g1[1] * g1[1]).sqrt() + eps),
+        ],
+    );
+}
+
+#[test]
+fn rmsprop() {
+    // v = 0.01 g^2, sqrt(v) = 0.1 |g|, step = lr * 10 = 0.1
+    let eps = 1e-8;
+    let expect = [1.0 - 0.01 * 2.0 / (0.2 + eps), 1.0 - 0.01 * 6.0 / (0.6 + eps)];
+    close(steps(spec(Method::Rmsprop, Options::default()), 0.01, 1)[0], expect);
+}
+
+#[test]
+fn adam_first_step_is_lr_times_sign() {
+    // m/bias1 = g, sqrt(v/bias2) = |g|: the step is lr * g / (|g| + eps).
+    let eps = 1e-8;
+    let step = |g: f64| 0.1 * g / (g + eps);
+    close(
+        steps(spec(Method::Adam, Options::default()), 0.1, 1)[0],
+        [1.0 - step(2.0), 1.0 - step(6.0)],
+    );
+    // AdamW shrinks first: p * (1 - 0.1 * 0.01), then the same step.
+    close(
+        steps(spec(Method::Adamw, Options::default()), 0.1, 1)[0],
+        [0.999 - step(2.0), 0.999 - step(6.0)],
+    );
+}
+
+#[test]
+fn adam_second_step() {
+    // Independent arithmetic of PyTorch's update for step 2.
+    let (b1, b2, lr, eps) = (0.9f64, 0.999f64, 0.1, 1e-8);
+    let g0 = [2.0, 6.0];
+    let p1 = [0.9, 0.9];
+    let g1 = gradient(p1);
+    let mut expect = [0.0; 2];
+    for i in 0..2 {
+        let m = b1 * (1.0 - b1) * g0[i] + (1.0 - b1) * g1[i];
+        let v = b2 * (1.0 - b2) * g0[i] * g0[i] + (1.0 - b2) * g1[i] * g1[i];
+        let mhat = m / (1.0 - b1 * b1);
+        let vhat = v / (1.0 - b2 * b2);
+        expect[i] = p1[i] - lr * mhat / (vhat.sqrt() + eps);
+    }
+    let got = steps(spec(Method::Adam, Options::default()), lr, 2)[1];
+    assert_abs_diff_eq!(got[0], expect[0], epsilon = 1e-9);
+    assert_abs_diff_eq!(got[1], expect[1], epsilon = 1e-9);
+}
+
+#[test]
+fn newton_solves_a_quadratic_in_one_step() {
+    close(steps(spec(Method::Newton, Options::default()), 1.0, 1)[0], [0.0, 0.0]);
+}
+
+#[test]
+fn newton_goes_downhill_at_a_saddle() {
+    // f = x^2 - y^2 at (1, 1): g = (2, -2), |H| = diag(2, 2): step (1, -1).
+    let mut opt = spec(Method::Newton, Options::default()).instantiate();
+    let p = opt.step(&StepInput {
+        position: [1.0, 1.0],
+        gradient: [2.0, -2.0],
+        hessian: Some([[2.0, 0.0], [0.0, -2.0]]),
+        learning_rate: 0.5,
+        step: 1,
+    });
+    close(p, [0.5, 1.5]);
+}
+
+#[test]
+fn bad_hyper_parameters_are_refused_with_a_reason() {
+    let e = |m, o| OptimizerSpec::new(m, &o).unwrap_err().0;
+    assert_eq!(
+        e(
+            Method::Adam,
+            Options {
+                beta1: Some(1.0),
+                ..Options::default()
+            }
+        ),
+        "beta1 must be in [0, 1) (got 1)"
+    );
+    assert!(e(
+        Method::Gd,
+        Options {
+            momentum: Some(0.9),
+            ..Options::default()
+        }
+    )
+    .starts_with("--momentum does not apply to gd"));
+    assert!(e(
+        Method::Adagrad,
+        Options {
+            eps: Some(f64::NAN),
+            ..Options::default()
+        }
+    )
+    .contains("eps must be finite"));
+    assert!(e(
+        Method::Nesterov,
+        Options {
+            dampening: Some(0.5),
+            ..Options::default()
+        }
+    )
+    .contains("zero dampening"));
+    assert!(check_learning_rate(0.0).is_err());
+    assert!(check_learning_rate(f64::INFINITY).is_err());
+    assert!(check_learning_rate(-0.1).is_err());
+}
+
+#[test]
+fn schedules() {
+    let r = |s: &str, t| Schedule::parse(s).unwrap().rate(0.1, t, 100);
+    assert_eq!(r("constant", 50), 0.1);
+    assert_abs_diff_eq!(r("step:10:0.5", 25), 0.025, epsilon = 1e-15);
+    assert_abs_diff_eq!(r("exponential:0.9", 2), 0.081, epsilon = 1e-15);
+    assert_abs_diff_eq!(r("linear", 50), 0.05, epsilon = 1e-15);
+    assert_abs_diff_eq!(r("cosine", 0), 0.1, epsilon = 1e-15);
+    assert_abs_diff_eq!(r("cosine", 50), 0.05, epsilon = 1e-15);
+    assert!(Schedule::parse("cosine:x").is_err());
+    assert!(Schedule::parse("warp").is_err());
+    assert!(Schedule::parse("step:0").is_err());
+    assert!(Schedule::parse("exponential:1.5").is_err());
+}

@@ -1,0 +1,267 @@
+//! One run: a start, an optimizer and a learning rate, stepped `epochs` times (the seed notebooks' loop), or
+//! fewer when a tolerance is met or the run leaves its box or diverges.
+
+use serde::Serialize;
+
+use crate::classify::{classify, StationaryPoint};
+use crate::expr::{Function, NonFinite};
+use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, StepInput};
+
+/// A coordinate beyond this size counts as diverged.
+pub const DIVERGENCE_LIMIT: f64 = 1e10;
+
+/// The settings of a run other than the optimizer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    /// Where it starts.
+    pub start: [f64; 2],
+    /// How many updates at most (exactly this many when no tolerance is set).
+    pub epochs: u64,
+    /// The base learning rate.
+    pub learning_rate: f64,
+    /// How the rate changes over the run.
+    pub schedule: Schedule,
+    /// Climb instead of descend (the second seed notebook).
+    pub ascent: bool,
+    /// Stop as `converged` when the gradient norm is at most this.
+    pub gtol: Option<f64>,
+    /// Stop as `stalled` when an update moves less than this.
+    pub xtol: Option<f64>,
+    /// Stop as `left_domain` when a position leaves `[xmin, xmax, ymin, ymax]`.
+    pub bounds: Option<[f64; 4]>,
+}
+
+impl RunConfig {
+    /// The seed's defaults from a start: 1000 epochs, learning rate 0.01, constant, descent, no tolerances.
+    pub fn new(start: [f64; 2]) -> RunConfig {
+        RunConfig {
+            start,
+            epochs: 1000,
+            learning_rate: 0.01,
+            schedule: Schedule::Constant,
+            ascent: false,
+            gtol: None,
+            xtol: None,
+            bounds: None,
+        }
+    }
+
+    /// Sets the learning rate.
+    pub fn learning_rate(mut self, lr: f64) -> RunConfig {
+        self.learning_rate = lr;
+        self
+    }
+
+    /// Sets the number of epochs.
+    pub fn epochs(mut self, epochs: u64) -> RunConfig {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Climb instead of descend.
+    pub fn ascent(mut self, ascent: bool) -> RunConfig {
+        self.ascent = ascent;
+        self
+    }
+
+    /// Checks every setting.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.start.iter().all(|v| v.is_finite()) {
+            return Err(ConfigError(format!(
+                "the start point must be finite (got {:?})",
+                self.start
+            )));
+        }
+        check_learning_rate(self.learning_rate)?;
+        for (name, tol) in [("gtol", self.gtol), ("xtol", self.xtol)] {
+            if let Some(t) = tol {
+                if !(t.is_finite() && t >= 0.0) {
+                    return Err(ConfigError(format!(
+                        "--{name} must be finite and non-negative (got {t})"
+                    )));
+                }
+            }
+        }
+        if let Some(b) = self.bounds {
+            if !(b.iter().all(|v| v.is_finite()) && b[0] < b[1] && b[2] < b[3]) {
+                return Err(ConfigError(format!(
+                    "the box must be XMIN,XMAX,YMIN,YMAX with XMIN < XMAX and YMIN < YMAX (got {b:?})"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Termination {
+    /// All the epochs were run.
+    MaxEpochs,
+    /// The gradient norm fell to `gtol`.
+    Converged,
+    /// An update moved less than `xtol`.
+    Stalled,
+    /// A coordinate or the gradient became non-finite, or a coordinate exceeded [`DIVERGENCE_LIMIT`].
+    Diverged,
+    /// A position left the box.
+    LeftDomain,
+}
+
+impl Termination {
+    /// The name used in JSON and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Termination::MaxEpochs => "max_epochs",
+            Termination::Converged => "converged",
+            Termination::Stalled => "stalled",
+            Termination::Diverged => "diverged",
+            Termination::LeftDomain => "left_domain",
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    /// Where it started.
+    pub start: [f64; 2],
+    /// Where it ended: the last finite position.
+    pub end: [f64; 2],
+    /// f at the end.
+    pub value: f64,
+    /// The gradient of f at the end.
+    pub gradient: [f64; 2],
+    /// The updates applied.
+    pub epochs_run: u64,
+    /// Why it ended.
+    pub termination: Termination,
+    /// What the end point is.
+    pub stationary_point: StationaryPoint,
+    /// The position after each update (the start is not included, as in the seed).
+    pub trajectory: Vec<[f64; 2]>,
+    /// f at each trajectory point.
+    pub values: Vec<f64>,
+    /// The gradient of f at each trajectory point.
+    pub gradients: Vec<[f64; 2]>,
+    /// Where the function or its gradient stopped being finite, when that ended the run.
+    pub non_finite: Option<NonFiniteAt>,
+}
+
+/// A point where the function or its derivatives are not finite, and the reason when one can be found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NonFiniteAt {
+    /// The point.
+    pub point: [f64; 2],
+    /// The offending subexpression of the formula, when the value itself is not finite there.
+    pub cause: Option<NonFinite>,
+}
+
+/// Why a run could not start.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// A bad setting.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The function is not finite at the start.
+    #[error("the function is not finite at the start point ({}, {}){}", .0.point[0], .0.point[1],
+        .0.cause.as_ref().map(|c| format!(": {}", c.reason)).unwrap_or_default())]
+    NotFiniteAtStart(NonFiniteAt),
+}
+
+fn finite2(v: [f64; 2]) -> bool {
+    v[0].is_finite() && v[1].is_finite()
+}
+
+/// Runs an optimizer on a function.
+pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<RunResult, RunError> {
+    config.validate()?;
+    let sign = if config.ascent { -1.0 } else { 1.0 };
+    let mut opt = spec.instantiate();
+    let needs_hessian = opt.needs_hessian();
+    let mut scratch = Vec::new();
+    let mut p = config.start;
+    let start = f.second_order_with(p, &mut scratch);
+    if !start.value.is_finite() || !finite2(start.gradient) {
+        return Err(RunError::NotFiniteAtStart(NonFiniteAt {
+            point: p,
+            cause: f.explain_non_finite(p),
+        }));
+    }
+    let capacity = usize::try_from(config.epochs.min(1 << 20)).unwrap_or(0);
+    let mut trajectory = Vec::with_capacity(capacity);
+    let mut values = Vec::with_capacity(capacity);
+    let mut gradients = Vec::with_capacity(capacity);
+    let mut termination = Termination::MaxEpochs;
+    let mut non_finite = None;
+    let mut here = (start.value, start.gradient, start.hessian);
+    for t in 0..config.epochs {
+        let (value, g, h) = here;
+        if !(value.is_finite() && finite2(g)) {
+            termination = Termination::Diverged;
+            non_finite = Some(NonFiniteAt {
+                point: p,
+                cause: f.explain_non_finite(p),
+            });
+            break;
+        }
+        if config.gtol.is_some_and(|tol| g[0].hypot(g[1]) <= tol) {
+            termination = Termination::Converged;
+            break;
+        }
+        let input = StepInput {
+            position: p,
+            gradient: [sign * g[0], sign * g[1]],
+            hessian: needs_hessian.then_some([[sign * h[0][0], sign * h[0][1]], [sign * h[1][0], sign * h[1][1]]]),
+            learning_rate: config.schedule.rate(config.learning_rate, t, config.epochs),
+            step: t + 1,
+        };
+        let next = opt.step(&input);
+        if !finite2(next) {
+            termination = Termination::Diverged;
+            non_finite = Some(NonFiniteAt { point: p, cause: None });
+            break;
+        }
+        let moved = (next[0] - p[0]).hypot(next[1] - p[1]);
+        p = next;
+        here = if needs_hessian {
+            let s = f.second_order_with(p, &mut scratch);
+            (s.value, s.gradient, s.hessian)
+        } else {
+            let (v, g) = f.value_gradient_with(p, &mut scratch);
+            (v, g, [[0.0; 2]; 2])
+        };
+        trajectory.push(p);
+        values.push(here.0);
+        gradients.push(here.1);
+        if p[0].abs().max(p[1].abs()) > DIVERGENCE_LIMIT {
+            termination = Termination::Diverged;
+            break;
+        }
+        if let Some(b) = config.bounds {
+            if !(b[0]..=b[1]).contains(&p[0]) || !(b[2]..=b[3]).contains(&p[1]) {
+                termination = Termination::LeftDomain;
+                break;
+            }
+        }
+        if config.xtol.is_some_and(|tol| moved <= tol) {
+            termination = Termination::Stalled;
+            break;
+        }
+    }
+    let end = f.second_order_with(p, &mut scratch);
+    Ok(RunResult {
+        start: config.start,
+        end: p,
+        value: end.value,
+        gradient: end.gradient,
+        epochs_run: trajectory.len() as u64,
+        termination,
+        stationary_point: classify(p, &end),
+        trajectory,
+        values,
+        gradients,
+        non_finite,
+    })
+}
