@@ -137,7 +137,11 @@ fn parse_numbers<const N: usize>(text: &str, what: &str) -> Result<[f64; N], Str
     }
     let mut out = [0.0; N];
     for (o, p) in out.iter_mut().zip(&parts) {
-        *o = p.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("'{p}' is not a finite number"))?;
+        *o = p
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("'{p}' is not a finite number"))?;
     }
     Ok(out)
 }

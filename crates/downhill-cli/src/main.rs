@@ -1,1 +1,48 @@
-fn main() {}
+//! The `downhill` command: arguments in, library calls, summaries, JSON and files out.
+
+mod args;
+mod commands;
+mod diagnostic;
+mod format;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use diagnostic::CliError;
+
+fn main() -> ExitCode {
+    // clap prints its own usage errors and exits with code 2.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Functions { json } => commands::functions::run(json),
+        Command::Diff {
+            function,
+            hessian,
+            latex,
+            json,
+        } => commands::diff::run(&function, hessian, latex, json),
+        Command::Run(args) => commands::run::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// Prints to stdout; a closed pipe (`downhill ... | head`) is not an error worth a panic.
+pub fn emit(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failure(e.into())),
+    }
+}

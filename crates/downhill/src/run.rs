@@ -88,6 +88,13 @@ impl RunConfig {
                     "the box must be XMIN,XMAX,YMIN,YMAX with XMIN < XMAX and YMIN < YMAX (got {b:?})"
                 )));
             }
+            let [x, y] = self.start;
+            if !(b[0] <= x && x <= b[1] && b[2] <= y && y <= b[3]) {
+                return Err(ConfigError(format!(
+                    "the start point ({x}, {y}) is outside the box [{}, {}] x [{}, {}]",
+                    b[0], b[1], b[2], b[3]
+                )));
+            }
         }
         Ok(())
     }

@@ -1,0 +1,14 @@
+//! One module per subcommand.
+
+pub mod diff;
+pub mod functions;
+pub mod run;
+
+use downhill::Function;
+
+use crate::diagnostic::CliError;
+
+/// A catalog name or an expression, with a located error for bad input.
+pub fn resolve_function(spec: &str) -> Result<Function, CliError> {
+    Function::resolve(spec).map_err(|e| CliError::at(e.to_string(), spec, e.span))
+}

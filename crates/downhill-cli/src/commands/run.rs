@@ -1,0 +1,310 @@
+//! `downhill run`: one optimizer run, as a summary, JSON or CSV.
+
+use std::io::Write;
+
+use downhill::catalog::{self, Extremum, ExtremumKind};
+use downhill::run::{RunError, DIVERGENCE_LIMIT};
+use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult, Schedule, Termination};
+use serde_json::json;
+
+use crate::args::{OptimizerArgs, RunArgs};
+use crate::diagnostic::{caret_lines, CliError};
+use crate::format::{num, point};
+use crate::output;
+
+/// The most epochs one run may ask for: every position, value and gradient is kept (40 bytes an epoch).
+pub const MAX_EPOCHS: u64 = 10_000_000;
+
+/// A run's settings, validated.
+pub struct Settings {
+    /// The function.
+    pub function: Function,
+    /// Start, epochs, rate, schedule, tolerances.
+    pub config: RunConfig,
+    /// The method as named on the command line.
+    pub method: Method,
+    /// The method with every hyper-parameter resolved.
+    pub spec: OptimizerSpec,
+    /// The seed the start was drawn from, when it was random.
+    pub seed: Option<u64>,
+}
+
+/// Turns raw arguments into validated settings; every fault is an input error.
+pub fn settings(args: &RunArgs) -> Result<Settings, CliError> {
+    let function = super::resolve_function(&args.function)?;
+    let method = Method::from_name(&args.optimizer).ok_or_else(|| {
+        let names: Vec<&str> = Method::ALL.iter().map(|(_, n)| *n).collect();
+        CliError::input(format!(
+            "unknown optimizer '{}' (choose one of: {})",
+            args.optimizer,
+            names.join(", ")
+        ))
+    })?;
+    let spec = OptimizerSpec::new(method, &options(&args.options)).map_err(|e| CliError::input(e.to_string()))?;
+    if args.epochs > MAX_EPOCHS {
+        return Err(CliError::input(format!(
+            "--epochs {} is too many for one run (at most {MAX_EPOCHS})",
+            args.epochs
+        )));
+    }
+    let (start, seed) = match (args.start, args.seed) {
+        (Some(p), _) => (p, None),
+        (None, Some(s)) => (rng::random_start(s), Some(s)),
+        (None, None) => {
+            let s = fresh_seed();
+            (rng::random_start(s), Some(s))
+        }
+    };
+    let schedule = Schedule::parse(&args.schedule).map_err(|e| CliError::input(e.to_string()))?;
+    let mut config = RunConfig::new(start)
+        .learning_rate(args.lr.unwrap_or(method.default_learning_rate()))
+        .epochs(args.epochs)
+        .ascent(args.ascent);
+    config.schedule = schedule;
+    config.gtol = args.gtol;
+    config.xtol = args.xtol;
+    config.bounds = args.bounds;
+    config.validate().map_err(|e| CliError::input(e.to_string()))?;
+    Ok(Settings {
+        function,
+        config,
+        method,
+        spec,
+        seed,
+    })
+}
+
+fn options(a: &OptimizerArgs) -> Options {
+    Options {
+        momentum: a.momentum,
+        dampening: a.dampening,
+        weight_decay: a.weight_decay,
+        alpha: a.alpha,
+        beta1: a.betas.map(|b| b[0]).or(a.beta1),
+        beta2: a.betas.map(|b| b[1]).or(a.beta2),
+        eps: a.eps,
+        lr_decay: a.lr_decay,
+        initial_accumulator_value: a.initial_accumulator_value,
+        centered: a.centered,
+        amsgrad: a.amsgrad,
+        max_step: a.max_step,
+    }
+}
+
+/// A seed for a random start when none is given: from the clock and the process id, kept to 32 bits so it
+/// is easy to type back.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut mixer = rng::SplitMix64::new(nanos ^ (u64::from(std::process::id()) << 32));
+    mixer.next_u64() >> 32
+}
+
+/// Runs the optimizer with the settings, as an input error when the function cannot be evaluated at the start.
+pub fn execute(s: &Settings) -> Result<RunResult, CliError> {
+    downhill::run(&s.function, &s.config, &s.spec).map_err(|e| match e {
+        RunError::NotFiniteAtStart(at) => match at.cause {
+            Some(cause) => CliError::at(
+                format!(
+                    "the function is not finite at the start point {}: {}",
+                    point(at.point),
+                    cause.reason
+                ),
+                s.function.source(),
+                cause.span,
+            ),
+            None => CliError::input(format!(
+                "the gradient is not finite at the start point {} (the function is not differentiable there)",
+                point(at.point)
+            )),
+        },
+        RunError::Config(e) => CliError::input(e.to_string()),
+    })
+}
+
+/// `downhill run`.
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    let s = settings(args)?;
+    if let Some(path) = &args.csv {
+        output::check_writable(path, "CSV")?;
+    }
+    let result = execute(&s)?;
+    if let Some(path) = &args.csv {
+        output::write_atomically(path, |w| write_csv(w, &s, &result))?;
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&to_json(&args.function, &s, &result)).map_err(anyhow::Error::from)?;
+        crate::emit(&(text + "\n"))
+    } else {
+        crate::emit(&summary(&s, &result))
+    }
+}
+
+/// The trajectory as CSV: row 0 is the start, row k the position after update k.
+fn write_csv(w: &mut dyn Write, s: &Settings, r: &RunResult) -> std::io::Result<()> {
+    writeln!(w, "epoch,x,y,value,grad_x,grad_y")?;
+    let (v0, g0) = s.function.value_gradient_with(r.start, &mut Vec::new());
+    writeln!(w, "0,{},{},{},{},{}", r.start[0], r.start[1], v0, g0[0], g0[1])?;
+    for (k, ((p, v), g)) in r.trajectory.iter().zip(&r.values).zip(&r.gradients).enumerate() {
+        writeln!(w, "{},{},{},{},{},{}", k + 1, p[0], p[1], v, g[0], g[1])?;
+    }
+    Ok(())
+}
+
+/// The JSON object of DESIGN.md section 3, plus the seed, the schedule and the resolved hyper-parameters.
+pub fn to_json(function: &str, s: &Settings, r: &RunResult) -> serde_json::Value {
+    json!({
+        "function": function,
+        "expression": s.function.text(),
+        "optimizer": s.method.name(),
+        "options": s.spec,
+        "ascent": s.config.ascent,
+        "learning_rate": s.config.learning_rate,
+        "schedule": s.config.schedule,
+        "epochs": s.config.epochs,
+        "seed": s.seed,
+        "start": r.start,
+        "end": r.end,
+        "value": r.value,
+        "gradient": r.gradient,
+        "epochs_run": r.epochs_run,
+        "termination": r.termination,
+        "stationary_point": r.stationary_point,
+        "trajectory": r.trajectory,
+    })
+}
+
+fn method_title(m: Method) -> &'static str {
+    match m {
+        Method::Gd => "gradient descent",
+        Method::Momentum => "momentum",
+        Method::Nesterov => "Nesterov momentum",
+        Method::Adagrad => "AdaGrad",
+        Method::Rmsprop => "RMSProp",
+        Method::Adam => "Adam",
+        Method::Adamw => "AdamW",
+        Method::Newton => "Newton",
+    }
+}
+
+/// A short, readable account of the run.
+pub fn summary(s: &Settings, r: &RunResult) -> String {
+    let c = &s.config;
+    let name = s
+        .function
+        .name()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("f = {}", s.function.text()));
+    let mut title = method_title(s.method).to_string();
+    if c.ascent {
+        title = title.replace("descent", "ascent") + if s.method == Method::Gd { "" } else { " (ascent)" };
+    }
+    let mut out = format!("{name}: {title}, lr {}, {} epochs\n", num(c.learning_rate), c.epochs);
+    let from = match s.seed {
+        Some(seed) => format!("{} (random, --seed {seed})", point(r.start)),
+        None => point(r.start),
+    };
+    let gnorm = r.gradient[0].hypot(r.gradient[1]);
+    let mut row = |label: &str, text: String| out.push_str(&format!("  {label:<10} {text}\n"));
+    row("start", from);
+    row("end", point(r.end));
+    row("value", num(r.value));
+    row("gradient", format!("{}, norm {}", point(r.gradient), num(gnorm)));
+    row("stopped", termination_text(s, r));
+    row("end point", r.stationary_point.name().to_string());
+    if let Some(entry) = s.function.name().and_then(catalog::lookup) {
+        if let Some(text) = documented(entry, r) {
+            row("known", text);
+        }
+    }
+    if let Some(cause) = r.non_finite.as_ref().and_then(|n| n.cause.as_ref()) {
+        let (line, marks) = caret_lines(s.function.source(), cause.span);
+        out.push_str(&format!("  note: {}\n    {line}\n    {marks}\n", cause.reason));
+    }
+    out
+}
+
+fn termination_text(s: &Settings, r: &RunResult) -> String {
+    let n = match r.epochs_run {
+        1 => "1 epoch".to_string(),
+        k => format!("{k} epochs"),
+    };
+    match r.termination {
+        Termination::MaxEpochs => format!("max_epochs: all {n} run"),
+        Termination::Converged => {
+            format!(
+                "converged: gradient norm at most {} after {n}",
+                num(s.config.gtol.unwrap_or(0.0))
+            )
+        }
+        Termination::Stalled => {
+            format!(
+                "stalled: an update moved less than {} after {n}",
+                num(s.config.xtol.unwrap_or(0.0))
+            )
+        }
+        Termination::Diverged => match &r.non_finite {
+            Some(at) => format!(
+                "diverged after {n}: the function or its gradient is not finite at {}",
+                point(at.point)
+            ),
+            None => format!("diverged after {n}: a coordinate passed {}", num(DIVERGENCE_LIMIT)),
+        },
+        Termination::LeftDomain => format!("left_domain: left the box after {n}"),
+    }
+}
+
+fn kind_text(k: ExtremumKind) -> &'static str {
+    match k {
+        ExtremumKind::GlobalMinimum => "the global minimum",
+        ExtremumKind::LocalMinimum => "a local minimum",
+        ExtremumKind::GlobalMaximum => "the global maximum",
+        ExtremumKind::LocalMaximum => "a local maximum",
+        ExtremumKind::Saddle => "a saddle point",
+    }
+}
+
+/// What the catalog knows about the end point: the documented extremum it reached, and the global minimum
+/// (or maximum, for ascent) when that is somewhere else.
+fn documented(entry: &catalog::CatalogEntry, r: &RunResult) -> Option<String> {
+    let distance = |e: &Extremum| (e.point[0] - r.end[0]).hypot(e.point[1] - r.end[1]);
+    let nearest = entry
+        .extrema
+        .iter()
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))?;
+    let scale = r.end[0].abs().max(r.end[1].abs()).max(1.0);
+    let reached = distance(nearest) <= 1e-2 * scale;
+    let mut text = if reached {
+        format!(
+            "{} of {} ({} at {})",
+            kind_text(nearest.kind),
+            entry.name,
+            num(nearest.value),
+            point(nearest.point)
+        )
+    } else {
+        format!("not at a documented point of {}", entry.name)
+    };
+    let best_kind = match nearest.kind {
+        ExtremumKind::LocalMaximum | ExtremumKind::GlobalMaximum => ExtremumKind::GlobalMaximum,
+        _ => ExtremumKind::GlobalMinimum,
+    };
+    let best = entry
+        .extrema
+        .iter()
+        .filter(|e| e.kind == best_kind)
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)));
+    if let Some(b) = best {
+        if !(reached && nearest.kind == best_kind) {
+            text.push_str(&format!(
+                "; {} is {} at {}",
+                kind_text(best_kind),
+                num(b.value),
+                point(b.point)
+            ));
+        }
+    }
+    Some(text)
+}
