@@ -37,7 +37,7 @@ pub enum Command {
         json: bool,
     },
     /// Run an optimizer from a start point and report where it ends.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 #[derive(Args, Debug)]

@@ -31,22 +31,6 @@ pub fn point(p: [f64; 2]) -> String {
     format!("({}, {})", num(p[0]), num(p[1]))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_short_and_honest() {
-        assert_eq!(num(0.29644577), "0.296446");
-        assert_eq!(num(-6.551133332835841), "-6.55113");
-        assert_eq!(num(1000.0), "1000");
-        assert_eq!(num(1.5e-9), "1.500e-9");
-        assert_eq!(num(2.5e12), "2.500e12");
-        assert_eq!(num(-0.0000001), "-1.000e-7");
-        assert_eq!(num(f64::NAN), "NaN");
-    }
-}
-
 /// A plain-text table: columns padded to their widest cell (by characters), two spaces apart.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
@@ -71,4 +55,20 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_honest() {
+        assert_eq!(num(0.29644577), "0.296446");
+        assert_eq!(num(-6.551133332835841), "-6.55113");
+        assert_eq!(num(1000.0), "1000");
+        assert_eq!(num(1.5e-9), "1.500e-9");
+        assert_eq!(num(2.5e12), "2.500e12");
+        assert_eq!(num(-0.0000001), "-1.000e-7");
+        assert_eq!(num(f64::NAN), "NaN");
+    }
 }

@@ -120,7 +120,7 @@ impl Num {
     }
 
     /// Sum.
-    pub fn add(self, o: Num) -> Option<Num> {
+    pub fn checked_add(self, o: Num) -> Option<Num> {
         self.combine(
             o,
             |a, b, c, d| Num::rat(a.checked_mul(d)?.checked_add(c.checked_mul(b)?)?, b.checked_mul(d)?),
@@ -129,7 +129,7 @@ impl Num {
     }
 
     /// Product.
-    pub fn mul(self, o: Num) -> Option<Num> {
+    pub fn checked_mul(self, o: Num) -> Option<Num> {
         self.combine(
             o,
             |a, b, c, d| Num::rat(a.checked_mul(c)?, b.checked_mul(d)?),
@@ -138,7 +138,7 @@ impl Num {
     }
 
     /// Negation.
-    pub fn neg(self) -> Num {
+    pub fn negated(self) -> Num {
         match self {
             Num::Rat(p, q) => p
                 .checked_neg()
@@ -150,7 +150,7 @@ impl Num {
     /// Absolute value.
     pub fn abs(self) -> Num {
         if self.is_negative() {
-            self.neg()
+            self.negated()
         } else {
             self
         }
@@ -189,16 +189,19 @@ mod tests {
 
     #[test]
     fn rationals_stay_exact_and_overflow_to_floats() {
-        assert_eq!(Num::int(1).mul(Num::rat(1, 3).unwrap()), Num::rat(1, 3));
-        assert_eq!(Num::rat(1, 3).unwrap().add(Num::rat(1, 6).unwrap()), Num::rat(1, 2));
+        assert_eq!(Num::int(1).checked_mul(Num::rat(1, 3).unwrap()), Num::rat(1, 3));
+        assert_eq!(
+            Num::rat(1, 3).unwrap().checked_add(Num::rat(1, 6).unwrap()),
+            Num::rat(1, 2)
+        );
         assert_eq!(Num::rat(2, -4), Num::rat(-1, 2));
         let big = Num::int(i64::MAX / 2);
-        assert!(matches!(big.mul(Num::int(4)), Some(Num::Float(_))));
+        assert!(matches!(big.checked_mul(Num::int(4)), Some(Num::Float(_))));
         assert_eq!(Num::int(2).pow(Num::int(-2)), Num::rat(1, 4));
         assert_eq!(Num::int(0).pow(Num::int(-1)), None);
         assert_eq!(Num::int(2).pow(Num::rat(1, 2).unwrap()), None);
-        assert_eq!(Num::float(1e308).unwrap().mul(Num::int(10)), None);
+        assert_eq!(Num::float(1e308).unwrap().checked_mul(Num::int(10)), None);
         assert_eq!(Num::rat(1, 3).unwrap().value(), 1.0 / 3.0);
-        assert_eq!(Num::int(i64::MIN).neg().value(), 9.223372036854775808e18);
+        assert_eq!(Num::int(i64::MIN).negated().value(), 2f64.powi(63));
     }
 }

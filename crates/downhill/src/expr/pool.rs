@@ -174,12 +174,12 @@ impl Pool {
             }
             let (c, rest) = self.split_coefficient(t);
             match rest {
-                None => match constant.add(c) {
+                None => match constant.checked_add(c) {
                     Some(s) => constant = s,
                     None => leftovers.push(t),
                 },
                 Some(r) => match groups.iter_mut().find(|(g, _)| *g == r) {
-                    Some((_, sum)) => match sum.add(c) {
+                    Some((_, sum)) => match sum.checked_add(c) {
                         Some(s) => *sum = s,
                         None => leftovers.push(t),
                     },
@@ -233,7 +233,7 @@ impl Pool {
         while let Some(f) = stack.pop() {
             match self.node(f).clone() {
                 Node::Mul(fs) => stack.extend(fs.iter().rev()),
-                Node::Num(n) => match coefficient.mul(n) {
+                Node::Num(n) => match coefficient.checked_mul(n) {
                     Some(c) => coefficient = c,
                     None => leftovers.push(f),
                 },
@@ -258,7 +258,7 @@ impl Pool {
             let exp = if exps.len() == 1 { exps[0] } else { self.add_all(exps) };
             let p = self.pow(base, exp);
             match self.node(p).clone() {
-                Node::Num(n) => match coefficient.mul(n) {
+                Node::Num(n) => match coefficient.checked_mul(n) {
                     Some(c) => coefficient = c,
                     None => out.push(p),
                 },

@@ -164,7 +164,7 @@ impl Printer<'_> {
                     }
                 }
                 Node::Pow(b, e) if self.pool.as_num(*e).is_some_and(Num::is_negative) => {
-                    let positive = self.pool.as_num(*e).map(Num::neg).unwrap_or(Num::ONE);
+                    let positive = self.pool.as_num(*e).map(Num::negated).unwrap_or(Num::ONE);
                     denom.push(self.power_num(*b, positive));
                 }
                 _ => numer.push(self.expr(f)),

@@ -360,7 +360,7 @@ impl Builder<'_> {
         for &f in factors {
             match self.pool.node(f) {
                 Node::Pow(b, e) if self.pool.as_num(*e).is_some_and(Num::is_negative) => {
-                    let e = self.pool.as_num(*e).map(Num::neg).unwrap_or(Num::ONE);
+                    let e = self.pool.as_num(*e).map(Num::negated).unwrap_or(Num::ONE);
                     denom.push(self.power(*b, e));
                 }
                 _ => numer.push(self.lower(f)),
