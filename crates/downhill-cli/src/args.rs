@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 /// Gradient descent you can see: type a function of x and y, pick a start, a learning rate and an optimizer,
 /// and see where it goes.
 #[derive(Parser, Debug)]
-#[command(name = "downhill", version, about, max_term_width = 110)]
+#[command(name = "downhill", version, max_term_width = 110)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -57,6 +57,49 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// JSON for people and programs alike: objects one key per line, arrays of numbers (a point, a gradient)
+/// on one line, so a trajectory is one point per line.
+pub fn json(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_json(v, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+fn write_json(v: &serde_json::Value, depth: usize, out: &mut String) {
+    use serde_json::Value;
+    let indent = |d: usize| "  ".repeat(d);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, x)) in map.iter().enumerate() {
+                out.push_str(&indent(depth + 1));
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_json(x, depth + 1, out);
+                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&indent(depth));
+            out.push('}');
+        }
+        Value::Array(xs) if xs.iter().any(|x| x.is_object() || x.is_array() || x.is_string()) => {
+            out.push_str("[\n");
+            for (i, x) in xs.iter().enumerate() {
+                out.push_str(&indent(depth + 1));
+                write_json(x, depth + 1, out);
+                out.push_str(if i + 1 < xs.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&indent(depth));
+            out.push(']');
+        }
+        Value::Array(xs) => {
+            let items: Vec<String> = xs.iter().map(Value::to_string).collect();
+            out.push_str(&format!("[{}]", items.join(", ")));
+        }
+        _ => out.push_str(&v.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +113,13 @@ mod tests {
         assert_eq!(num(2.5e12), "2.500e12");
         assert_eq!(num(-0.0000001), "-1.000e-7");
         assert_eq!(num(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn json_keeps_points_on_one_line_and_parses_back() {
+        let v = serde_json::json!({"end": [1.5, -2.0], "trajectory": [[1.0, 2.0], [3.0, 4.0]], "o": {}, "n": null});
+        let text = json(&v);
+        assert!(text.contains("\"end\": [1.5, -2.0]") && text.contains("    [1.0, 2.0],\n    [3.0, 4.0]\n"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
     }
 }

@@ -18,8 +18,7 @@ pub fn run(spec: &str, hessian: bool, latex: bool, json: bool) -> Result<(), Cli
             v["hessian"] = json!(f.hessian_text());
             v["hessian_latex"] = json!(f.hessian_latex());
         }
-        let text = serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?;
-        return crate::emit(&(text + "\n"));
+        return crate::emit(&crate::format::json(&v));
     }
     let mut rows: Vec<(&str, String)> = Vec::new();
     if latex {

@@ -8,8 +8,8 @@ use crate::format::{num, point, table};
 /// Prints the catalog.
 pub fn run(json: bool) -> Result<(), CliError> {
     if json {
-        let text = serde_json::to_string_pretty(catalog::entries()).map_err(anyhow::Error::from)?;
-        return crate::emit(&(text + "\n"));
+        let v = serde_json::to_value(catalog::entries()).map_err(anyhow::Error::from)?;
+        return crate::emit(&crate::format::json(&v));
     }
     let mut rows = Vec::new();
     for e in catalog::entries() {

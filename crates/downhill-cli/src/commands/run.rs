@@ -135,8 +135,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         output::write_atomically(path, |w| write_csv(w, &s, &result))?;
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&to_json(&args.function, &s, &result)).map_err(anyhow::Error::from)?;
-        crate::emit(&(text + "\n"))
+        crate::emit(&crate::format::json(&to_json(&args.function, &s, &result)))
     } else {
         crate::emit(&summary(&s, &result))
     }
