@@ -119,7 +119,10 @@ mod tests {
     fn json_keeps_points_on_one_line_and_parses_back() {
         let v = serde_json::json!({"end": [1.5, -2.0], "trajectory": [[1.0, 2.0], [3.0, 4.0]], "o": {}, "n": null});
         let text = json(&v);
-        assert!(text.contains("\"end\": [1.5, -2.0]") && text.contains("    [1.0, 2.0],\n    [3.0, 4.0]\n"), "{text}");
+        assert!(
+            text.contains("\"end\": [1.5, -2.0]") && text.contains("    [1.0, 2.0],\n    [3.0, 4.0]\n"),
+            "{text}"
+        );
         assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
     }
 }

@@ -21,12 +21,17 @@ fn median_us(mut f: impl FnMut(), reps: usize) -> f64 {
 }
 
 fn hand_coded_peaks_gradient(x: f64, y: f64) -> [f64; 2] {
-    let (e1, e2, e3) = ((-x * x - (y + 1.0).powi(2)).exp(), (-x * x - y * y).exp(), (-y * y - (x + 1.0).powi(2)).exp());
+    let (e1, e2, e3) = (
+        (-x * x - (y + 1.0).powi(2)).exp(),
+        (-x * x - y * y).exp(),
+        (-y * y - (x + 1.0).powi(2)).exp(),
+    );
     let dx = -6.0 * x * (1.0 - x).powi(2) * e1 + 2.0 * x * (-10.0 * x.powi(3) + 2.0 * x - 10.0 * y.powi(5)) * e2
         - (2.0 - 30.0 * x * x) * e2
         - (-2.0 * x - 2.0) * e3 / 3.0
         + 3.0 * (2.0 * x - 2.0) * e1;
-    let dy = 50.0 * y.powi(4) * e2 + 2.0 * y * (-10.0 * x.powi(3) + 2.0 * x - 10.0 * y.powi(5)) * e2
+    let dy = 50.0 * y.powi(4) * e2
+        + 2.0 * y * (-10.0 * x.powi(3) + 2.0 * x - 10.0 * y.powi(5)) * e2
         + 2.0 * y * e3 / 3.0
         + 3.0 * (1.0 - x).powi(2) * (-2.0 * y - 2.0) * e1;
     [dx, dy]

@@ -3,7 +3,11 @@ fn main() {
     let spec = std::env::args().nth(1).unwrap_or_else(|| "peaks".into());
     let f = downhill::Function::resolve(&spec).unwrap();
     let t = &f.tapes().value_gradient;
-    println!("value+gradient tape: {} ops, {} exp calls", t.len(), t.count_calls(downhill::expr::parser::Func::Exp));
+    println!(
+        "value+gradient tape: {} ops, {} exp calls",
+        t.len(),
+        t.count_calls(downhill::expr::parser::Func::Exp)
+    );
     for (i, op) in t.ops().iter().enumerate() {
         println!("{i:3} {op:?}");
     }
