@@ -38,6 +38,80 @@ pub enum Command {
     },
     /// Run an optimizer from a start point and report where it ends.
     Run(Box<RunArgs>),
+    /// Draw a function as a heat map.
+    Landscape(Box<LandscapeArgs>),
+    /// Draw a function as a 3-D surface.
+    Surface(Box<SurfaceArgs>),
+}
+
+/// `downhill landscape`.
+#[derive(Args, Debug)]
+pub struct LandscapeArgs {
+    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
+    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
+    pub function: String,
+    /// The image to write (.png or .svg).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: PlotArgs,
+}
+
+/// `downhill surface`.
+#[derive(Args, Debug)]
+pub struct SurfaceArgs {
+    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
+    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
+    pub function: String,
+    /// The image to write (.png or .svg).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub plot: Option<PathBuf>,
+    /// Viewing elevation in degrees (the seed: 30).
+    #[arg(long, default_value_t = 30.0, allow_hyphen_values = true)]
+    pub elev: f64,
+    /// Viewing azimuth in degrees (the seed: 250).
+    #[arg(long, default_value_t = 250.0, allow_hyphen_values = true)]
+    pub azim: f64,
+    /// Draw the descent from this start on the surface (gd, lr 0.01, 1000 epochs, or the given --lr/--epochs).
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
+    pub start: Option<[f64; 2]>,
+    /// Learning rate of the drawn descent.
+    #[arg(long, default_value_t = 0.01, value_name = "LR")]
+    pub lr: f64,
+    /// Epochs of the drawn descent.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub epochs: u64,
+    #[command(flatten)]
+    pub look: PlotArgs,
+}
+
+/// How figures look. Sizes are in inches at --dpi dots per inch, as in matplotlib.
+#[derive(Args, Debug, Clone)]
+pub struct PlotArgs {
+    /// The plotted region [default: the catalog's domain, else -3,3,-3,3].
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
+    pub domain: Option<[f64; 4]>,
+    /// Colour map: jet, viridis, magma, plasma, coolwarm or gray [default: jet; viridis with --ascent].
+    #[arg(long, value_name = "NAME")]
+    pub colormap: Option<String>,
+    /// Values at or below this get the lowest colour [peaks: -5, as in the seed; else the minimum].
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub vmin: Option<f64>,
+    /// Values at or above this get the highest colour [peaks: 5; else the maximum].
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub vmax: Option<f64>,
+    /// Draw N contour lines (10 when given without a number).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10")]
+    pub contours: Option<usize>,
+    /// Draw the direction of steepest descent as arrows.
+    #[arg(long)]
+    pub quiver: bool,
+    /// Figure size in inches.
+    #[arg(long, value_name = "W,H", value_parser = parse_point, default_value = "6.4,4.8")]
+    pub size: [f64; 2],
+    /// Dots per inch.
+    #[arg(long, default_value_t = 125.0, value_name = "DPI")]
+    pub dpi: f64,
 }
 
 #[derive(Args, Debug)]
@@ -84,6 +158,14 @@ pub struct RunArgs {
     /// Write the trajectory as CSV: epoch, x, y, value, gradient.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Draw the run over the landscape (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Animate the run (.gif).
+    #[arg(long, value_name = "FILE")]
+    pub gif: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: PlotArgs,
 }
 
 /// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.

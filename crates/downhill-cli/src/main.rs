@@ -26,6 +26,8 @@ fn main() -> ExitCode {
             json,
         } => commands::diff::run(&function, hessian, latex, json),
         Command::Run(args) => commands::run::run(&args),
+        Command::Landscape(args) => commands::landscape::run(&args),
+        Command::Surface(args) => commands::surface::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

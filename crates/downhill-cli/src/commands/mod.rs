@@ -2,7 +2,10 @@
 
 pub mod diff;
 pub mod functions;
+pub mod landscape;
+pub mod plot;
 pub mod run;
+pub mod surface;
 
 use downhill::Function;
 

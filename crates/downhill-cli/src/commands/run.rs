@@ -12,6 +12,9 @@ use crate::diagnostic::{caret_lines, CliError};
 use crate::format::{num, point};
 use crate::output;
 
+use super::plot::{self, Look};
+use downhill_plot::{Figure, Format, Glyph, Marker, Panel, Path, Shape};
+
 /// The most epochs one run may ask for: every position, value and gradient is kept (40 bytes an epoch).
 pub const MAX_EPOCHS: u64 = 10_000_000;
 
@@ -130,9 +133,27 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     if let Some(path) = &args.csv {
         output::check_writable(path, "CSV")?;
     }
+    let plot_format = match &args.plot {
+        Some(path) => Some(plot::target(path, &[Format::Png, Format::Svg], "figure")?),
+        None => None,
+    };
+    if let Some(path) = &args.gif {
+        plot::target(path, &[Format::Gif], "animation")?;
+    }
+    let look = plot::look(&args.look, &s.function, s.config.ascent)?;
     let result = execute(&s)?;
     if let Some(path) = &args.csv {
         output::write_atomically(path, |w| write_csv(w, &s, &result))?;
+    }
+    if let (Some(path), Some(format)) = (&args.plot, plot_format) {
+        let look = look_for_run(&look, &args.look, &result);
+        let bytes = downhill_plot::render(&figure(&s, &result, &look), format).map_err(plot::failed)?;
+        plot::write(path, &bytes)?;
+    }
+    if let Some(path) = &args.gif {
+        let look = look_for_run(&look, &args.look, &result);
+        let bytes = downhill_plot::animate(&figure(&s, &result, &look), 0).map_err(plot::failed)?;
+        plot::write(path, &bytes)?;
     }
     if args.json {
         crate::emit(&crate::format::json(&to_json(&args.function, &s, &result)))
@@ -306,4 +327,90 @@ fn documented(entry: &catalog::CatalogEntry, r: &RunResult) -> Option<String> {
         }
     }
     Some(text)
+}
+
+/// The seed's markers: a blue square at the start, a red circle at the end.
+pub const START: Marker = Marker {
+    shape: Shape::Square,
+    color: [0, 0, 255],
+    size: 4.0,
+};
+/// See [`START`].
+pub const END: Marker = Marker {
+    shape: Shape::Circle,
+    color: [255, 0, 0],
+    size: 4.5,
+};
+
+/// The domain widened to show the start and end when they lie outside it (unless `--domain` was given or the
+/// run diverged far away).
+fn look_for_run(look: &Look, args: &crate::args::PlotArgs, r: &RunResult) -> Look {
+    let mut look = look.clone();
+    if args.domain.is_some() || r.termination == Termination::Diverged {
+        return look;
+    }
+    let d = &mut look.domain;
+    let (w, h) = (d[1] - d[0], d[3] - d[2]);
+    for p in [r.start, r.end] {
+        if p[0] < d[0] || p[0] > d[1] || p[1] < d[2] || p[1] > d[3] {
+            d[0] = d[0].min(p[0] - 0.1 * w);
+            d[1] = d[1].max(p[0] + 0.1 * w);
+            d[2] = d[2].min(p[1] - 0.1 * h);
+            d[3] = d[3].max(p[1] + 0.1 * h);
+        }
+    }
+    look
+}
+
+/// The seed's figure16: the landscape, the path, start and end markers, a legend and the seed's titles.
+pub fn figure<'a>(s: &'a Settings, r: &RunResult, look: &Look) -> Figure<'a> {
+    let mut points = Vec::with_capacity(r.trajectory.len() + 1);
+    points.push(r.start);
+    points.extend_from_slice(&r.trajectory);
+    let mut panel = panel(&s.function, look);
+    panel.title = Some(format!(
+        "Training epochs: {} and learning rate: {}",
+        s.config.epochs,
+        plot::python_float(s.config.learning_rate)
+    ));
+    panel.paths.push(Path {
+        points,
+        color: [255, 0, 0],
+        alpha: 1.0,
+        width: 1.5,
+        start: Some(START),
+        end: Some(END),
+    });
+    let start_label = if s.seed.is_some() { "Random start" } else { "Start" };
+    let end_label = match r.stationary_point.name() {
+        "none" => format!("End ({})", r.termination.name()),
+        kind => format!("End ({kind})"),
+    };
+    panel.legend = vec![
+        (start_label.into(), Glyph::Marker(START)),
+        (end_label, Glyph::Marker(END)),
+    ];
+    let suptitle = match s.seed {
+        Some(seed) => format!("{}: random starting point (seed {seed})", plot::name(&s.function)),
+        None => format!("{}: starting point {}", plot::name(&s.function), point(r.start)),
+    };
+    Figure {
+        width: look.width,
+        height: look.height,
+        scale: look.scale,
+        suptitle: Some(suptitle),
+        panels: vec![panel],
+        columns: 1,
+    }
+}
+
+/// A panel with the look's landscape settings.
+pub fn panel<'a>(f: &'a Function, look: &Look) -> Panel<'a> {
+    let mut panel = Panel::new(f, look.domain);
+    panel.colormap = look.colormap;
+    panel.vmin = look.vmin;
+    panel.vmax = look.vmax;
+    panel.contours = look.contours;
+    panel.quiver = look.quiver;
+    panel
 }

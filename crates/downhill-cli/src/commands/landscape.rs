@@ -1,0 +1,30 @@
+//! `downhill landscape`: the heat map alone.
+
+use downhill_plot::{Figure, Format};
+
+use super::plot;
+use crate::args::LandscapeArgs;
+use crate::diagnostic::CliError;
+
+/// Draws a function's heat map.
+pub fn run(args: &LandscapeArgs) -> Result<(), CliError> {
+    let f = super::resolve_function(&args.function)?;
+    let path = args
+        .plot
+        .as_ref()
+        .ok_or_else(|| CliError::input("--plot FILE is required"))?;
+    let format = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
+    let look = plot::look(&args.look, &f, false)?;
+    let mut panel = super::run::panel(&f, &look);
+    panel.title = Some(f.text());
+    let figure = Figure {
+        width: look.width,
+        height: look.height,
+        scale: look.scale,
+        suptitle: Some(plot::name(&f)),
+        panels: vec![panel],
+        columns: 1,
+    };
+    let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
+    plot::write(path, &bytes)
+}

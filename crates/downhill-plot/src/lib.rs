@@ -1,0 +1,34 @@
+//! Figures for downhill: heat maps with trajectories, contours and gradient fields, 3-D surfaces, sweeps as
+//! panels, and animations. Pixel buffers are filled directly and encoded here; text uses one embedded font,
+//! so the same figure has the same pixels on every machine. The library returns bytes; callers write files.
+
+pub mod anim;
+pub mod colormap;
+pub mod contour;
+pub mod encode;
+pub mod figure;
+mod font;
+pub mod surface;
+
+pub use anim::animate;
+pub use colormap::Colormap;
+pub use encode::Format;
+pub use figure::{render, render_rgb, Figure, Glyph, Marker, Panel, Path, Shape};
+pub use surface::{render_surface, Surface};
+
+/// Why a figure could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The file name's extension is not a known format.
+    #[error("cannot tell the image format of '{0}': use .png or .svg (or .gif for animations)")]
+    UnknownExtension(String),
+    /// A setting that cannot be drawn.
+    #[error("{0}")]
+    BadSetting(String),
+    /// plotters failed.
+    #[error("drawing failed: {0}")]
+    Drawing(String),
+    /// The encoder failed.
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}
