@@ -42,6 +42,91 @@ pub enum Command {
     Landscape(Box<LandscapeArgs>),
     /// Draw a function as a 3-D surface.
     Surface(Box<SurfaceArgs>),
+    /// Run from a grid of starts and draw where each goes (basins of attraction).
+    Basins(Box<BasinsArgs>),
+    /// Run several settings (learning rates, epochs, optimizers, seeds) and compare them.
+    Sweep(Box<SweepArgs>),
+    /// Regenerate every figure of the seed notebooks and answer their exercises.
+    Demo {
+        /// The directory to write the figures into (created if missing).
+        #[arg(long, default_value = "downhill-demo", value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// `downhill basins`.
+#[derive(Args, Debug)]
+pub struct BasinsArgs {
+    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
+    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
+    pub function: String,
+    /// Starts per side: N or NXxNY.
+    #[arg(long, default_value = "25", value_name = "N|NXxNY", value_parser = parse_grid)]
+    pub grid: [usize; 2],
+    /// Where the grid of starts lies [default: the plotted domain shrunk by 1/12 on each side, so peaks' [-3,3]
+    /// gives the seed's [-2.5,2.5]].
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
+    pub starts: Option<[f64; 4]>,
+    /// trajectories: every path drawn, as in the seed's figure25.
+    #[arg(long, default_value = "trajectories", value_name = "STYLE")]
+    pub style: String,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.01, value_name = "LR")]
+    pub lr: f64,
+    /// Updates per start (the seed: 100).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub epochs: u64,
+    /// Climb to maxima instead.
+    #[arg(long)]
+    pub ascent: bool,
+    /// The optimizer.
+    #[arg(long, default_value = "gd", value_name = "NAME")]
+    pub optimizer: String,
+    /// The image to write (.png or .svg).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: PlotArgs,
+}
+
+/// `downhill sweep`.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
+    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
+    pub function: String,
+    /// The start shared by every run. Without it, each --seed gives a random start.
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
+    pub start: Option<[f64; 2]>,
+    /// Seeds of random starts, comma-separated.
+    #[arg(long, value_name = "N,..", value_delimiter = ',', conflicts_with = "start")]
+    pub seed: Vec<u64>,
+    /// Learning rates, comma-separated [default: 0.01; 1 for newton].
+    #[arg(long, value_name = "LR,..", value_delimiter = ',')]
+    pub lr: Vec<f64>,
+    /// Epoch counts, comma-separated.
+    #[arg(long, value_name = "N,..", value_delimiter = ',', default_value = "1000")]
+    pub epochs: Vec<u64>,
+    /// Optimizers, comma-separated.
+    #[arg(long, value_name = "NAME,..", value_delimiter = ',', default_value = "gd")]
+    pub optimizer: Vec<String>,
+    /// Climb instead of descend.
+    #[arg(long)]
+    pub ascent: bool,
+    /// panels: one panel per run; overlay: every path on one panel [default: panels up to 9 runs].
+    #[arg(long, value_name = "LAYOUT")]
+    pub layout: Option<String>,
+    /// Print JSON: one entry per run.
+    #[arg(long)]
+    pub json: bool,
+    /// The figure to write (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Animate the runs together (.gif).
+    #[arg(long, value_name = "FILE")]
+    pub gif: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: PlotArgs,
 }
 
 /// `downhill landscape`.
@@ -234,4 +319,22 @@ fn parse_point(text: &str) -> Result<[f64; 2], String> {
 
 fn parse_box(text: &str) -> Result<[f64; 4], String> {
     parse_numbers(text, "XMIN,XMAX,YMIN,YMAX")
+}
+
+fn parse_grid(text: &str) -> Result<[usize; 2], String> {
+    let parse = |t: &str| -> Result<usize, String> {
+        let n: usize = t.trim().parse().map_err(|_| format!("'{t}' is not a whole number"))?;
+        if (2..=8192).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("{n} is out of range (2 to 8192 starts per side)"))
+        }
+    };
+    match text.split_once(['x', 'X']) {
+        Some((a, b)) => Ok([parse(a)?, parse(b)?]),
+        None => {
+            let n = parse(text)?;
+            Ok([n, n])
+        }
+    }
 }

@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Surface(args) => commands::surface::run(&args),
+        Command::Basins(args) => commands::basins::run(&args),
+        Command::Sweep(args) => commands::sweep::run(&args),
+        Command::Demo { out } => commands::demo::run(&out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,11 +1,14 @@
 //! One module per subcommand.
 
+pub mod basins;
+pub mod demo;
 pub mod diff;
 pub mod functions;
 pub mod landscape;
 pub mod plot;
 pub mod run;
 pub mod surface;
+pub mod sweep;
 
 use downhill::Function;
 

@@ -35,14 +35,7 @@ pub struct Settings {
 /// Turns raw arguments into validated settings; every fault is an input error.
 pub fn settings(args: &RunArgs) -> Result<Settings, CliError> {
     let function = super::resolve_function(&args.function)?;
-    let method = Method::from_name(&args.optimizer).ok_or_else(|| {
-        let names: Vec<&str> = Method::ALL.iter().map(|(_, n)| *n).collect();
-        CliError::input(format!(
-            "unknown optimizer '{}' (choose one of: {})",
-            args.optimizer,
-            names.join(", ")
-        ))
-    })?;
+    let method = method(&args.optimizer)?;
     let spec = OptimizerSpec::new(method, &options(&args.options)).map_err(|e| CliError::input(e.to_string()))?;
     if args.epochs > MAX_EPOCHS {
         return Err(CliError::input(format!(
@@ -74,6 +67,17 @@ pub fn settings(args: &RunArgs) -> Result<Settings, CliError> {
         method,
         spec,
         seed,
+    })
+}
+
+/// An optimizer by name.
+pub fn method(name: &str) -> Result<Method, CliError> {
+    Method::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Method::ALL.iter().map(|(_, n)| *n).collect();
+        CliError::input(format!(
+            "unknown optimizer '{name}' (choose one of: {})",
+            names.join(", ")
+        ))
     })
 }
 

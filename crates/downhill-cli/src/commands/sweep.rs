@@ -1,0 +1,315 @@
+//! `downhill sweep`: several settings from one start (or several seeds), as a table, JSON and a figure of
+//! panels or one panel of coloured paths.
+
+use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult};
+use downhill_plot::{Figure, Format, Glyph, Path};
+use serde_json::json;
+
+use super::plot;
+use super::run::{END, START};
+use crate::args::SweepArgs;
+use crate::diagnostic::CliError;
+use crate::format::{num, point, table};
+
+/// The most runs in one sweep.
+const MAX_RUNS: usize = 64;
+/// The most panels in one figure.
+const MAX_PANELS: usize = 16;
+
+/// matplotlib's tab10 colours, for overlaid paths.
+const TAB10: [[u8; 3]; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
+];
+
+/// One run's settings.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    /// The method.
+    pub method: Method,
+    /// The learning rate.
+    pub lr: f64,
+    /// Updates.
+    pub epochs: u64,
+    /// The seed of a random start.
+    pub seed: Option<u64>,
+    /// The start.
+    pub start: [f64; 2],
+}
+
+/// Every combination of the lists, optimizers outermost.
+pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
+    let methods = args
+        .optimizer
+        .iter()
+        .map(|m| super::run::method(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let starts: Vec<(Option<u64>, [f64; 2])> = match (args.start, args.seed.is_empty()) {
+        (Some(p), _) => vec![(None, p)],
+        (None, false) => args.seed.iter().map(|&s| (Some(s), rng::random_start(s))).collect(),
+        (None, true) => return Err(CliError::input("give --start X,Y, or --seed N,.. for random starts")),
+    };
+    for &e in &args.epochs {
+        if e > super::run::MAX_EPOCHS {
+            return Err(CliError::input(format!(
+                "--epochs {e} is too many for one run (at most {})",
+                super::run::MAX_EPOCHS
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for &method in &methods {
+        let lrs = if args.lr.is_empty() {
+            vec![method.default_learning_rate()]
+        } else {
+            args.lr.clone()
+        };
+        for &lr in &lrs {
+            downhill::optim::check_learning_rate(lr).map_err(|e| CliError::input(e.to_string()))?;
+            for &epochs in &args.epochs {
+                for &(seed, start) in &starts {
+                    out.push(Setting {
+                        method,
+                        lr,
+                        epochs,
+                        seed,
+                        start,
+                    });
+                }
+            }
+        }
+    }
+    if out.len() > MAX_RUNS {
+        return Err(CliError::input(format!(
+            "the sweep has {} runs; at most {MAX_RUNS}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// Runs every setting.
+pub fn execute(f: &Function, settings: &[Setting], ascent: bool) -> Result<Vec<RunResult>, CliError> {
+    settings
+        .iter()
+        .map(|s| {
+            let spec = OptimizerSpec::new(s.method, &Options::default()).map_err(|e| CliError::input(e.to_string()))?;
+            let config = RunConfig::new(s.start)
+                .learning_rate(s.lr)
+                .epochs(s.epochs)
+                .ascent(ascent);
+            downhill::run(f, &config, &spec).map_err(|e| CliError::input(e.to_string()))
+        })
+        .collect()
+}
+
+/// A short label of what differs between runs ("lr 0.5", "adam, lr 0.05").
+pub fn labels(settings: &[Setting]) -> Vec<String> {
+    let varies =
+        |k: fn(&Setting) -> String| settings.iter().map(k).collect::<std::collections::BTreeSet<_>>().len() > 1;
+    let (m, l, e, s) = (
+        varies(|s| s.method.name().into()),
+        varies(|s| s.lr.to_string()),
+        varies(|s| s.epochs.to_string()),
+        varies(|s| format!("{:?}", s.seed)),
+    );
+    settings
+        .iter()
+        .map(|x| {
+            let mut parts = Vec::new();
+            if m || !(l || e || s) {
+                parts.push(x.method.name().to_string());
+            }
+            if l || !(m || e || s) {
+                parts.push(format!("lr {}", plot::python_float(x.lr)));
+            }
+            if e {
+                parts.push(format!("{} epochs", x.epochs));
+            }
+            if s {
+                parts.push(format!("seed {}", x.seed.unwrap_or(0)));
+            }
+            parts.join(", ")
+        })
+        .collect()
+}
+
+/// `downhill sweep`.
+pub fn run(args: &SweepArgs) -> Result<(), CliError> {
+    let f = super::resolve_function(&args.function)?;
+    let settings = settings(args)?;
+    let plot_format = match &args.plot {
+        Some(path) => Some(plot::target(path, &[Format::Png, Format::Svg], "figure")?),
+        None => None,
+    };
+    if let Some(path) = &args.gif {
+        plot::target(path, &[Format::Gif], "animation")?;
+    }
+    let look = plot::look(&args.look, &f, args.ascent)?;
+    let panels = match args.layout.as_deref() {
+        None => settings.len() <= 9,
+        Some("panels") => true,
+        Some("overlay") => false,
+        Some(other) => {
+            return Err(CliError::input(format!(
+                "unknown --layout '{other}' (panels or overlay)"
+            )))
+        }
+    };
+    if panels && settings.len() > MAX_PANELS && (args.plot.is_some() || args.gif.is_some()) {
+        return Err(CliError::input(format!(
+            "{} panels are too many for one figure (at most {MAX_PANELS}); use --layout overlay",
+            settings.len()
+        )));
+    }
+    let results = execute(&f, &settings, args.ascent)?;
+    let labels = labels(&settings);
+    if args.plot.is_some() || args.gif.is_some() {
+        let fig = figure(&f, &look, &settings, &results, &labels, panels);
+        if let (Some(path), Some(format)) = (&args.plot, plot_format) {
+            plot::write(path, &downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
+        }
+        if let Some(path) = &args.gif {
+            plot::write(path, &downhill_plot::animate(&fig, 0).map_err(plot::failed)?)?;
+        }
+    }
+    if args.json {
+        let runs: Vec<_> = settings
+            .iter()
+            .zip(&results)
+            .map(|(s, r)| {
+                json!({
+                    "optimizer": s.method.name(),
+                    "learning_rate": s.lr,
+                    "epochs": s.epochs,
+                    "seed": s.seed,
+                    "start": r.start,
+                    "end": r.end,
+                    "value": r.value,
+                    "gradient": r.gradient,
+                    "epochs_run": r.epochs_run,
+                    "termination": r.termination,
+                    "stationary_point": r.stationary_point,
+                })
+            })
+            .collect();
+        let v = json!({ "function": args.function, "expression": f.text(), "ascent": args.ascent, "runs": runs });
+        return crate::emit(&crate::format::json(&v));
+    }
+    let rows: Vec<Vec<String>> = settings
+        .iter()
+        .zip(&results)
+        .enumerate()
+        .map(|(i, (s, r))| {
+            vec![
+                (i + 1).to_string(),
+                s.method.name().into(),
+                plot::python_float(s.lr),
+                s.epochs.to_string(),
+                point(r.start),
+                point(r.end),
+                num(r.value),
+                r.termination.name().into(),
+                r.stationary_point.name().into(),
+            ]
+        })
+        .collect();
+    crate::emit(&table(
+        &[
+            "#",
+            "OPTIMIZER",
+            "LR",
+            "EPOCHS",
+            "START",
+            "END",
+            "VALUE",
+            "STOPPED",
+            "END POINT",
+        ],
+        &rows,
+    ))
+}
+
+/// Panels (one per run, the seed's look) or one panel with a coloured path per run.
+pub fn figure<'a>(
+    f: &'a Function,
+    look: &plot::Look,
+    settings: &[Setting],
+    results: &[RunResult],
+    labels: &[String],
+    panels: bool,
+) -> Figure<'a> {
+    let path = |r: &RunResult, color: [u8; 3]| {
+        let mut points = vec![r.start];
+        points.extend_from_slice(&r.trajectory);
+        Path {
+            points,
+            color,
+            alpha: 1.0,
+            width: 1.5,
+            start: Some(START),
+            end: None,
+        }
+    };
+    let same_start = settings.windows(2).all(|w| w[0].start == w[1].start);
+    let suptitle = if same_start {
+        format!("{} from {}", plot::name(f), point(settings[0].start))
+    } else {
+        plot::name(f)
+    };
+    if panels {
+        let n = results.len();
+        let columns = match n {
+            1..=3 => n,
+            4 => 2,
+            _ => 3,
+        };
+        let rows = n.div_ceil(columns);
+        let panels = results
+            .iter()
+            .zip(labels)
+            .map(|(r, label)| {
+                let mut p = super::run::panel(f, look);
+                let mut q = path(r, [255, 0, 0]);
+                q.end = Some(END);
+                p.paths.push(q);
+                p.title = Some(format!("{label}: {}", r.stationary_point.name()));
+                p
+            })
+            .collect();
+        let shrink = if n == 1 { 1.0 } else { 0.72 };
+        Figure {
+            width: (look.width as f64 * columns as f64 * shrink) as u32,
+            height: (look.height as f64 * rows as f64 * shrink) as u32,
+            scale: look.scale * if n == 1 { 1.0 } else { 0.85 },
+            suptitle: Some(suptitle),
+            panels,
+            columns,
+        }
+    } else {
+        let mut p = super::run::panel(f, look);
+        for (i, (r, label)) in results.iter().zip(labels).enumerate() {
+            let color = TAB10[i % TAB10.len()];
+            let mut q = path(r, color);
+            q.end = Some(downhill_plot::Marker { color, ..END });
+            p.paths.push(q);
+            p.legend.push((label.clone(), Glyph::Line(color)));
+        }
+        Figure {
+            width: look.width,
+            height: look.height,
+            scale: look.scale,
+            suptitle: Some(suptitle),
+            panels: vec![p],
+            columns: 1,
+        }
+    }
+}
