@@ -171,40 +171,47 @@ fn summary(f: &downhill::Function, results: &[RunResult], n: usize) -> String {
         ));
     }
     out.push('\n');
-    let mut groups: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (usize, String, String, String)> = BTreeMap::new();
     let entry = f.name().and_then(downhill::catalog::lookup);
     for r in results {
-        let (key, where_, value) = match entry.and_then(|e| {
+        let documented = entry.and_then(|e| {
             e.extrema
                 .iter()
                 .find(|x| (x.point[0] - r.end[0]).hypot(x.point[1] - r.end[1]) < 1e-2)
-        }) {
+        });
+        let (kind, where_, value) = match documented {
             Some(x) => (
-                format!("{:?}", x.kind).to_lowercase() + &point(x.point),
+                serde_json::to_value(x.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
                 point(x.point),
                 num(x.value),
             ),
             None => (
-                format!("~{}", r.stationary_point.name()),
                 format!("{} ({})", r.stationary_point.name(), r.termination.name()),
+                "elsewhere".into(),
                 "-".into(),
             ),
         };
-        let g = groups.entry(key).or_insert((0, where_, value));
+        let g = groups
+            .entry(format!("{kind}{where_}"))
+            .or_insert((0, kind, where_, value));
         g.0 += 1;
     }
     let mut rows: Vec<Vec<String>> = groups
         .into_values()
-        .map(|(count, where_, value)| {
+        .map(|(count, kind, where_, value)| {
             vec![
                 count.to_string(),
                 format!("{:.1}%", 100.0 * count as f64 / n as f64),
+                kind,
                 where_,
                 value,
             ]
         })
         .collect();
     rows.sort_by_key(|r| std::cmp::Reverse(r[0].parse::<usize>().unwrap_or(0)));
-    out.push_str(&table(&["STARTS", "SHARE", "ENDED AT", "VALUE"], &rows));
+    out.push_str(&table(&["STARTS", "SHARE", "ENDED IN", "AT", "VALUE"], &rows));
     out
 }

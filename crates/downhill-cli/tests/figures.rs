@@ -1,0 +1,287 @@
+//! Figures from the command line: the files are right, bad paths and extensions are refused before any work
+//! and leave nothing behind.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn downhill(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("downhill").unwrap().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let img = image::open(path).unwrap();
+    (img.width(), img.height())
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn run_plot_writes_the_seed_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let fig = dir.path().join("fig16.png");
+    let (code, stdout, stderr) = downhill(&["run", "peaks", "--start", "0,1.4", "--plot", s(&fig)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("minimum"));
+    assert_eq!(png_size(&fig), (800, 600));
+    let img = image::open(&fig).unwrap().to_rgb8();
+    // The red end circle and the blue start square are drawn.
+    assert!(img.pixels().filter(|p| p.0 == [255, 0, 0]).count() > 30);
+    assert!(img.pixels().filter(|p| p.0 == [0, 0, 255]).count() > 30);
+    // Size and dpi.
+    let small = dir.path().join("small.svg");
+    let (code, ..) = downhill(&[
+        "run",
+        "peaks",
+        "--start",
+        "0,1.4",
+        "--plot",
+        s(&small),
+        "--size",
+        "4,3",
+        "--dpi",
+        "100",
+        "--contours",
+    ]);
+    assert_eq!(code, 0);
+    let svg = std::fs::read_to_string(&small).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("width=\"400\"") && svg.contains("data:image/png;base64,"));
+}
+
+#[test]
+fn gif_animates_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let gif = dir.path().join("run.gif");
+    let (code, _, stderr) = downhill(&[
+        "run",
+        "peaks",
+        "--start",
+        "0,1.4",
+        "--epochs",
+        "30",
+        "--gif",
+        s(&gif),
+        "--size",
+        "4,3",
+        "--dpi",
+        "80",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let bytes = std::fs::read(&gif).unwrap();
+    assert_eq!(&bytes[..6], b"GIF89a");
+}
+
+#[test]
+fn landscape_surface_basins_and_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let land = dir.path().join("land.png");
+    assert_eq!(
+        downhill(&[
+            "landscape",
+            "himmelblau",
+            "--plot",
+            s(&land),
+            "--contours",
+            "12",
+            "--colormap",
+            "viridis"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(png_size(&land), (800, 600));
+    let surf = dir.path().join("surf.png");
+    let (code, _, stderr) = downhill(&[
+        "surface",
+        "peaks",
+        "--plot",
+        s(&surf),
+        "--elev",
+        "40",
+        "--azim",
+        "-60",
+        "--start",
+        "0,1.4",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(png_size(&surf), (800, 600));
+    let basins = dir.path().join("basins.png");
+    let (code, stdout, stderr) = downhill(&[
+        "basins",
+        "himmelblau",
+        "--grid",
+        "9",
+        "--epochs",
+        "300",
+        "--plot",
+        s(&basins),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("81 starts"), "{stdout}");
+    assert!(stdout.contains("global_minimum"), "{stdout}");
+    let sweep = dir.path().join("sweep.png");
+    let (code, stdout, stderr) = downhill(&[
+        "sweep",
+        "peaks",
+        "--start",
+        "0,1.4",
+        "--lr",
+        "0.01,0.1,0.5,0.00001",
+        "--plot",
+        s(&sweep),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert!(stdout.contains("0.296446, 0.320196"));
+    assert!(sweep.exists());
+    let (code, stdout, _) = downhill(&[
+        "sweep",
+        "peaks",
+        "--start",
+        "1,1",
+        "--optimizer",
+        "gd,momentum,adam",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[2]["optimizer"], "adam");
+    for key in [
+        "learning_rate",
+        "epochs",
+        "start",
+        "end",
+        "value",
+        "termination",
+        "stationary_point",
+    ] {
+        assert!(runs[0].get(key).is_some(), "{key}");
+    }
+    let (code, stdout, _) = downhill(&["sweep", "peaks", "--seed", "1,2,3", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["runs"][1]["seed"], 2);
+}
+
+#[test]
+fn the_demo_writes_every_figure_and_answers_the_exercises() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let (code, stdout, stderr) = downhill(&["demo", "--out", s(&out)]);
+    assert_eq!(code, 0, "{stderr}");
+    for name in [
+        "landscape.png",
+        "figure16_gradient_descent_2d.png",
+        "figure24_gradient_descent_2d.png",
+        "figure25_gradient_descent_2d.png",
+        "exercises_learning_rates.png",
+        "exercise2_epochs.png",
+        "gradient_ascent.png",
+        "descent.gif",
+    ] {
+        assert!(out.join(name).metadata().unwrap().len() > 1000, "{name}");
+    }
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 8, "stray files");
+    for line in [
+        "Exercise 1",
+        "(0.296446, 0.320196)",
+        "Exercise 2",
+        "Exercise 3",
+        "Gradient ascent",
+        "local maximum",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing from\n{stdout}");
+    }
+}
+
+#[test]
+fn bad_figure_requests_are_refused_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = |args: &[&str], message: &str| {
+        let (code, _, stderr) = downhill(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    };
+    bad(
+        &["run", "peaks", "--plot", s(&d.join("fig.jpg"))],
+        "cannot tell the image format",
+    );
+    bad(
+        &["run", "peaks", "--plot", s(&d.join("fig.gif"))],
+        "the figure can be .png or .svg",
+    );
+    bad(
+        &["run", "peaks", "--gif", s(&d.join("anim.png"))],
+        "the animation can be .gif",
+    );
+    bad(
+        &["run", "peaks", "--plot", s(&d.join("missing/fig.png"))],
+        "does not exist",
+    );
+    bad(
+        &[
+            "landscape",
+            "peaks",
+            "--plot",
+            s(&d.join("x.png")),
+            "--colormap",
+            "rainbow",
+        ],
+        "unknown colour map",
+    );
+    bad(
+        &[
+            "landscape",
+            "peaks",
+            "--plot",
+            s(&d.join("x.png")),
+            "--vmin",
+            "3",
+            "--vmax",
+            "1",
+        ],
+        "must be below",
+    );
+    bad(
+        &["landscape", "peaks", "--plot", s(&d.join("x.png")), "--size", "100,100"],
+        "pixels",
+    );
+    bad(
+        &["landscape", "peaks", "--plot", s(&d.join("x.png")), "--domain=1,0,0,1"],
+        "XMIN < XMAX",
+    );
+    bad(
+        &["basins", "peaks", "--plot", s(&d.join("x.png")), "--grid", "1"],
+        "out of range",
+    );
+    bad(
+        &["basins", "peaks", "--plot", s(&d.join("x.png")), "--grid", "200"],
+        "at most",
+    );
+    bad(
+        &["basins", "peaks", "--plot", s(&d.join("x.png")), "--style", "map"],
+        "not available yet",
+    );
+    bad(&["sweep", "peaks", "--start", "0,0", "--lr", "0.1,-1"], "learning rate");
+    bad(&["sweep", "peaks"], "--start");
+    bad(
+        &["sweep", "peaks", "--start", "0,0", "--layout", "grid"],
+        "unknown --layout",
+    );
+    bad(
+        &["surface", "exq(x)", "--plot", s(&d.join("x.png"))],
+        "unknown function",
+    );
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "files were left behind");
+}
