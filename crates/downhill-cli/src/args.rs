@@ -51,6 +51,9 @@ pub enum Command {
         /// The directory to write the figures into (created if missing).
         #[arg(long, default_value = "downhill-demo", value_name = "DIR")]
         out: PathBuf,
+        /// Dots per inch of the figures (6.4x4.8 inches, as matplotlib's default figure).
+        #[arg(long, default_value_t = 125.0, value_name = "DPI")]
+        dpi: f64,
     },
 }
 

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Command::Surface(args) => commands::surface::run(&args),
         Command::Basins(args) => commands::basins::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
-        Command::Demo { out } => commands::demo::run(&out),
+        Command::Demo { out, dpi } => commands::demo::run(&out, dpi),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,7 +17,7 @@ const EXERCISE_START: [f64; 2] = [0.0, 1.4];
 /// A start from which gradient ascent on peaks climbs to a local (not the global) maximum.
 const ASCENT_START: [f64; 2] = [1.0, -0.5];
 
-fn default_look(f: &Function, ascent: bool) -> Result<Look, CliError> {
+fn default_look(f: &Function, ascent: bool, dpi: f64) -> Result<Look, CliError> {
     let args = PlotArgs {
         domain: None,
         colormap: None,
@@ -26,7 +26,7 @@ fn default_look(f: &Function, ascent: bool) -> Result<Look, CliError> {
         contours: None,
         quiver: false,
         size: [6.4, 4.8],
-        dpi: 125.0,
+        dpi,
     };
     plot::look(&args, f, ascent)
 }
@@ -47,13 +47,16 @@ fn png(fig: &Figure) -> Result<Vec<u8>, CliError> {
 }
 
 /// Writes the figures into `out` and prints what each exercise shows.
-pub fn run(out: &Path) -> Result<(), CliError> {
+pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
     if out.exists() && !out.is_dir() {
         return Err(CliError::input(format!(
             "--out '{}' exists and is not a directory",
             out.display()
         )));
     }
+    // Checked before the directory is made, so a bad setting leaves nothing behind.
+    let probe = Function::resolve("peaks").map_err(|e| CliError::input(e.to_string()))?;
+    default_look(&probe, false, dpi)?;
     std::fs::create_dir_all(out)
         .map_err(|e| CliError::input(format!("cannot create the directory '{}': {e}", out.display())))?;
     let started = std::time::Instant::now();
@@ -64,7 +67,7 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         .iter()
         .find(|e| e.kind == ExtremumKind::GlobalMinimum)
         .expect("documented");
-    let look = default_look(&f, false)?;
+    let look = default_look(&f, false, dpi)?;
     let mut written = Vec::new();
     let mut text = String::new();
 
@@ -214,7 +217,7 @@ pub fn run(out: &Path) -> Result<(), CliError> {
     ));
 
     // Notebook 2: gradient ascent, viridis.
-    let ascent_look = default_look(&f, true)?;
+    let ascent_look = default_look(&f, true, dpi)?;
     let up = gd(&f, ASCENT_START, 0.01, 1000, true)?;
     let settings = super::run::Settings {
         function: f.clone(),
