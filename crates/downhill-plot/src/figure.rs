@@ -540,7 +540,12 @@ fn draw_marker<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let r = (m.size * s).round().max(1.0) as i32;
     let color = rgb(m.color);
-    let outline = BLACK.mix(0.6).stroke_width(1);
+    // A thin dark outline separates big markers from the landscape; on tiny ones it would hide the colour.
+    let outline = if r >= 3 {
+        BLACK.mix(0.6).stroke_width(1)
+    } else {
+        color.stroke_width(1)
+    };
     match m.shape {
         Shape::Square => chart
             .draw_series(std::iter::once(
