@@ -13,6 +13,7 @@
 //! assert!((result.end[0] - 0.296).abs() < 1e-3 && (result.end[1] - 0.320).abs() < 1e-3);
 //! ```
 
+pub mod batch;
 pub mod catalog;
 pub mod classify;
 pub mod expr;

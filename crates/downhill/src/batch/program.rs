@@ -1,0 +1,240 @@
+//! A tape turned into register code for blocks of lanes: constants and inputs get fixed registers, every other
+//! value a register reused once its last reader has run, so a block's working set stays in L1. Each
+//! instruction then runs over a whole block (`B` lane vectors), which amortises the dispatch.
+
+use crate::expr::parser::Func;
+use crate::expr::tape::{Op, Tape};
+
+use super::lanes::Lanes;
+
+/// Lane vectors per block.
+pub const B: usize = 16;
+
+/// A register: one value for every lane of a block.
+pub type Reg<V> = [V; B];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Instr {
+    Add(u16, u16, u16),
+    Sub(u16, u16, u16),
+    Mul(u16, u16, u16),
+    Div(u16, u16, u16),
+    Neg(u16, u16),
+    Sqrt(u16, u16),
+    Powf(u16, u16, f64),
+    Pow(u16, u16, u16),
+    Call(u16, Func, u16),
+}
+
+/// Register code for one tape.
+#[derive(Clone, Debug)]
+pub struct Program {
+    instrs: Vec<Instr>,
+    consts: Vec<(u16, f64)>,
+    x: u16,
+    y: u16,
+    outputs: Vec<u16>,
+    registers: usize,
+}
+
+impl Program {
+    /// Compiles a tape. Inputs are registers 0 (x) and 1 (y).
+    pub fn new(tape: &Tape) -> Program {
+        let ops = tape.ops();
+        let n = ops.len();
+        let mut last_use = vec![0usize; n];
+        for (i, op) in ops.iter().enumerate() {
+            for s in op.operands() {
+                last_use[s as usize] = i;
+            }
+        }
+        for &o in tape.outputs() {
+            last_use[o as usize] = usize::MAX;
+        }
+        let (x, y) = (0u16, 1u16);
+        let mut registers = 2usize;
+        let mut free: Vec<u16> = Vec::new();
+        let mut reg = vec![u16::MAX; n];
+        let mut consts = Vec::new();
+        let mut instrs = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            let fresh = |free: &mut Vec<u16>, registers: &mut usize| {
+                free.pop().unwrap_or_else(|| {
+                    *registers += 1;
+                    (*registers - 1) as u16
+                })
+            };
+            match *op {
+                Op::X => reg[i] = x,
+                Op::Y => reg[i] = y,
+                Op::Const(c) => {
+                    // Constants live for the whole program.
+                    registers += 1;
+                    reg[i] = (registers - 1) as u16;
+                    consts.push((reg[i], c));
+                }
+                _ => {
+                    let d = fresh(&mut free, &mut registers);
+                    reg[i] = d;
+                    let r = |s: u32| reg[s as usize];
+                    instrs.push(match *op {
+                        Op::Add(a, b) => Instr::Add(d, r(a), r(b)),
+                        Op::Sub(a, b) => Instr::Sub(d, r(a), r(b)),
+                        Op::Mul(a, b) => Instr::Mul(d, r(a), r(b)),
+                        Op::Div(a, b) => Instr::Div(d, r(a), r(b)),
+                        Op::Neg(a) => Instr::Neg(d, r(a)),
+                        Op::Sqrt(a) => Instr::Sqrt(d, r(a)),
+                        Op::Powf(a, c) => Instr::Powf(d, r(a), c),
+                        Op::Pow(a, b) => Instr::Pow(d, r(a), r(b)),
+                        Op::Call(f, a) => Instr::Call(d, f, r(a)),
+                        Op::X | Op::Y | Op::Const(_) => unreachable!("handled above"),
+                    });
+                    // Operands whose last reader this is free their registers (after the destination was
+                    // chosen, so no instruction writes a register it reads).
+                    let mut operands: Vec<usize> = op.operands().map(|s| s as usize).collect();
+                    operands.dedup();
+                    for s in operands {
+                        if last_use[s] == i && !matches!(ops[s], Op::X | Op::Y | Op::Const(_)) {
+                            free.push(reg[s]);
+                        }
+                    }
+                }
+            }
+        }
+        let outputs = tape.outputs().iter().map(|&o| reg[o as usize]).collect();
+        Program {
+            instrs,
+            consts,
+            x,
+            y,
+            outputs,
+            registers,
+        }
+    }
+
+    /// Registers needed.
+    pub fn registers(&self) -> usize {
+        self.registers
+    }
+
+    /// Instructions per evaluation (constants and inputs excluded).
+    pub fn len(&self) -> usize {
+        self.instrs.len()
+    }
+
+    /// Whether there are no instructions (a constant or an input alone).
+    pub fn is_empty(&self) -> bool {
+        self.instrs.is_empty()
+    }
+
+    /// Fresh registers with the constants loaded.
+    pub fn registers_for<V: Lanes>(&self) -> Vec<Reg<V>> {
+        let mut regs = vec![[V::splat(0.0); B]; self.registers];
+        for &(r, c) in &self.consts {
+            regs[r as usize] = [V::splat(c); B];
+        }
+        regs
+    }
+
+    /// Evaluates a block: x and y in, outputs read with [`Program::output`].
+    #[inline]
+    pub fn eval<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>) {
+        // Every register index of the program is below `registers` (they were numbered by `new`), so the
+        // unchecked accesses in `binary` and `unary` stay inside `regs`.
+        assert!(
+            regs.len() >= self.registers,
+            "registers_for makes the registers of a program"
+        );
+        regs[self.x as usize] = *x;
+        regs[self.y as usize] = *y;
+        for ins in &self.instrs {
+            match *ins {
+                Instr::Add(d, a, b) => binary(regs, d, a, b, |p, q| p + q),
+                Instr::Sub(d, a, b) => binary(regs, d, a, b, |p, q| p - q),
+                Instr::Mul(d, a, b) => binary(regs, d, a, b, |p, q| p * q),
+                Instr::Div(d, a, b) => binary(regs, d, a, b, |p, q| p / q),
+                Instr::Pow(d, a, b) => binary(regs, d, a, b, |p, q| p.pow(q)),
+                Instr::Neg(d, a) => unary(regs, d, a, |p| -p),
+                Instr::Sqrt(d, a) => unary(regs, d, a, |p| p.sqrt()),
+                Instr::Powf(d, a, c) => unary(regs, d, a, |p| p.powf(c)),
+                // exp is by far the most common call (peaks has three): its own loop, no dispatch per vector.
+                Instr::Call(d, Func::Exp, a) => unary(regs, d, a, |p| p.exp()),
+                Instr::Call(d, f, a) => unary(regs, d, a, |p| p.call(f)),
+            }
+        }
+    }
+
+    /// Output `k` of the last evaluation.
+    pub fn output<'r, V: Lanes>(&self, regs: &'r [Reg<V>], k: usize) -> &'r Reg<V> {
+        &regs[self.outputs[k] as usize]
+    }
+}
+
+#[inline(always)]
+fn binary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, f: impl Fn(V, V) -> V) {
+    let base = regs.as_mut_ptr();
+    // SAFETY: eval checked that every register index is in bounds. `d` may equal `a` or `b` only through
+    // the same element, read before it is written in each iteration.
+    unsafe {
+        let (pa, pb, pd) = (
+            base.add(a as usize) as *const V,
+            base.add(b as usize) as *const V,
+            base.add(d as usize) as *mut V,
+        );
+        for k in 0..B {
+            *pd.add(k) = f(*pa.add(k), *pb.add(k));
+        }
+    }
+}
+
+#[inline(always)]
+fn unary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, f: impl Fn(V) -> V) {
+    let base = regs.as_mut_ptr();
+    // SAFETY: as in `binary`.
+    unsafe {
+        let (pa, pd) = (base.add(a as usize) as *const V, base.add(d as usize) as *mut V);
+        for k in 0..B {
+            *pd.add(k) = f(*pa.add(k));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Function;
+    use wide::f64x4;
+
+    #[test]
+    fn blocks_match_the_scalar_tape_and_registers_are_reused() {
+        let f = Function::resolve("peaks").unwrap();
+        let tape = &f.tapes().value_gradient;
+        let p = Program::new(tape);
+        assert!(
+            p.registers() < tape.len() / 2,
+            "{} registers for {} ops",
+            p.registers(),
+            tape.len()
+        );
+        let mut regs = p.registers_for::<f64x4>();
+        let pts: Vec<[f64; 2]> = (0..B * 4)
+            .map(|i| [-2.0 + 0.13 * i as f64, 1.5 - 0.09 * i as f64])
+            .collect();
+        let x: Reg<f64x4> =
+            std::array::from_fn(|k| f64x4::load(&pts[4 * k..4 * k + 4].iter().map(|p| p[0]).collect::<Vec<_>>()));
+        let y: Reg<f64x4> =
+            std::array::from_fn(|k| f64x4::load(&pts[4 * k..4 * k + 4].iter().map(|p| p[1]).collect::<Vec<_>>()));
+        p.eval(&mut regs, &x, &y);
+        for (i, pt) in pts.iter().enumerate() {
+            let (v, g) = f.value_gradient_with(*pt, &mut Vec::new());
+            let want = [v, g[0], g[1]];
+            for (k, w) in want.iter().enumerate() {
+                let got = p.output(&regs, k)[i / 4].lane(i % 4);
+                assert!(
+                    (got - w).abs() <= 1e-13 * w.abs().max(1.0),
+                    "output {k} at {pt:?}: {got} vs {w}"
+                );
+            }
+        }
+    }
+}
