@@ -63,31 +63,48 @@ pub struct BasinsArgs {
     /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
     #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
     pub function: String,
-    /// Starts per side: N or NXxNY.
-    #[arg(long, default_value = "25", value_name = "N|NXxNY", value_parser = parse_grid)]
-    pub grid: [usize; 2],
-    /// Where the grid of starts lies [default: the plotted domain shrunk by 1/12 on each side, so peaks' [-3,3]
-    /// gives the seed's [-2.5,2.5]].
+    /// Starts per side, N or NXxNY [map: 400; trajectories: 25].
+    #[arg(long, value_name = "N|NXxNY", value_parser = parse_grid)]
+    pub grid: Option<[usize; 2]>,
+    /// trajectories only: where the grid of starts lies [default: the domain shrunk by 1/12 on each side, so
+    /// peaks' [-3,3] gives the seed's [-2.5,2.5]].
     #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
     pub starts: Option<[f64; 4]>,
-    /// trajectories: every path drawn, as in the seed's figure25.
-    #[arg(long, default_value = "trajectories", value_name = "STYLE")]
+    /// map: every start a pixel, coloured by the attractor it reaches; trajectories: every path drawn, as in
+    /// the seed's figure25.
+    #[arg(long, default_value = "map", value_name = "STYLE")]
     pub style: String,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.01, value_name = "LR")]
-    pub lr: f64,
-    /// Updates per start (the seed: 100).
-    #[arg(long, default_value_t = 100, value_name = "N")]
-    pub epochs: u64,
+    /// Learning rate [default: 0.01; 1 for newton].
+    #[arg(long, value_name = "LR")]
+    pub lr: Option<f64>,
+    /// Updates per start [map: 1000; trajectories: 100, as in the seed].
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<u64>,
+    /// map: a start stops as converged when its gradient norm is at most G.
+    #[arg(long, default_value_t = 1e-8, value_name = "G")]
+    pub gtol: f64,
+    /// map: end points closer than this are one attractor [default: 1% of the domain's larger side].
+    #[arg(long, value_name = "D")]
+    pub cluster_tol: Option<f64>,
+    /// map: f64, or f32 for about twice the speed.
+    #[arg(long, default_value = "f64", value_name = "f64|f32")]
+    pub precision: String,
     /// Climb to maxima instead.
     #[arg(long)]
     pub ascent: bool,
     /// The optimizer.
     #[arg(long, default_value = "gd", value_name = "NAME")]
     pub optimizer: String,
-    /// The image to write (.png or .svg).
-    #[arg(long, value_name = "FILE", required = true)]
+    /// The image to write (.png or .svg); required for trajectories.
+    #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// map: write the label of every start as CSV (one row per y from ymin, one column per x; attractor
+    /// index, -1 diverged, -2 not converged).
+    #[arg(long, value_name = "FILE.csv")]
+    pub labels: Option<PathBuf>,
+    /// map: print JSON.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub look: PlotArgs,
 }

@@ -12,6 +12,8 @@ pub enum CliError {
     Input(Diagnostic),
     /// Something failed that the input did not cause, such as an I/O error (exit code 1).
     Failure(anyhow::Error),
+    /// Stopped by Ctrl-C before anything was written (exit code 130, the shell's code for SIGINT).
+    Interrupted,
 }
 
 impl CliError {
@@ -36,6 +38,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Failure(_) => 1,
+            CliError::Interrupted => 130,
         }
     }
 }
@@ -51,6 +54,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Input(d) => d.fmt(f),
             CliError::Failure(e) => write!(f, "error: {e:#}"),
+            CliError::Interrupted => write!(f, "interrupted: nothing was written"),
         }
     }
 }

@@ -116,6 +116,8 @@ fn landscape_surface_basins_and_sweep() {
     let (code, stdout, stderr) = downhill(&[
         "basins",
         "himmelblau",
+        "--style",
+        "trajectories",
         "--grid",
         "9",
         "--epochs",
@@ -266,12 +268,30 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
         "out of range",
     );
     bad(
-        &["basins", "peaks", "--plot", s(&d.join("x.png")), "--grid", "200"],
+        &[
+            "basins",
+            "peaks",
+            "--plot",
+            s(&d.join("x.png")),
+            "--style",
+            "trajectories",
+            "--grid",
+            "200",
+        ],
         "at most",
     );
+    bad(&["basins", "peaks", "--style", "trajectories"], "needs --plot");
+    bad(&["basins", "peaks", "--style", "maps"], "unknown --style");
+    bad(&["basins", "peaks", "--precision", "f16"], "unknown --precision");
     bad(
-        &["basins", "peaks", "--plot", s(&d.join("x.png")), "--style", "map"],
-        "not available yet",
+        &["basins", "peaks", "--starts=0,1,0,1"],
+        "--starts belongs to --style trajectories",
+    );
+    bad(&["basins", "peaks", "--grid", "9000"], "out of range");
+    bad(&["basins", "peaks", "--lr", "0"], "learning rate");
+    bad(
+        &["basins", "peaks", "--labels", s(&d.join("missing/l.csv"))],
+        "does not exist",
     );
     bad(&["sweep", "peaks", "--start", "0,0", "--lr", "0.1,-1"], "learning rate");
     bad(&["sweep", "peaks"], "--start");
@@ -284,4 +304,68 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
         "unknown function",
     );
     assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "files were left behind");
+}
+
+#[test]
+fn basin_maps_find_himmelblaus_four_minima_and_label_every_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("labels.csv");
+    let map = dir.path().join("map.png");
+    let (code, stdout, stderr) = downhill(&[
+        "basins",
+        "himmelblau",
+        "--grid",
+        "61",
+        "--json",
+        "--labels",
+        s(&labels),
+        "--plot",
+        s(&map),
+        "--lr",
+        "0.005",
+        "--epochs",
+        "3000",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in [
+        "grid",
+        "domain",
+        "attractors",
+        "diverged_fraction",
+        "unconverged_fraction",
+        "elapsed_s",
+        "point_steps",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing");
+    }
+    let attractors = v["attractors"].as_array().unwrap();
+    let minima: Vec<_> = attractors.iter().filter(|a| a["kind"] == "minimum").collect();
+    assert_eq!(minima.len(), 4, "{attractors:?}");
+    let total: f64 = attractors.iter().map(|a| a["fraction"].as_f64().unwrap()).sum::<f64>()
+        + v["diverged_fraction"].as_f64().unwrap()
+        + v["unconverged_fraction"].as_f64().unwrap();
+    assert!((total - 1.0).abs() < 1e-9);
+    // Labels: 61 rows from ymin, 61 columns from xmin. The start (3, 2) is column 48, row 42, and it is
+    // already the minimum (3, 2).
+    let text = std::fs::read_to_string(&labels).unwrap();
+    let rows: Vec<Vec<i32>> = text
+        .lines()
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    assert_eq!((rows.len(), rows[0].len()), (61, 61));
+    let index = attractors
+        .iter()
+        .position(|a| {
+            (a["point"][0].as_f64().unwrap() - 3.0).abs() < 1e-4 && (a["point"][1].as_f64().unwrap() - 2.0).abs() < 1e-4
+        })
+        .unwrap();
+    assert_eq!(rows[42][48], index as i32);
+    // The lower-left corner (-5, -5) is row 0, column 0: in the basin of (-3.78, -3.28).
+    let lower_left = attractors
+        .iter()
+        .position(|a| a["point"][0].as_f64().unwrap() < -3.0 && a["point"][1].as_f64().unwrap() < -3.0)
+        .unwrap();
+    assert_eq!(rows[0][0], lower_left as i32);
+    assert_eq!(png_size(&map), (800, 600));
 }

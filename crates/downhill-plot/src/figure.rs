@@ -87,6 +87,35 @@ pub struct Panel<'a> {
     pub colorbar: bool,
     /// The sampled landscape and its raster, computed once and shared by clones (the frames of an animation).
     pub cache: LandscapeCache,
+    /// A picture to show instead of the landscape (a basin map), stretched over the domain; no colour bar.
+    pub image: Option<GridImage>,
+}
+
+/// An RGB picture over the domain: `rgb` holds `height` rows of `width` pixels, the top row at ymax.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridImage {
+    /// Pixels per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// RGB bytes.
+    pub rgb: Vec<u8>,
+}
+
+impl GridImage {
+    /// The picture resampled to `w` by `h` pixels (nearest neighbour: cells stay crisp).
+    fn resampled(&self, w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity((w * h * 3) as usize);
+        for py in 0..h as usize {
+            let sy = (py * self.height / h as usize).min(self.height - 1);
+            for px in 0..w as usize {
+                let sx = (px * self.width / w as usize).min(self.width - 1);
+                let i = (sy * self.width + sx) * 3;
+                out.extend_from_slice(&self.rgb[i..i + 3]);
+            }
+        }
+        out
+    }
 }
 
 /// A panel's landscape, computed on first use. Clones share it; change the function, domain, colours or size
@@ -135,6 +164,7 @@ impl<'a> Panel<'a> {
             legend: Vec::new(),
             colorbar: true,
             cache: LandscapeCache::default(),
+            image: None,
         }
     }
 }
@@ -418,7 +448,7 @@ fn draw_panel<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let d = p.domain;
     let (w, h) = area.dim_in_pixel();
-    let (main, bar_area) = if p.colorbar {
+    let (main, bar_area) = if p.colorbar && p.image.is_none() {
         let (m, b) = area.split_horizontally(w.saturating_sub((78.0 * s) as u32));
         (m, Some(b))
     } else {
@@ -461,9 +491,12 @@ fn draw_panel<DB: DrawingBackend>(
     // The landscape, one pixel per pixel.
     let plot = chart.plotting_area().strip_coord_spec();
     let (pw, ph) = plot.dim_in_pixel();
-    let raster = p
-        .cache
-        .raster((pw, ph), || heat_raster(&samples, pw, ph, p.colormap, vmin, vmax));
+    let raster = match &p.image {
+        Some(image) => image.resampled(pw, ph),
+        None => p
+            .cache
+            .raster((pw, ph), || heat_raster(&samples, pw, ph, p.colormap, vmin, vmax)),
+    };
     blit(&plot, raster, (pw, ph), sink)?;
 
     if p.contours > 0 {

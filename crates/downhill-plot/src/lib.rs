@@ -13,7 +13,7 @@ pub mod surface;
 pub use anim::animate;
 pub use colormap::Colormap;
 pub use encode::Format;
-pub use figure::{render, render_rgb, Figure, Glyph, Marker, Panel, Path, Shape};
+pub use figure::{render, render_rgb, Figure, Glyph, GridImage, Marker, Panel, Path, Shape};
 pub use surface::{render_surface, Surface};
 
 /// Why a figure could not be made.

@@ -39,39 +39,52 @@ pub fn grid_starts(b: [f64; 4], [nx, ny]: [usize; 2]) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Draws every path from a grid of starts.
+/// `downhill basins`: a basin map (default) or every path drawn.
 pub fn run(args: &BasinsArgs) -> Result<(), CliError> {
     let f = super::resolve_function(&args.function)?;
+    let method = super::run::method(&args.optimizer)?;
+    let spec = OptimizerSpec::new(method, &Options::default()).map_err(|e| CliError::input(e.to_string()))?;
+    let lr = args.lr.unwrap_or(method.default_learning_rate());
+    downhill::optim::check_learning_rate(lr).map_err(|e| CliError::input(e.to_string()))?;
     match args.style.as_str() {
-        "trajectories" => {}
-        "map" => {
-            return Err(CliError::input(
-                "--style map (the colour-coded basin map) is not available yet; use --style trajectories",
-            ))
-        }
-        other => return Err(CliError::input(format!("unknown --style '{other}' (trajectories)"))),
+        "trajectories" => run_trajectories(args, &f, method, &spec, lr),
+        "map" => super::basin_map::run(args, &f, method, spec, lr),
+        other => Err(CliError::input(format!(
+            "unknown --style '{other}' (map or trajectories)"
+        ))),
     }
+}
+
+fn run_trajectories(
+    args: &BasinsArgs,
+    f: &downhill::Function,
+    method: Method,
+    spec: &OptimizerSpec,
+    lr: f64,
+) -> Result<(), CliError> {
     let path = args
         .plot
         .as_ref()
-        .ok_or_else(|| CliError::input("--plot FILE is required"))?;
+        .ok_or_else(|| CliError::input("--style trajectories needs --plot FILE"))?;
+    if args.json || args.labels.is_some() {
+        return Err(CliError::input("--json and --labels belong to --style map"));
+    }
     let format = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
-    let look = plot::look(&args.look, &f, args.ascent)?;
-    let n = args.grid[0] * args.grid[1];
+    let look = plot::look(&args.look, f, args.ascent)?;
+    let grid = args.grid.unwrap_or([25, 25]);
+    let epochs = args.epochs.unwrap_or(100);
+    let n = grid[0] * grid[1];
     if n > MAX_TRAJECTORIES {
         return Err(CliError::input(format!(
             "--grid {}x{} is {n} starts; --style trajectories draws at most {MAX_TRAJECTORIES}",
-            args.grid[0], args.grid[1]
+            grid[0], grid[1]
         )));
     }
-    if args.epochs > 100_000 {
+    if epochs > 100_000 {
         return Err(CliError::input(format!(
-            "--epochs {} is too many for drawn trajectories (at most 100000)",
-            args.epochs
+            "--epochs {epochs} is too many for drawn trajectories (at most 100000)"
         )));
     }
-    let method = super::run::method(&args.optimizer)?;
-    let spec = OptimizerSpec::new(method, &Options::default()).map_err(|e| CliError::input(e.to_string()))?;
     let d = look.domain;
     let starts = args.starts.unwrap_or_else(|| {
         let (mx, my) = ((d[1] - d[0]) / 12.0, (d[3] - d[2]) / 12.0);
@@ -82,20 +95,10 @@ pub fn run(args: &BasinsArgs) -> Result<(), CliError> {
             "--starts must be XMIN,XMAX,YMIN,YMAX with XMIN <= XMAX and YMIN <= YMAX",
         ));
     }
-    let (figure, results) = trajectories(
-        &f,
-        &look,
-        starts,
-        args.grid,
-        args.lr,
-        args.epochs,
-        args.ascent,
-        method,
-        &spec,
-    )?;
+    let (figure, results) = trajectories(f, &look, starts, grid, lr, epochs, args.ascent, method, spec)?;
     let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
     plot::write(path, &bytes)?;
-    crate::emit(&summary(&f, &results, n))
+    crate::emit(&summary(f, &results, n))
 }
 
 /// Runs every start of the grid and draws the paths (the seed's figure25).

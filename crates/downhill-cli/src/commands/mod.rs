@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod basin_map;
 pub mod basins;
 pub mod demo;
 pub mod diff;

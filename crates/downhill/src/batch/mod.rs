@@ -14,6 +14,7 @@
 //! last-bit differences change the phase of that orbit, so their lanes end within twice the learning rate of
 //! the single run, around the same minimum.
 
+pub mod basins;
 pub mod lanes;
 pub mod program;
 
@@ -65,6 +66,8 @@ pub struct LaneEnd {
     pub epochs_run: u32,
     /// Why it stopped: `MaxEpochs`, `Converged` or `Diverged`.
     pub termination: Termination,
+    /// The gradient norm at `end` (NaN where it is not finite).
+    pub gradient_norm: f64,
 }
 
 /// Reports progress (lanes finished so far) and asks whether to stop.
@@ -104,7 +107,8 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
         LaneEnd {
             end: [0.0; 2],
             epochs_run: 0,
-            termination: Termination::MaxEpochs
+            termination: Termination::MaxEpochs,
+            gradient_norm: f64::NAN,
         };
         starts.len()
     ];
@@ -117,6 +121,7 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
             } else {
                 generic_block::<V>(&program, regs, chunk, config, control, ends, needs_hessian);
             }
+            gradient_norms::<V>(&program, regs, ends, needs_hessian);
             let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
             if let Some(p) = control.progress {
                 p(n);
@@ -233,7 +238,23 @@ fn gd_block<V: Lanes>(
             end: [lane(&x, i), lane(&y, i)],
             epochs_run: epochs_run[i],
             termination: termination[i],
+            gradient_norm: f64::NAN,
         };
+    }
+}
+
+/// Fills in the gradient norm at every lane's end.
+fn gradient_norms<V: Lanes>(program: &Program, regs: &mut [Reg<V>], ends: &mut [LaneEnd], needs_hessian: bool) {
+    let points: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
+    let (x, y) = load::<V>(&points);
+    program.eval(regs, &x, &y);
+    let first = usize::from(needs_hessian);
+    for (i, e) in ends.iter_mut().enumerate() {
+        let (gx, gy) = (
+            lane(program.output(regs, first), i),
+            lane(program.output(regs, first + 1), i),
+        );
+        e.gradient_norm = gx.hypot(gy);
     }
 }
 
@@ -261,6 +282,7 @@ fn generic_block<V: Lanes>(
             end: p[i],
             epochs_run: 0,
             termination: Termination::MaxEpochs,
+            gradient_norm: f64::NAN,
         };
     }
     let sign = if config.ascent { -1.0 } else { 1.0 };

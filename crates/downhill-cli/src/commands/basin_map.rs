@@ -1,0 +1,364 @@
+//! `downhill basins --style map`: every start a pixel, coloured by the attractor its run reaches.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use downhill::batch::basins::{basin_map, Attractor, BasinConfig, BasinMap, DIVERGED, NOT_CONVERGED};
+use downhill::batch::{BatchConfig, Control, Precision};
+use downhill::{Function, Method, OptimizerSpec, Schedule};
+use downhill_plot::{Figure, Format, Glyph, GridImage, Marker, Path, Shape};
+use serde_json::json;
+
+use super::plot;
+use crate::args::BasinsArgs;
+use crate::diagnostic::CliError;
+use crate::format::{num, point, table};
+use crate::output;
+
+/// Set by Ctrl-C: the map stops at the next check and nothing is written.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Colours of the first attractors (matplotlib's tab10); later ones step round the hue circle by the golden
+/// angle.
+const PALETTE: [[u8; 3]; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [188, 189, 34],
+    [23, 190, 207],
+    [127, 127, 127],
+];
+const DIVERGED_COLOR: [u8; 3] = [20, 20, 20];
+const NOT_CONVERGED_COLOR: [u8; 3] = [235, 235, 235];
+
+/// The colour of attractor `i`.
+pub fn attractor_color(i: usize) -> [u8; 3] {
+    if i < PALETTE.len() {
+        return PALETTE[i];
+    }
+    let hue = (i as f64 * 137.507_764) % 360.0;
+    hsl(hue, 0.65, 0.5)
+}
+
+fn hsl(h: f64, s: f64, l: f64) -> [u8; 3] {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let x = c * (1.0 - ((h / 60.0) % 2.0 - 1.0).abs());
+    let (r, g, b) = match (h / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    [r, g, b].map(|v| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8)
+}
+
+/// A colour made lighter (t near 0: few steps) or darker (t near 1: many steps).
+fn shade(c: [u8; 3], t: f64) -> [u8; 3] {
+    let t = t.clamp(0.0, 1.0);
+    // Light tint for quick starts, the full colour at half, a darker shade for the slowest.
+    c.map(|v| {
+        let v = v as f64;
+        let out = if t < 0.5 {
+            v + (255.0 - v) * (0.5 - t) * 1.1
+        } else {
+            v * (1.0 - (t - 0.5) * 0.9)
+        };
+        out.round().clamp(0.0, 255.0) as u8
+    })
+}
+
+/// The picture: hue by attractor, lightness by steps, top row at ymax.
+pub fn picture(map: &BasinMap) -> GridImage {
+    let [nx, ny] = map.grid;
+    let max_steps = map.steps.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let mut rgb = Vec::with_capacity(nx * ny * 3);
+    for row in (0..ny).rev() {
+        for i in 0..nx {
+            let k = row * nx + i;
+            let c = match map.labels[k] {
+                DIVERGED => DIVERGED_COLOR,
+                NOT_CONVERGED => NOT_CONVERGED_COLOR,
+                a => shade(attractor_color(a as usize), (map.steps[k] as f64 / max_steps).sqrt()),
+            };
+            rgb.extend_from_slice(&c);
+        }
+    }
+    GridImage {
+        width: nx,
+        height: ny,
+        rgb,
+    }
+}
+
+/// Runs the map and writes what was asked for.
+pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec, lr: f64) -> Result<(), CliError> {
+    let grid = args.grid.unwrap_or([400, 400]);
+    let epochs = args.epochs.unwrap_or(1000);
+    if epochs > 1_000_000 {
+        return Err(CliError::input(format!(
+            "--epochs {epochs} is too many for a basin map (at most 1000000)"
+        )));
+    }
+    if args.starts.is_some() {
+        return Err(CliError::input(
+            "--starts belongs to --style trajectories; a map's starts cover --domain",
+        ));
+    }
+    let precision = match args.precision.as_str() {
+        "f64" => Precision::F64,
+        "f32" => Precision::F32,
+        other => return Err(CliError::input(format!("unknown --precision '{other}' (f64 or f32)"))),
+    };
+    if !(args.gtol.is_finite() && args.gtol >= 0.0) {
+        return Err(CliError::input(format!(
+            "--gtol must be finite and non-negative (got {})",
+            args.gtol
+        )));
+    }
+    let look = plot::look(&args.look, f, args.ascent)?;
+    let d = look.domain;
+    let cluster_tol = args.cluster_tol.unwrap_or(0.01 * (d[1] - d[0]).max(d[3] - d[2]));
+    if !(cluster_tol.is_finite() && cluster_tol > 0.0) {
+        return Err(CliError::input(format!(
+            "--cluster-tol must be finite and positive (got {cluster_tol})"
+        )));
+    }
+    let plot_format = match &args.plot {
+        Some(p) => Some(plot::target(p, &[Format::Png, Format::Svg], "figure")?),
+        None => None,
+    };
+    if let Some(p) = &args.labels {
+        output::check_writable(p, "labels")?;
+    }
+    let config = BasinConfig {
+        grid,
+        domain: d,
+        run: BatchConfig {
+            epochs,
+            learning_rate: lr,
+            schedule: Schedule::Constant,
+            ascent: args.ascent,
+            gtol: Some(args.gtol),
+            spec,
+            precision,
+        },
+        cluster_tol,
+        // Steps of size lr * |g| below a thousandth of the clustering tolerance: settled.
+        stationary_tol: (cluster_tol * 1e-3 / lr).min(1e-2),
+    };
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
+    let total = (grid[0] * grid[1]) as u64;
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {pos}/{len} starts, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |n: usize| {
+        if let Some(b) = &bar {
+            b.set_position(b.position().max(n as u64));
+        }
+    };
+    let started = Instant::now();
+    let map = basin_map(
+        f,
+        &config,
+        &Control {
+            cancel: Some(&INTERRUPTED),
+            progress: Some(&progress),
+        },
+    );
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if map.cancelled {
+        return Err(CliError::Interrupted);
+    }
+    if let Some(p) = &args.labels {
+        output::write_atomically(p, |w| write_labels(w, &map))?;
+    }
+    if let (Some(p), Some(format)) = (&args.plot, plot_format) {
+        let fig = figure(f, &look, &map, method, epochs, lr, args.ascent);
+        plot::write(p, &downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
+    }
+    let fraction = |n: u64| n as f64 / total as f64;
+    if args.json {
+        let attractors: Vec<_> = map
+            .attractors
+            .iter()
+            .map(|a| json!({"point": a.point, "value": a.value, "kind": a.kind, "fraction": fraction(a.count)}))
+            .collect();
+        let v = json!({
+            "function": args.function,
+            "grid": grid,
+            "domain": d,
+            "attractors": attractors,
+            "diverged_fraction": fraction(map.diverged),
+            "unconverged_fraction": fraction(map.not_converged),
+            "elapsed_s": elapsed,
+            "point_steps": map.point_steps,
+        });
+        return crate::emit(&crate::format::json(&v));
+    }
+    crate::emit(&summary(&map, elapsed))
+}
+
+fn write_labels(w: &mut dyn Write, map: &BasinMap) -> std::io::Result<()> {
+    let nx = map.grid[0];
+    for row in map.labels.chunks(nx) {
+        let line: Vec<String> = row.iter().map(i32::to_string).collect();
+        writeln!(w, "{}", line.join(","))?;
+    }
+    Ok(())
+}
+
+fn kind_name(a: &Attractor) -> &'static str {
+    a.kind.name()
+}
+
+fn summary(map: &BasinMap, elapsed: f64) -> String {
+    let total = (map.grid[0] * map.grid[1]) as f64;
+    let share = |n: u64| format!("{:.1}%", 100.0 * n as f64 / total);
+    let mut rows: Vec<Vec<String>> = map
+        .attractors
+        .iter()
+        .enumerate()
+        .take(20)
+        .map(|(i, a)| {
+            vec![
+                i.to_string(),
+                kind_name(a).into(),
+                point(a.point),
+                num(a.value),
+                share(a.count),
+            ]
+        })
+        .collect();
+    if map.attractors.len() > 20 {
+        let rest: u64 = map.attractors[20..].iter().map(|a| a.count).sum();
+        rows.push(vec![
+            "...".into(),
+            format!("{} more", map.attractors.len() - 20),
+            String::new(),
+            String::new(),
+            share(rest),
+        ]);
+    }
+    rows.push(vec![
+        "-1".into(),
+        "diverged".into(),
+        String::new(),
+        String::new(),
+        share(map.diverged),
+    ]);
+    rows.push(vec![
+        "-2".into(),
+        "not converged".into(),
+        String::new(),
+        String::new(),
+        share(map.not_converged),
+    ]);
+    let mut out = format!(
+        "{}x{} starts, {} attractors, {:.2} s ({} point-steps, {:.2} ns each)\n",
+        map.grid[0],
+        map.grid[1],
+        map.attractors.len(),
+        elapsed,
+        map.point_steps,
+        elapsed * 1e9 / map.point_steps.max(1) as f64
+    );
+    out.push_str(&table(&["#", "KIND", "POINT", "VALUE", "BASIN"], &rows));
+    out
+}
+
+fn figure<'a>(
+    f: &'a Function,
+    look: &plot::Look,
+    map: &BasinMap,
+    method: Method,
+    epochs: u64,
+    lr: f64,
+    ascent: bool,
+) -> Figure<'a> {
+    let mut panel = super::run::panel(f, look);
+    panel.image = Some(picture(map));
+    panel.title = Some(format!(
+        "{} {}x{} starts, {epochs} epochs, lr {}: hue = attractor, darker = slower",
+        method.name(),
+        map.grid[0],
+        map.grid[1],
+        plot::python_float(lr)
+    ));
+    let total = (map.grid[0] * map.grid[1]) as f64;
+    for (i, a) in map.attractors.iter().enumerate().take(10) {
+        let color = attractor_color(i);
+        let marker = Marker {
+            shape: Shape::Circle,
+            color,
+            size: 5.0,
+        };
+        // White dots with a dark rim stand out on every hue; the legend carries the hue.
+        let dot = Marker {
+            color: [255, 255, 255],
+            ..marker
+        };
+        panel.paths.push(Path {
+            points: vec![a.point],
+            color,
+            alpha: 0.0,
+            width: 1.0,
+            start: None,
+            end: Some(dot),
+        });
+        panel.legend.push((
+            format!(
+                "{} {} {} f={} {:.1}%",
+                i,
+                a.kind.name(),
+                point(a.point),
+                num(a.value),
+                100.0 * a.count as f64 / total
+            ),
+            Glyph::Marker(marker),
+        ));
+    }
+    let square = |color| {
+        Glyph::Marker(Marker {
+            shape: Shape::Square,
+            color,
+            size: 5.0,
+        })
+    };
+    if map.diverged > 0 {
+        panel.legend.push((
+            format!("diverged {:.1}%", 100.0 * map.diverged as f64 / total),
+            square(DIVERGED_COLOR),
+        ));
+    }
+    if map.not_converged > 0 {
+        panel.legend.push((
+            format!("not converged {:.1}%", 100.0 * map.not_converged as f64 / total),
+            square([190, 190, 190]),
+        ));
+    }
+    let kind = if ascent { "ascent" } else { "descent" };
+    Figure {
+        width: look.width,
+        height: look.height,
+        scale: look.scale,
+        suptitle: Some(format!("Basins of attraction ({kind}): {}", plot::name(f))),
+        panels: vec![panel],
+        columns: 1,
+    }
+}

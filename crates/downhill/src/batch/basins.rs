@@ -1,0 +1,318 @@
+//! Basins of attraction: a grid of starts run in tiles through the batched engine, each end point assigned to
+//! an attractor as it arrives (so memory holds one tile of starts plus a label and a step count per start),
+//! attractors then classified from the Hessian and numbered by the area of their basins. A run that used all
+//! its epochs counts as arrived when its final gradient is small; if its cluster then turns out not to be a
+//! stationary point (a plateau), its starts are labelled not converged.
+
+use std::collections::HashMap;
+
+use super::{run_batch, BatchConfig, Control, LaneEnd};
+use crate::classify::{classify, StationaryPoint};
+use crate::run::Termination;
+use crate::Function;
+
+/// Label of a start whose run diverged.
+pub const DIVERGED: i32 = -1;
+/// Label of a start whose run ended away from any stationary point.
+pub const NOT_CONVERGED: i32 = -2;
+
+/// Starts per tile: enough to keep every core busy, small enough that a tile's starts and ends stay modest.
+const TILE: usize = 1 << 18;
+
+/// A basin map's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasinConfig {
+    /// Starts along x and y.
+    pub grid: [usize; 2],
+    /// `[xmin, xmax, ymin, ymax]`: the starts are `linspace(xmin, xmax, nx)` by `linspace(ymin, ymax, ny)`.
+    pub domain: [f64; 4],
+    /// The runs.
+    pub run: BatchConfig,
+    /// End points closer than this belong to the same attractor.
+    pub cluster_tol: f64,
+    /// A run that used all its epochs counts as converged when its final gradient norm is at most this.
+    pub stationary_tol: f64,
+}
+
+/// A point where runs end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attractor {
+    /// The mean of the end points that reached it.
+    pub point: [f64; 2],
+    /// f there.
+    pub value: f64,
+    /// Its kind, from the Hessian.
+    pub kind: StationaryPoint,
+    /// Starts that reached it.
+    pub count: u64,
+}
+
+/// The result.
+#[derive(Clone, Debug)]
+pub struct BasinMap {
+    /// Starts along x and y.
+    pub grid: [usize; 2],
+    /// The domain of the starts.
+    pub domain: [f64; 4],
+    /// One label per start, row by row from ymin: an attractor index, [`DIVERGED`] or [`NOT_CONVERGED`].
+    pub labels: Vec<i32>,
+    /// Updates each start's run applied.
+    pub steps: Vec<u32>,
+    /// Attractors, largest basin first.
+    pub attractors: Vec<Attractor>,
+    /// Starts that diverged.
+    pub diverged: u64,
+    /// Starts that did not converge.
+    pub not_converged: u64,
+    /// Updates applied in all (the work done).
+    pub point_steps: u64,
+    /// Whether the map was stopped early (unfinished tiles are labelled not converged).
+    pub cancelled: bool,
+}
+
+/// Groups end points: a hash of grid cells the size of the tolerance, searched 3x3 around each point.
+struct Clusterer {
+    tol: f64,
+    cells: HashMap<(i64, i64), Vec<usize>>,
+    first: Vec<[f64; 2]>,
+    sum: Vec<[f64; 2]>,
+    count: Vec<u64>,
+}
+
+impl Clusterer {
+    fn new(tol: f64) -> Clusterer {
+        Clusterer {
+            tol,
+            cells: HashMap::new(),
+            first: Vec::new(),
+            sum: Vec::new(),
+            count: Vec::new(),
+        }
+    }
+
+    fn cell(&self, p: [f64; 2]) -> (i64, i64) {
+        ((p[0] / self.tol).floor() as i64, (p[1] / self.tol).floor() as i64)
+    }
+
+    fn assign(&mut self, p: [f64; 2]) -> usize {
+        let (cx, cy) = self.cell(p);
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                if let Some(list) = self.cells.get(&(cx + dx, cy + dy)) {
+                    for &a in list {
+                        let q = self.first[a];
+                        if (p[0] - q[0]).hypot(p[1] - q[1]) <= self.tol {
+                            self.sum[a][0] += p[0];
+                            self.sum[a][1] += p[1];
+                            self.count[a] += 1;
+                            return a;
+                        }
+                    }
+                }
+            }
+        }
+        let a = self.first.len();
+        self.first.push(p);
+        self.sum.push(p);
+        self.count.push(1);
+        self.cells.entry((cx, cy)).or_default().push(a);
+        a
+    }
+}
+
+fn label_of(e: &LaneEnd, stationary_tol: f64, clusters: &mut Clusterer) -> i32 {
+    let converged = e.termination == Termination::Converged
+        || (e.termination == Termination::MaxEpochs && e.gradient_norm <= stationary_tol);
+    match e.termination {
+        Termination::Diverged => DIVERGED,
+        _ if converged && e.end.iter().all(|v| v.is_finite()) => clusters.assign(e.end) as i32,
+        _ => NOT_CONVERGED,
+    }
+}
+
+/// Runs the grid and groups the ends. `control.progress` receives the number of starts finished so far.
+pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> BasinMap {
+    let [nx, ny] = config.grid;
+    let d = config.domain;
+    let at = |lo: f64, hi: f64, i: usize, n: usize| {
+        if n <= 1 {
+            lo
+        } else {
+            lo + (hi - lo) * i as f64 / (n - 1) as f64
+        }
+    };
+    let total = nx * ny;
+    let mut labels = vec![NOT_CONVERGED; total];
+    let mut steps = vec![0u32; total];
+    let mut clusters = Clusterer::new(config.cluster_tol);
+    let rows_per_tile = (TILE / nx.max(1)).max(1);
+    let mut cancelled = false;
+    let mut point_steps = 0u64;
+    let mut row = 0;
+    while row < ny {
+        if control
+            .cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            cancelled = true;
+            break;
+        }
+        let rows = rows_per_tile.min(ny - row);
+        let starts: Vec<[f64; 2]> = (0..rows * nx)
+            .map(|i| [at(d[0], d[1], i % nx, nx), at(d[2], d[3], row + i / nx, ny)])
+            .collect();
+        let offset = row * nx;
+        let progress = |n: usize| {
+            if let Some(p) = control.progress {
+                p(offset + n);
+            }
+        };
+        let tile_control = Control {
+            cancel: control.cancel,
+            progress: Some(&progress),
+        };
+        let ends = run_batch(f, &starts, &config.run, &tile_control);
+        for (i, e) in ends.iter().enumerate() {
+            labels[offset + i] = label_of(e, config.stationary_tol, &mut clusters);
+            steps[offset + i] = e.epochs_run;
+            point_steps += u64::from(e.epochs_run);
+        }
+        row += rows;
+    }
+    // Attractors: mean points, classified, numbered by basin size.
+    let mut scratch = Vec::new();
+    let found: Vec<(usize, Attractor)> = (0..clusters.first.len())
+        .map(|a| {
+            let c = clusters.count[a] as f64;
+            let point = [clusters.sum[a][0] / c, clusters.sum[a][1] / c];
+            let s = f.second_order_with(point, &mut scratch);
+            (
+                a,
+                Attractor {
+                    point,
+                    value: s.value,
+                    kind: classify(point, &s),
+                    count: clusters.count[a],
+                },
+            )
+        })
+        .collect();
+    // Ends that cluster but are not at a stationary point (a plateau where the gradient is tiny but the run
+    // is still creeping) are not attractors: those starts did not converge.
+    let (kept, creeping): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, a)| a.kind != StationaryPoint::None);
+    let mut found = kept;
+    found.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.value.total_cmp(&b.1.value)));
+    let mut renumber = vec![NOT_CONVERGED; clusters.first.len()];
+    for (new, (old, _)) in found.iter().enumerate() {
+        renumber[*old] = new as i32;
+    }
+    debug_assert!(creeping.iter().all(|(old, _)| renumber[*old] == NOT_CONVERGED));
+    for l in labels.iter_mut().filter(|l| **l >= 0) {
+        *l = renumber[*l as usize];
+    }
+    let diverged = labels.iter().filter(|&&l| l == DIVERGED).count() as u64;
+    let not_converged = labels.iter().filter(|&&l| l == NOT_CONVERGED).count() as u64;
+    BasinMap {
+        grid: config.grid,
+        domain: d,
+        labels,
+        steps,
+        attractors: found.into_iter().map(|(_, a)| a).collect(),
+        diverged,
+        not_converged,
+        point_steps,
+        cancelled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::Precision;
+    use crate::{OptimizerSpec, Schedule};
+
+    fn config(grid: usize, domain: [f64; 4], epochs: u64, lr: f64) -> BasinConfig {
+        BasinConfig {
+            grid: [grid, grid],
+            domain,
+            run: BatchConfig {
+                epochs,
+                learning_rate: lr,
+                schedule: Schedule::Constant,
+                ascent: false,
+                gtol: Some(1e-8),
+                spec: OptimizerSpec::gd(),
+                precision: Precision::F64,
+            },
+            cluster_tol: 0.05,
+            stationary_tol: 1e-4,
+        }
+    }
+
+    #[test]
+    fn himmelblau_has_four_basins() {
+        let f = Function::resolve("himmelblau").unwrap();
+        let map = basin_map(&f, &config(64, [-5.0, 5.0, -5.0, 5.0], 2000, 0.005), &Control::NONE);
+        let minima: Vec<&Attractor> = map
+            .attractors
+            .iter()
+            .filter(|a| a.kind == StationaryPoint::Minimum)
+            .collect();
+        assert_eq!(minima.len(), 4, "{:?}", map.attractors);
+        for m in &minima {
+            assert!(m.value.abs() < 1e-8, "{m:?}");
+            assert!(m.count > 64 * 64 / 10, "{m:?}");
+        }
+        // (3, 2) is one of them, and the start (3, 2) itself is labelled with it.
+        let a = minima
+            .iter()
+            .position(|m| (m.point[0] - 3.0).hypot(m.point[1] - 2.0) < 1e-4)
+            .unwrap();
+        assert!(map.attractors[a].count > 0);
+    }
+
+    #[test]
+    fn six_hump_camel_minima_are_found_and_labels_are_rows_from_ymin() {
+        let f = Function::resolve("six-hump-camel").unwrap();
+        let map = basin_map(&f, &config(40, [-2.0, 2.0, -1.0, 1.0], 3000, 0.01), &Control::NONE);
+        let minima = map
+            .attractors
+            .iter()
+            .filter(|a| a.kind == StationaryPoint::Minimum)
+            .count();
+        assert_eq!(minima, 6, "{:?}", map.attractors);
+        // The two global minima (±0.0898, ∓0.7126): the start nearest (0.0898, -0.7126) lies in row 3 or so
+        // (ymin first), and its label is the attractor at that point.
+        let global = map
+            .attractors
+            .iter()
+            .position(|a| (a.point[0] - 0.0898).hypot(a.point[1] + 0.7126) < 1e-3)
+            .unwrap();
+        let (i, j) = (
+            ((0.0898 + 2.0) / 4.0 * 39.0f64).round() as usize,
+            ((-0.7126 + 1.0) / 2.0 * 39.0f64).round() as usize,
+        );
+        assert_eq!(map.labels[j * 40 + i], global as i32);
+        let total: u64 = map.attractors.iter().map(|a| a.count).sum::<u64>() + map.diverged + map.not_converged;
+        assert_eq!(total, 1600);
+    }
+
+    #[test]
+    fn divergence_and_non_convergence_are_labelled() {
+        let f = Function::parse("x^4 - x^2 + y^2").unwrap();
+        // lr 0.3: far starts overshoot and diverge; near ones settle in the minima at x = ±1/√2.
+        let mut c = config(21, [-3.0, 3.0, -1.0, 1.0], 400, 0.3);
+        c.run.gtol = None;
+        let map = basin_map(&f, &c, &Control::NONE);
+        assert!(map.diverged > 0 && map.labels.contains(&DIVERGED));
+        assert!(map
+            .attractors
+            .iter()
+            .any(|a| (a.point[0].abs() - 0.5f64.sqrt()).abs() < 1e-6));
+        // Few epochs: starts still on their way are not converged.
+        c.run.epochs = 2;
+        c.run.learning_rate = 0.001;
+        let map = basin_map(&f, &c, &Control::NONE);
+        assert!(map.not_converged > 0);
+    }
+}
