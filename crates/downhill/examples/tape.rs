@@ -2,7 +2,11 @@
 fn main() {
     let spec = std::env::args().nth(1).unwrap_or_else(|| "peaks".into());
     let f = downhill::Function::resolve(&spec).unwrap();
-    let t = &f.tapes().value_gradient;
+    let t = if std::env::var("TAPE").as_deref() == Ok("gradient") {
+        &f.tapes().gradient
+    } else {
+        &f.tapes().value_gradient
+    };
     println!(
         "value+gradient tape: {} ops, {} exp calls",
         t.len(),

@@ -24,6 +24,9 @@ enum Instr {
     Powf(u16, u16, f64),
     Pow(u16, u16, u16),
     Call(u16, Func, u16),
+    MulAdd(u16, u16, u16, u16),
+    MulSub(u16, u16, u16, u16),
+    NegMulAdd(u16, u16, u16, u16),
 }
 
 /// Register code for one tape.
@@ -37,14 +40,78 @@ pub struct Program {
     registers: usize,
 }
 
+/// A tape operation after fusion: a multiplication read only by one addition or subtraction joins it as one
+/// fused multiply-add (one rounding instead of two, one instruction instead of two).
+#[derive(Clone, Copy, Debug)]
+enum Fused {
+    Op(Op),
+    /// a * b + c
+    MulAdd(u32, u32, u32),
+    /// a * b - c
+    MulSub(u32, u32, u32),
+    /// c - a * b
+    NegMulAdd(u32, u32, u32),
+    /// A multiplication absorbed into a later fused operation.
+    Absorbed,
+}
+
+impl Fused {
+    fn operands(&self) -> Vec<u32> {
+        match *self {
+            Fused::Op(op) => op.operands().collect(),
+            Fused::MulAdd(a, b, c) | Fused::MulSub(a, b, c) | Fused::NegMulAdd(a, b, c) => vec![a, b, c],
+            Fused::Absorbed => vec![],
+        }
+    }
+}
+
+fn fuse(tape: &Tape) -> Vec<Fused> {
+    let ops = tape.ops();
+    let mut uses = vec![0usize; ops.len()];
+    for op in ops {
+        for s in op.operands() {
+            uses[s as usize] += 1;
+        }
+    }
+    for &o in tape.outputs() {
+        uses[o as usize] += 1;
+    }
+    let mut out: Vec<Fused> = ops.iter().map(|&op| Fused::Op(op)).collect();
+    for i in 0..ops.len() {
+        let single_mul = |s: u32, out: &[Fused]| match out[s as usize] {
+            Fused::Op(Op::Mul(a, b)) if uses[s as usize] == 1 => Some((a, b)),
+            _ => None,
+        };
+        let fused = match ops[i] {
+            Op::Add(l, r) => match (single_mul(l, &out), single_mul(r, &out)) {
+                (Some((a, b)), _) => Some((l, Fused::MulAdd(a, b, r))),
+                (None, Some((a, b))) => Some((r, Fused::MulAdd(a, b, l))),
+                _ => None,
+            },
+            Op::Sub(l, r) => match (single_mul(l, &out), single_mul(r, &out)) {
+                (Some((a, b)), _) => Some((l, Fused::MulSub(a, b, r))),
+                (None, Some((a, b))) => Some((r, Fused::NegMulAdd(a, b, l))),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((mul, f)) = fused {
+            out[mul as usize] = Fused::Absorbed;
+            out[i] = f;
+        }
+    }
+    out
+}
+
 impl Program {
     /// Compiles a tape. Inputs are registers 0 (x) and 1 (y).
     pub fn new(tape: &Tape) -> Program {
         let ops = tape.ops();
+        let fused = fuse(tape);
         let n = ops.len();
         let mut last_use = vec![0usize; n];
-        for (i, op) in ops.iter().enumerate() {
-            for s in op.operands() {
+        for (i, f) in fused.iter().enumerate() {
+            for s in f.operands() {
                 last_use[s as usize] = i;
             }
         }
@@ -57,47 +124,61 @@ impl Program {
         let mut reg = vec![u16::MAX; n];
         let mut consts = Vec::new();
         let mut instrs = Vec::new();
-        for (i, op) in ops.iter().enumerate() {
+        for (i, f) in fused.iter().enumerate() {
             let fresh = |free: &mut Vec<u16>, registers: &mut usize| {
                 free.pop().unwrap_or_else(|| {
                     *registers += 1;
                     (*registers - 1) as u16
                 })
             };
-            match *op {
-                Op::X => reg[i] = x,
-                Op::Y => reg[i] = y,
-                Op::Const(c) => {
+            let instr = match *f {
+                Fused::Absorbed => continue,
+                Fused::Op(Op::X) => {
+                    reg[i] = x;
+                    continue;
+                }
+                Fused::Op(Op::Y) => {
+                    reg[i] = y;
+                    continue;
+                }
+                Fused::Op(Op::Const(c)) => {
                     // Constants live for the whole program.
                     registers += 1;
                     reg[i] = (registers - 1) as u16;
                     consts.push((reg[i], c));
+                    continue;
                 }
                 _ => {
                     let d = fresh(&mut free, &mut registers);
                     reg[i] = d;
                     let r = |s: u32| reg[s as usize];
-                    instrs.push(match *op {
-                        Op::Add(a, b) => Instr::Add(d, r(a), r(b)),
-                        Op::Sub(a, b) => Instr::Sub(d, r(a), r(b)),
-                        Op::Mul(a, b) => Instr::Mul(d, r(a), r(b)),
-                        Op::Div(a, b) => Instr::Div(d, r(a), r(b)),
-                        Op::Neg(a) => Instr::Neg(d, r(a)),
-                        Op::Sqrt(a) => Instr::Sqrt(d, r(a)),
-                        Op::Powf(a, c) => Instr::Powf(d, r(a), c),
-                        Op::Pow(a, b) => Instr::Pow(d, r(a), r(b)),
-                        Op::Call(f, a) => Instr::Call(d, f, r(a)),
-                        Op::X | Op::Y | Op::Const(_) => unreachable!("handled above"),
-                    });
-                    // Operands whose last reader this is free their registers (after the destination was
-                    // chosen, so no instruction writes a register it reads).
-                    let mut operands: Vec<usize> = op.operands().map(|s| s as usize).collect();
-                    operands.dedup();
-                    for s in operands {
-                        if last_use[s] == i && !matches!(ops[s], Op::X | Op::Y | Op::Const(_)) {
-                            free.push(reg[s]);
-                        }
+                    match *f {
+                        Fused::Op(Op::Add(a, b)) => Instr::Add(d, r(a), r(b)),
+                        Fused::Op(Op::Sub(a, b)) => Instr::Sub(d, r(a), r(b)),
+                        Fused::Op(Op::Mul(a, b)) => Instr::Mul(d, r(a), r(b)),
+                        Fused::Op(Op::Div(a, b)) => Instr::Div(d, r(a), r(b)),
+                        Fused::Op(Op::Neg(a)) => Instr::Neg(d, r(a)),
+                        Fused::Op(Op::Sqrt(a)) => Instr::Sqrt(d, r(a)),
+                        Fused::Op(Op::Powf(a, c)) => Instr::Powf(d, r(a), c),
+                        Fused::Op(Op::Pow(a, b)) => Instr::Pow(d, r(a), r(b)),
+                        Fused::Op(Op::Call(func, a)) => Instr::Call(d, func, r(a)),
+                        Fused::MulAdd(a, b, c) => Instr::MulAdd(d, r(a), r(b), r(c)),
+                        Fused::MulSub(a, b, c) => Instr::MulSub(d, r(a), r(b), r(c)),
+                        Fused::NegMulAdd(a, b, c) => Instr::NegMulAdd(d, r(a), r(b), r(c)),
+                        Fused::Op(Op::X | Op::Y | Op::Const(_)) | Fused::Absorbed => unreachable!("handled above"),
                     }
+                }
+            };
+            instrs.push(instr);
+            // Operands whose last reader this is free their registers (after the destination was chosen, so no
+            // instruction writes a register it reads).
+            let mut operands = f.operands();
+            operands.sort_unstable();
+            operands.dedup();
+            for s in operands {
+                let s = s as usize;
+                if last_use[s] == i && !matches!(ops[s], Op::X | Op::Y | Op::Const(_)) {
+                    free.push(reg[s]);
                 }
             }
         }
@@ -160,6 +241,9 @@ impl Program {
                 // exp is by far the most common call (peaks has three): its own loop, no dispatch per vector.
                 Instr::Call(d, Func::Exp, a) => unary(regs, d, a, |p| p.exp()),
                 Instr::Call(d, f, a) => unary(regs, d, a, |p| p.call(f)),
+                Instr::MulAdd(d, a, b, c) => ternary(regs, d, a, b, c, |p, q, r| p.mul_add(q, r)),
+                Instr::MulSub(d, a, b, c) => ternary(regs, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
+                Instr::NegMulAdd(d, a, b, c) => ternary(regs, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
             }
         }
     }
@@ -183,6 +267,23 @@ fn binary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, f: impl Fn(V, V
         );
         for k in 0..B {
             *pd.add(k) = f(*pa.add(k), *pb.add(k));
+        }
+    }
+}
+
+#[inline(always)]
+fn ternary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, c: u16, f: impl Fn(V, V, V) -> V) {
+    let base = regs.as_mut_ptr();
+    // SAFETY: as in `binary`.
+    unsafe {
+        let (pa, pb, pc) = (
+            base.add(a as usize) as *const V,
+            base.add(b as usize) as *const V,
+            base.add(c as usize) as *const V,
+        );
+        let pd = base.add(d as usize) as *mut V;
+        for k in 0..B {
+            *pd.add(k) = f(*pa.add(k), *pb.add(k), *pc.add(k));
         }
     }
 }
