@@ -174,7 +174,10 @@ fn gd_block<V: Lanes>(
             }
         }
     });
-    let mut epochs_run = vec![0u32; n];
+    // Set when a lane finishes; lanes still running at the end ran every completed epoch.
+    const RUNNING: u32 = u32::MAX;
+    let mut epochs_run = vec![RUNNING; n];
+    let mut completed = 0u64;
     let mut termination = vec![Termination::MaxEpochs; n];
     let gtol2 = config.gtol.map(|g| g * g);
     let sign = if config.ascent { 1.0 } else { -1.0 };
@@ -194,6 +197,7 @@ fn gd_block<V: Lanes>(
                 if small != 0 {
                     for j in bits(small) {
                         termination[k * V::N + j] = Termination::Converged;
+                        epochs_run[k * V::N + j] = t as u32;
                     }
                     active[k] &= !small;
                 }
@@ -227,16 +231,16 @@ fn gd_block<V: Lanes>(
             }
             active[k] &= ok;
         }
-        for k in 0..B {
-            for j in bits(active[k]) {
-                epochs_run[k * V::N + j] = t as u32 + 1;
-            }
-        }
+        completed = t + 1;
     }
     for (i, e) in ends.iter_mut().enumerate() {
         *e = LaneEnd {
             end: [lane(&x, i), lane(&y, i)],
-            epochs_run: epochs_run[i],
+            epochs_run: if epochs_run[i] == RUNNING {
+                completed as u32
+            } else {
+                epochs_run[i]
+            },
             termination: termination[i],
             gradient_norm: f64::NAN,
         };
@@ -259,8 +263,14 @@ fn gradient_norms<V: Lanes>(program: &Program, regs: &mut [Reg<V>], ends: &mut [
 }
 
 /// The set bits of a mask.
-fn bits(mask: u32) -> impl Iterator<Item = usize> {
-    (0..32).filter(move |j| mask >> j & 1 == 1)
+fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let j = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            j
+        })
+    })
 }
 
 /// Any optimizer: vector evaluation, then each lane's own optimizer step.

@@ -8,7 +8,7 @@ use crate::expr::tape::{Op, Tape};
 use super::lanes::Lanes;
 
 /// Lane vectors per block.
-pub const B: usize = 16;
+pub const B: usize = 32;
 
 /// A register: one value for every lane of a block.
 pub type Reg<V> = [V; B];
