@@ -46,5 +46,15 @@ fn main() {
             .fold(f64::INFINITY, f64::min);
         let ns = best * 1e9 / (starts.len() as f64 * steps as f64);
         println!("{label:<32} {ns:>8.3} ns per point-step");
+        if let Ok(path) = std::env::var("DOWNHILL_BENCH_JSON") {
+            // One JSON line per engine, for bench/run's table.
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap();
+            writeln!(f, "{{\"engine\": \"{label}\", \"ns\": {ns}}}").unwrap();
+        }
     }
 }
