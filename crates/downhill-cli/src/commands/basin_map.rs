@@ -362,3 +362,41 @@ fn figure<'a>(
         columns: 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_picture_puts_ymax_on_top_and_colours_by_attractor_and_steps() {
+        // A 3x2 grid: bottom row (ymin) attractor 0 fast, attractor 1 slow, diverged; top row not converged,
+        // attractor 0 slow, attractor 1 fast.
+        let map = BasinMap {
+            grid: [3, 2],
+            domain: [0.0, 1.0, 0.0, 1.0],
+            labels: vec![0, 1, DIVERGED, NOT_CONVERGED, 0, 1],
+            steps: vec![1, 100, 3, 100, 100, 1],
+            attractors: vec![],
+            diverged: 1,
+            not_converged: 1,
+            point_steps: 305,
+            cancelled: false,
+        };
+        let img = picture(&map);
+        assert_eq!((img.width, img.height), (3, 2));
+        let px = |x: usize, y: usize| {
+            let i = (y * 3 + x) * 3;
+            [img.rgb[i], img.rgb[i + 1], img.rgb[i + 2]]
+        };
+        // Image row 0 is the grid's top row (ymax).
+        assert_eq!(px(0, 0), NOT_CONVERGED_COLOR);
+        assert_eq!(px(2, 1), DIVERGED_COLOR);
+        let brightness = |c: [u8; 3]| c.iter().map(|&v| v as u32).sum::<u32>();
+        // Same attractor: the quick start is lighter than the slow one; different attractors differ in hue.
+        assert!(brightness(px(0, 1)) > brightness(px(1, 0)), "{:?} vs {:?}", px(0, 1), px(1, 0));
+        assert!(brightness(px(2, 0)) > brightness(px(1, 1)));
+        assert_ne!(px(0, 1), px(2, 0));
+        assert_eq!(attractor_color(0), PALETTE[0]);
+        assert_ne!(attractor_color(10), attractor_color(11));
+    }
+}
