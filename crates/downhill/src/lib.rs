@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod classify;
 pub mod expr;
 pub mod optim;
+pub mod report;
 pub mod rng;
 pub mod run;
 

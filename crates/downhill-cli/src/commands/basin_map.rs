@@ -393,7 +393,12 @@ mod tests {
         assert_eq!(px(2, 1), DIVERGED_COLOR);
         let brightness = |c: [u8; 3]| c.iter().map(|&v| v as u32).sum::<u32>();
         // Same attractor: the quick start is lighter than the slow one; different attractors differ in hue.
-        assert!(brightness(px(0, 1)) > brightness(px(1, 0)), "{:?} vs {:?}", px(0, 1), px(1, 0));
+        assert!(
+            brightness(px(0, 1)) > brightness(px(1, 0)),
+            "{:?} vs {:?}",
+            px(0, 1),
+            px(1, 0)
+        );
         assert!(brightness(px(2, 0)) > brightness(px(1, 1)));
         assert_ne!(px(0, 1), px(2, 0));
         assert_eq!(attractor_color(0), PALETTE[0]);

@@ -1,23 +1,13 @@
 //! `downhill diff`: the symbolic gradient and Hessian.
 
-use serde_json::json;
-
 use crate::diagnostic::CliError;
 
 /// Prints the derivatives of a function.
 pub fn run(spec: &str, hessian: bool, latex: bool, json: bool) -> Result<(), CliError> {
     let f = super::resolve_function(spec)?;
     if json {
-        let mut v = json!({
-            "function": spec,
-            "expression": f.text(),
-            "gradient": f.gradient_text(),
-            "gradient_latex": f.gradient_latex(),
-        });
-        if hessian {
-            v["hessian"] = json!(f.hessian_text());
-            v["hessian_latex"] = json!(f.hessian_latex());
-        }
+        let v =
+            serde_json::to_value(downhill::report::DiffReport::new(spec, &f, hessian)).map_err(anyhow::Error::from)?;
         return crate::emit(&crate::format::json(&v));
     }
     let mut rows: Vec<(&str, String)> = Vec::new();

@@ -5,7 +5,6 @@ use std::io::Write;
 use downhill::catalog::{self, Extremum, ExtremumKind};
 use downhill::run::{RunError, DIVERGENCE_LIMIT};
 use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult, Schedule, Termination};
-use serde_json::json;
 
 use crate::args::{OptimizerArgs, RunArgs};
 use crate::diagnostic::{caret_lines, CliError};
@@ -179,25 +178,8 @@ fn write_csv(w: &mut dyn Write, s: &Settings, r: &RunResult) -> std::io::Result<
 
 /// The JSON object of DESIGN.md section 3, plus the seed, the schedule and the resolved hyper-parameters.
 pub fn to_json(function: &str, s: &Settings, r: &RunResult) -> serde_json::Value {
-    json!({
-        "function": function,
-        "expression": s.function.text(),
-        "optimizer": s.method.name(),
-        "options": s.spec,
-        "ascent": s.config.ascent,
-        "learning_rate": s.config.learning_rate,
-        "schedule": s.config.schedule,
-        "epochs": s.config.epochs,
-        "seed": s.seed,
-        "start": r.start,
-        "end": r.end,
-        "value": r.value,
-        "gradient": r.gradient,
-        "epochs_run": r.epochs_run,
-        "termination": r.termination,
-        "stationary_point": r.stationary_point,
-        "trajectory": r.trajectory,
-    })
+    let report = downhill::report::RunReport::new(function, &s.function, s.method, s.spec, &s.config, s.seed, r);
+    serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
 }
 
 fn method_title(m: Method) -> &'static str {
