@@ -46,6 +46,15 @@ pub enum Command {
     Basins(Box<BasinsArgs>),
     /// Run several settings (learning rates, epochs, optimizers, seeds) and compare them.
     Sweep(Box<SweepArgs>),
+    /// Start the explorer in the browser: a server on 127.0.0.1 (Ctrl-C stops it).
+    Serve {
+        /// The port (0: any free port).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Regenerate every figure of the seed notebooks and answer their exercises.
     Demo {
         /// The directory to write the figures into (created if missing).

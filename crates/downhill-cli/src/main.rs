@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Basins(args) => commands::basins::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Demo { out, dpi } => commands::demo::run(&out, dpi),
+        Command::Serve { port, open } => commands::serve(port, open),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

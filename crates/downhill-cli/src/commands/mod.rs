@@ -19,3 +19,34 @@ use crate::diagnostic::CliError;
 pub fn resolve_function(spec: &str) -> Result<Function, CliError> {
     Function::resolve(spec).map_err(|e| CliError::at(e.to_string(), spec, e.span))
 }
+
+/// `downhill serve`: prints the address, optionally opens a browser, serves until Ctrl-C.
+pub fn serve(port: u16, open: bool) -> Result<(), CliError> {
+    let result = downhill_web::run(port, |addr| {
+        let url = format!("http://{addr}/");
+        println!("downhill explorer at {url} (Ctrl-C stops it)");
+        if open {
+            let opened = ["xdg-open", "open"].iter().any(|cmd| {
+                std::process::Command::new(cmd)
+                    .arg(&url)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .is_ok()
+            });
+            if !opened {
+                println!("(could not open a browser: open the address yourself)");
+            }
+        }
+    });
+    match result {
+        Ok(()) => {
+            println!("stopped");
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Err(CliError::input(format!(
+            "port {port} is in use: choose another with --port"
+        ))),
+        Err(e) => Err(CliError::Failure(e.into())),
+    }
+}

@@ -1,0 +1,185 @@
+// The explorer: the landscape from /api/landscape, runs from /api/run, basin overlay from /api/basins.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const canvas = $("plot"), ctx = canvas.getContext("2d");
+const M = { left: 56, right: 70, top: 14, bottom: 40 };
+const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
+const VIRIDIS = [[68,1,84],[72,36,117],[65,68,135],[53,95,141],[42,120,142],[33,145,140],[34,168,132],[68,191,112],[122,209,81],[189,223,38],[253,231,37]];
+const state = { fn: "peaks", land: null, runs: [], basins: null, next: 0 };
+
+function viridis(t) {
+  t = Math.min(1, Math.max(0, t)) * 10; const i = Math.min(9, Math.floor(t)), f = t - i;
+  return VIRIDIS[i].map((a, k) => Math.round(a + (VIRIDIS[i + 1][k] - a) * f));
+}
+const lr = () => Math.pow(10, parseFloat($("lr").value));
+const plotW = () => canvas.width - M.left - M.right, plotH = () => canvas.height - M.top - M.bottom;
+function toPx(p) { const d = state.land.domain; return [M.left + (p[0] - d[0]) / (d[1] - d[0]) * plotW(), M.top + (d[3] - p[1]) / (d[3] - d[2]) * plotH()]; }
+function toData(px, py) { const d = state.land.domain; return [d[0] + (px - M.left) / plotW() * (d[1] - d[0]), d[3] - (py - M.top) / plotH() * (d[3] - d[2])]; }
+
+async function api(path, body) {
+  const r = await fetch(path, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const v = await r.json();
+  if (!r.ok) throw v;
+  return v;
+}
+
+function showError(e, text) {
+  const el = $("error");
+  if (!e) { el.textContent = ""; return; }
+  if (e.span && text) {
+    const [a, b] = e.span, esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+    el.innerHTML = esc(e.error) + "\n" + esc(text.slice(0, a)) + "<mark>" + (esc(text.slice(a, Math.max(b, a + 1))) || "&nbsp;") + "</mark>" + esc(text.slice(Math.max(b, a + 1)));
+  } else el.textContent = e.error || String(e);
+}
+
+let landImage = null;
+async function loadFunction(fn) {
+  const diff = await api("/api/diff", { function: fn });
+  const land = await api("/api/landscape", { function: fn, width: 220, height: 165 });
+  state.fn = fn; state.land = land; state.basins = null; state.runs = []; renderRuns();
+  $("gradient").textContent = "∂f/∂x = " + diff.gradient[0] + "\n∂f/∂y = " + diff.gradient[1];
+  const img = ctx.createImageData(land.width, land.height), span = (land.max - land.min) || 1;
+  land.values.forEach((v, i) => { const c = v === null ? [200, 200, 200] : viridis((v - land.min) / span); img.data.set([...c, 255], i * 4); });
+  const off = document.createElement("canvas"); off.width = land.width; off.height = land.height; off.getContext("2d").putImageData(img, 0, 0);
+  landImage = off;
+  if ($("overlay").checked) await loadBasins();
+  draw(); saveState();
+}
+
+async function loadBasins() {
+  const b = await api("/api/basins", { function: state.fn, grid: 128, epochs: 300, lr: lr(), optimizer: $("optimizer").value, ascent: $("ascent").checked });
+  const off = document.createElement("canvas"); off.width = off.height = 128;
+  const g = off.getContext("2d"), img = g.createImageData(128, 128);
+  for (let j = 0; j < 128; j++) for (let i = 0; i < 128; i++) {
+    const l = b.labels[(127 - j) * 128 + i];
+    const c = l >= 0 ? hex(COLORS[(l + 1) % COLORS.length]) : l === -1 ? [20, 20, 20] : [235, 235, 235];
+    img.data.set([...c, 110], (j * 128 + i) * 4);
+  }
+  g.putImageData(img, 0, 0); state.basins = off;
+}
+const hex = (h) => [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16));
+
+function draw(partial) {
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (!state.land) return;
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(landImage, M.left, M.top, plotW(), plotH());
+  if (state.basins) { ctx.imageSmoothingEnabled = false; ctx.drawImage(state.basins, M.left, M.top, plotW(), plotH()); }
+  axes();
+  state.runs.forEach((r, k) => drawRun(r, partial && k === state.runs.length - 1 ? partial : r.report.trajectory.length));
+}
+
+function axes() {
+  const d = state.land.domain;
+  ctx.strokeStyle = "#1d232a"; ctx.lineWidth = 1; ctx.strokeRect(M.left, M.top, plotW(), plotH());
+  ctx.fillStyle = "#1d232a"; ctx.font = "13px system-ui, sans-serif"; ctx.textAlign = "center";
+  for (let k = 0; k <= 6; k++) {
+    const x = d[0] + (d[1] - d[0]) * k / 6, y = d[2] + (d[3] - d[2]) * k / 6;
+    const [px] = toPx([x, d[2]]), [, py] = toPx([d[0], y]);
+    ctx.fillText(+x.toFixed(2), px, M.top + plotH() + 18);
+    ctx.textAlign = "right"; ctx.fillText(+y.toFixed(2), M.left - 6, py + 4); ctx.textAlign = "center";
+  }
+  ctx.fillText("x", M.left + plotW() / 2, canvas.height - 6);
+  ctx.fillText("y", 14, M.top + plotH() / 2);
+  const bx = M.left + plotW() + 18, lo = state.land.min, hi = state.land.max;
+  for (let j = 0; j < plotH(); j++) { ctx.fillStyle = "rgb(" + viridis(1 - j / plotH()) + ")"; ctx.fillRect(bx, M.top + j, 14, 1); }
+  ctx.fillStyle = "#1d232a"; ctx.textAlign = "left";
+  ctx.fillText(+hi.toPrecision(3), bx + 18, M.top + 10); ctx.fillText(+lo.toPrecision(3), bx + 18, M.top + plotH());
+}
+
+function drawRun(r, n) {
+  const pts = [r.report.start, ...r.report.trajectory.slice(0, n)];
+  ctx.save(); ctx.beginPath(); ctx.rect(M.left, M.top, plotW(), plotH()); ctx.clip();
+  ctx.strokeStyle = r.color; ctx.lineWidth = 2; ctx.beginPath();
+  pts.forEach((p, i) => { const [x, y] = toPx(p); i ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }); ctx.stroke();
+  const [sx, sy] = toPx(pts[0]); ctx.fillStyle = "#1f3bd6"; ctx.fillRect(sx - 4, sy - 4, 8, 8);
+  const [ex, ey] = toPx(pts[pts.length - 1]); ctx.fillStyle = r.color; ctx.beginPath(); ctx.arc(ex, ey, 5, 0, 7); ctx.fill(); ctx.strokeStyle = "#fff"; ctx.stroke();
+  ctx.restore();
+}
+
+async function startRun(start, animate = true) {
+  const o = $("optimizer").value, body = { function: state.fn, start, lr: lr(), epochs: +$("epochs").value, optimizer: o, ascent: $("ascent").checked };
+  if (o === "momentum" || o === "nesterov") body.momentum = +$("momentum").value;
+  if (o === "adam" || o === "adamw") { body.beta1 = +$("beta1").value; body.beta2 = +$("beta2").value; }
+  if (o === "newton") delete body.lr;
+  try {
+    const report = await api("/api/run", body);
+    showError(null);
+    const run = { report, color: COLORS[state.next++ % COLORS.length] };
+    state.runs.push(run); renderRuns(); saveState();
+    const n = report.trajectory.length, frames = animate ? 40 : 1; let f = 0;
+    const tick = () => { f++; draw(Math.ceil(n * (f / frames) ** 2)); if (f < frames) requestAnimationFrame(tick); };
+    tick();
+  } catch (e) { showError(e); }
+}
+
+function renderRuns() {
+  const tb = $("runs").tBodies[0]; tb.innerHTML = "";
+  const fmt = (v) => (v === null ? "–" : Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential(2) : +v.toPrecision(5));
+  state.runs.forEach((r, k) => {
+    const p = r.report, tr = tb.insertRow();
+    tr.innerHTML = `<td class="swatch"><span style="background:${r.color}"></span></td><td>${p.optimizer}</td><td>${fmt(p.learning_rate)}</td>` +
+      `<td>(${fmt(p.start[0])}, ${fmt(p.start[1])})</td><td>(${fmt(p.end[0])}, ${fmt(p.end[1])})</td><td>${fmt(p.value)}</td><td>${p.termination}</td><td>${p.stationary_point}</td>` +
+      `<td><button aria-label="remove run">✕</button></td>`;
+    tr.querySelector("button").onclick = () => { state.runs.splice(k, 1); renderRuns(); draw(); saveState(); };
+  });
+}
+
+function saveState() {
+  const s = new URLSearchParams({ f: state.fn, opt: $("optimizer").value, lr: $("lr").value, epochs: $("epochs").value, ascent: $("ascent").checked ? 1 : 0, overlay: $("overlay").checked ? 1 : 0 });
+  if (state.runs.length) s.set("runs", state.runs.map((r) => r.report.start.map((v) => +v.toFixed(4)).join(",")).join(";"));
+  history.replaceState(null, "", "#" + s);
+}
+
+function download(name, text, type) {
+  const a = document.createElement("a"); a.href = URL.createObjectURL(new Blob([text], { type })); a.download = name; a.click();
+}
+
+function syncControls() {
+  const o = $("optimizer").value;
+  $("momentum-box").hidden = !(o === "momentum" || o === "nesterov");
+  $("betas-box").hidden = !(o === "adam" || o === "adamw");
+  $("lrv").textContent = o === "newton" ? "1 (Newton)" : +lr().toPrecision(3);
+}
+
+let typing = null;
+$("expr").addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(async () => {
+    const text = $("expr").value.trim();
+    if (!text) return;
+    try { await api("/api/diff", { function: text }); showError(null); await loadFunction(text); }
+    catch (e) { showError(e, text); }
+  }, 250);
+});
+$("catalog").addEventListener("change", () => { $("expr").value = ""; showError(null); loadFunction($("catalog").value); });
+canvas.addEventListener("click", (ev) => {
+  if (!state.land) return;
+  const r = canvas.getBoundingClientRect(), px = (ev.clientX - r.left) * canvas.width / r.width, py = (ev.clientY - r.top) * canvas.height / r.height;
+  if (px < M.left || px > M.left + plotW() || py < M.top || py > M.top + plotH()) return;
+  startRun(toData(px, py));
+});
+canvas.tabIndex = 0;
+canvas.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && state.land) { const d = state.land.domain; startRun([(d[0] + d[1]) / 2, (d[2] + d[3]) / 2]); } });
+["optimizer", "lr", "epochs", "ascent"].forEach((id) => $(id).addEventListener("change", () => { syncControls(); saveState(); if ($("overlay").checked) loadBasins().then(() => draw()); }));
+$("lr").addEventListener("input", syncControls);
+$("overlay").addEventListener("change", async () => { if ($("overlay").checked) await loadBasins(); else state.basins = null; draw(); saveState(); });
+$("png").onclick = () => { const a = document.createElement("a"); a.href = canvas.toDataURL("image/png"); a.download = "downhill.png"; a.click(); };
+$("json").onclick = () => download("runs.json", JSON.stringify(state.runs.map((r) => r.report), null, 1), "application/json");
+$("csv").onclick = () => download("runs.csv", "run,epoch,x,y\n" + state.runs.map((r, k) => [r.report.start, ...r.report.trajectory].map((p, e) => `${k},${e},${p[0]},${p[1]}`).join("\n")).join("\n"), "text/csv");
+$("clear").onclick = () => { state.runs = []; renderRuns(); draw(); saveState(); };
+
+(async function init() {
+  const fns = await api("/api/functions");
+  for (const f of fns) { const o = document.createElement("option"); o.value = o.textContent = f.name; $("catalog").append(o); }
+  const s = new URLSearchParams(location.hash.slice(1));
+  if (s.get("opt")) $("optimizer").value = s.get("opt");
+  if (s.get("lr")) $("lr").value = s.get("lr");
+  if (s.get("epochs")) $("epochs").value = s.get("epochs");
+  $("ascent").checked = s.get("ascent") === "1"; $("overlay").checked = s.get("overlay") === "1";
+  syncControls();
+  const fn = s.get("f") || "peaks";
+  if (fns.some((f) => f.name === fn)) $("catalog").value = fn; else $("expr").value = fn;
+  await loadFunction(fn);
+  for (const p of (s.get("runs") || "").split(";").filter(Boolean)) await startRun(p.split(",").map(Number), false);
+})();

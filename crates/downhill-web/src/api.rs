@@ -1,0 +1,327 @@
+//! The JSON API: the same shapes as the command line's `--json`, bounded work per request, errors as
+//! `{"error": ..., "span": [start, end] | null}` with a 4xx status.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use downhill::batch::basins::{basin_map, BasinConfig};
+use downhill::batch::{BatchConfig, Control, Precision};
+use downhill::report::{DiffReport, RunReport};
+use downhill::{catalog, rng, Function, Method, OptimizerSpec, Options, RunConfig, Schedule};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The most epochs of one run.
+pub const MAX_RUN_EPOCHS: u64 = 100_000;
+/// The most starts per side of a basin map.
+pub const MAX_GRID: usize = 512;
+/// The most point-steps of one basin map (256 x 256 x 1000).
+pub const MAX_POINT_STEPS: u64 = 65_536_000;
+/// The largest landscape side in samples.
+pub const MAX_SAMPLES: usize = 1024;
+/// Work that takes longer than this is abandoned with 503.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    span: Option<[usize; 2]>,
+}
+
+impl ApiError {
+    /// A bad request (400).
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            span: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message, "span": self.span }))).into_response()
+    }
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("bad request body: {e}")))
+}
+
+fn function(spec: &str) -> Result<Function, ApiError> {
+    Function::resolve(spec).map_err(|e| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        message: e.to_string(),
+        span: Some([e.span.start, e.span.end]),
+    })
+}
+
+/// Runs blocking work off the async threads, within the deadline.
+async fn compute<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::time::timeout(DEADLINE, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "the work failed".into(),
+            span: None,
+        }),
+        Err(_) => Err(ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: "the work took too long".into(),
+            span: None,
+        }),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: T) -> ApiResult {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(|e| ApiError::bad(e.to_string()))
+}
+
+/// `GET /api/functions`: the catalog.
+pub async fn functions() -> ApiResult {
+    to_json(catalog::entries())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiffRequest {
+    function: String,
+}
+
+/// `POST /api/diff {function}`: gradient and Hessian, plain and LaTeX.
+pub async fn diff(body: Bytes) -> ApiResult {
+    let req: DiffRequest = parse(&body)?;
+    let f = function(&req.function)?;
+    to_json(DiffReport::new(&req.function, &f, true))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RunRequest {
+    function: String,
+    start: Option<[f64; 2]>,
+    seed: Option<u64>,
+    lr: Option<f64>,
+    epochs: Option<u64>,
+    optimizer: Option<String>,
+    ascent: bool,
+    momentum: Option<f64>,
+    dampening: Option<f64>,
+    weight_decay: Option<f64>,
+    alpha: Option<f64>,
+    beta1: Option<f64>,
+    beta2: Option<f64>,
+    eps: Option<f64>,
+    lr_decay: Option<f64>,
+    initial_accumulator_value: Option<f64>,
+    centered: bool,
+    amsgrad: bool,
+    max_step: Option<f64>,
+    schedule: Option<String>,
+    gtol: Option<f64>,
+}
+
+fn method(name: Option<&str>) -> Result<Method, ApiError> {
+    let name = name.unwrap_or("gd");
+    Method::from_name(name).ok_or_else(|| ApiError::bad(format!("unknown optimizer '{name}'")))
+}
+
+/// `POST /api/run {function, start, lr, epochs, optimizer, ascent, ...options}`.
+pub async fn run(body: Bytes) -> ApiResult {
+    let req: RunRequest = parse(&body)?;
+    let f = function(&req.function)?;
+    let method = method(req.optimizer.as_deref())?;
+    let options = Options {
+        momentum: req.momentum,
+        dampening: req.dampening,
+        weight_decay: req.weight_decay,
+        alpha: req.alpha,
+        beta1: req.beta1,
+        beta2: req.beta2,
+        eps: req.eps,
+        lr_decay: req.lr_decay,
+        initial_accumulator_value: req.initial_accumulator_value,
+        centered: req.centered,
+        amsgrad: req.amsgrad,
+        max_step: req.max_step,
+    };
+    let spec = OptimizerSpec::new(method, &options).map_err(|e| ApiError::bad(e.to_string()))?;
+    let epochs = req.epochs.unwrap_or(1000);
+    if epochs > MAX_RUN_EPOCHS {
+        return Err(ApiError::bad(format!(
+            "epochs {epochs} is too many (at most {MAX_RUN_EPOCHS})"
+        )));
+    }
+    let seed = req.start.is_none().then(|| req.seed.unwrap_or(0));
+    let start = req.start.unwrap_or_else(|| rng::random_start(seed.unwrap_or(0)));
+    let mut config = RunConfig::new(start)
+        .learning_rate(req.lr.unwrap_or(method.default_learning_rate()))
+        .epochs(epochs)
+        .ascent(req.ascent);
+    if let Some(s) = &req.schedule {
+        config.schedule = Schedule::parse(s).map_err(|e| ApiError::bad(e.to_string()))?;
+    }
+    config.gtol = req.gtol;
+    config.validate().map_err(|e| ApiError::bad(e.to_string()))?;
+    let name = req.function;
+    compute(move || {
+        let r = downhill::run(&f, &config, &spec).map_err(|e| ApiError::bad(e.to_string()))?;
+        to_json(RunReport::new(&name, &f, method, spec, &config, seed, &r)).map(|Json(v)| v)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct BasinsRequest {
+    function: String,
+    grid: Option<usize>,
+    domain: Option<[f64; 4]>,
+    lr: Option<f64>,
+    epochs: Option<u64>,
+    optimizer: Option<String>,
+    ascent: bool,
+    precision: Option<String>,
+}
+
+fn domain_of(f: &Function, d: Option<[f64; 4]>) -> Result<[f64; 4], ApiError> {
+    let d = d
+        .or(f.name().and_then(catalog::lookup).map(|e| e.domain))
+        .unwrap_or([-3.0, 3.0, -3.0, 3.0]);
+    if !(d.iter().all(|v| v.is_finite()) && d[0] < d[1] && d[2] < d[3]) {
+        return Err(ApiError::bad(
+            "domain must be [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax",
+        ));
+    }
+    Ok(d)
+}
+
+/// `POST /api/basins {function, grid, domain, lr, epochs, optimizer, ascent}`: attractors and the label grid.
+pub async fn basins(body: Bytes) -> ApiResult {
+    let req: BasinsRequest = parse(&body)?;
+    let f = function(&req.function)?;
+    let method = method(req.optimizer.as_deref())?;
+    let spec = OptimizerSpec::new(method, &Options::default()).map_err(|e| ApiError::bad(e.to_string()))?;
+    let grid = req.grid.unwrap_or(128);
+    let epochs = req.epochs.unwrap_or(200);
+    if !(2..=MAX_GRID).contains(&grid) {
+        return Err(ApiError::bad(format!("grid {grid} is out of range (2 to {MAX_GRID})")));
+    }
+    if (grid * grid) as u64 * epochs > MAX_POINT_STEPS {
+        return Err(ApiError::bad(format!(
+            "grid {grid} x {epochs} epochs is too much work (at most {MAX_POINT_STEPS} point-steps)"
+        )));
+    }
+    let lr = req.lr.unwrap_or(method.default_learning_rate());
+    downhill::optim::check_learning_rate(lr).map_err(|e| ApiError::bad(e.to_string()))?;
+    let precision = match req.precision.as_deref() {
+        None | Some("f64") => Precision::F64,
+        Some("f32") => Precision::F32,
+        Some(other) => return Err(ApiError::bad(format!("unknown precision '{other}'"))),
+    };
+    let domain = domain_of(&f, req.domain)?;
+    let config = BasinConfig {
+        grid: [grid, grid],
+        domain,
+        run: BatchConfig {
+            epochs,
+            learning_rate: lr,
+            schedule: Schedule::Constant,
+            ascent: req.ascent,
+            gtol: Some(1e-8),
+            spec,
+            precision,
+        },
+        cluster_tol: 0.01 * (domain[1] - domain[0]).max(domain[3] - domain[2]),
+        stationary_tol: (1e-5 * (domain[1] - domain[0]).max(domain[3] - domain[2]) / lr).min(1e-2),
+    };
+    compute(move || {
+        let started = Instant::now();
+        let map = basin_map(&f, &config, &Control::NONE);
+        let total = (grid * grid) as f64;
+        let attractors: Vec<Value> = map
+            .attractors
+            .iter()
+            .map(|a| json!({"point": a.point, "value": a.value, "kind": a.kind, "fraction": a.count as f64 / total}))
+            .collect();
+        Ok(json!({
+            "grid": [grid, grid],
+            "domain": domain,
+            "attractors": attractors,
+            "diverged_fraction": map.diverged as f64 / total,
+            "unconverged_fraction": map.not_converged as f64 / total,
+            "elapsed_s": started.elapsed().as_secs_f64(),
+            "point_steps": map.point_steps,
+            "labels": map.labels,
+            "steps": map.steps,
+        }))
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct LandscapeRequest {
+    function: String,
+    domain: Option<[f64; 4]>,
+    width: Option<usize>,
+    height: Option<usize>,
+}
+
+/// `POST /api/landscape {function, domain, width, height}`: f on a grid of samples (rows from ymax, so the
+/// first row is the top of a picture), with the finite range.
+pub async fn landscape(body: Bytes) -> ApiResult {
+    let req: LandscapeRequest = parse(&body)?;
+    let f = function(&req.function)?;
+    let (w, h) = (req.width.unwrap_or(256), req.height.unwrap_or(256));
+    if !(2..=MAX_SAMPLES).contains(&w) || !(2..=MAX_SAMPLES).contains(&h) {
+        return Err(ApiError::bad(format!("width and height must be 2 to {MAX_SAMPLES}")));
+    }
+    let d = domain_of(&f, req.domain)?;
+    compute(move || {
+        let tape = &f.tapes().value;
+        let (mut slots, mut out) = (Vec::new(), [0.0]);
+        let mut values = Vec::with_capacity(w * h);
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for j in 0..h {
+            let y = d[3] - (d[3] - d[2]) * (j as f64 + 0.5) / h as f64;
+            for i in 0..w {
+                let x = d[0] + (d[1] - d[0]) * (i as f64 + 0.5) / w as f64;
+                tape.eval(x, y, &mut slots, &mut out);
+                let v = out[0];
+                if v.is_finite() {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                values.push(if v.is_finite() { Some(v) } else { None });
+            }
+        }
+        Ok(json!({
+            "function": req.function,
+            "expression": f.text(),
+            "domain": d,
+            "width": w,
+            "height": h,
+            "min": lo.is_finite().then_some(lo),
+            "max": hi.is_finite().then_some(hi),
+            "values": values,
+        }))
+    })
+    .await
+    .map(Json)
+}

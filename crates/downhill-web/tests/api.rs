@@ -1,0 +1,193 @@
+//! The API on a real loopback socket: every endpoint, bad JSON, oversized bodies, absurd work (4xx, fast),
+//! and many concurrent requests.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn start() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(downhill_web::serve(listener, std::future::pending()));
+    addr
+}
+
+/// One HTTP/1.1 request; returns the status and the body.
+async fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").expect("a header");
+    let status = std::str::from_utf8(&out[9..12]).unwrap().parse().unwrap();
+    (status, out[split + 4..].to_vec())
+}
+
+async fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, Value) {
+    let (status, bytes) = request(addr, "POST", path, body.as_bytes()).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_in_the_clis_shapes() {
+    let addr = start().await;
+    let (status, page) = request(addr, "GET", "/", b"").await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("<canvas") && page.contains("/app.js"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "the page must not load anything from outside"
+    );
+    let (status, script) = request(addr, "GET", "/app.js", b"").await;
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8(script).unwrap().contains("https://"));
+
+    let (status, bytes) = request(addr, "GET", "/api/functions", b"").await;
+    assert_eq!(status, 200);
+    let catalog: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(catalog[0]["name"], "peaks");
+
+    let (status, v) = post(addr, "/api/diff", r#"{"function": "x^2*y"}"#).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["gradient"][0], "2*x*y");
+    assert_eq!(v["hessian"][0][1], "2*x");
+    assert!(v["gradient_latex"][1].as_str().unwrap().contains("x^{2}"));
+
+    let (status, v) = post(
+        addr,
+        "/api/run",
+        r#"{"function": "peaks", "start": [0, 1.4], "lr": 0.01, "epochs": 1000}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!((v["end"][0].as_f64().unwrap() - 0.296446).abs() < 1e-5);
+    assert_eq!(v["trajectory"].as_array().unwrap().len(), 1000);
+    assert_eq!(v["stationary_point"], "minimum");
+    let (status, v) = post(
+        addr,
+        "/api/run",
+        r#"{"function": "peaks", "start": [1, 1], "optimizer": "adam", "beta1": 0.8, "ascent": true}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["options"]["betas"][0], 0.8);
+
+    let (status, v) = post(
+        addr,
+        "/api/basins",
+        r#"{"function": "himmelblau", "grid": 64, "epochs": 2000, "lr": 0.005}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["labels"].as_array().unwrap().len(), 64 * 64);
+    let minima = v["attractors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "minimum")
+        .count();
+    assert_eq!(minima, 4);
+
+    let (status, v) = post(
+        addr,
+        "/api/landscape",
+        r#"{"function": "x^2 + y^2", "domain": [-1, 1, -1, 1], "width": 3, "height": 3}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let values: Vec<f64> = v["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    // Pixel centres at ±2/3 and 0: the middle is 0, the corners 8/9; the first row is the top (ymax).
+    assert!(values[4].abs() < 1e-12 && (values[0] - 8.0 / 9.0).abs() < 1e-12);
+    assert_eq!(v["min"], 0.0);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
+    let addr = start().await;
+    let (status, v) = post(addr, "/api/diff", r#"{"function": "exq(x) + y"}"#).await;
+    assert_eq!(status, 400);
+    assert!(v["error"].as_str().unwrap().contains("did you mean 'exp'"));
+    assert_eq!(v["span"], serde_json::json!([0, 3]));
+    for (path, body, reason) in [
+        ("/api/run", "not json", "bad request body"),
+        ("/api/run", r#"{"function": "peaks", "speed": 3}"#, "unknown field"),
+        ("/api/run", r#"{"function": "peaks", "epochs": 100000000}"#, "too many"),
+        ("/api/run", r#"{"function": "peaks", "lr": -1}"#, "learning rate"),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "optimizer": "sgdd"}"#,
+            "unknown optimizer",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "momentum": 0.9}"#,
+            "does not apply",
+        ),
+        ("/api/run", r#"{"function": "ln(x)", "start": [-1, 0]}"#, "not finite"),
+        (
+            "/api/basins",
+            r#"{"function": "peaks", "grid": 100000}"#,
+            "out of range",
+        ),
+        (
+            "/api/basins",
+            r#"{"function": "peaks", "grid": 512, "epochs": 100000}"#,
+            "too much work",
+        ),
+        ("/api/landscape", r#"{"function": "peaks", "width": 100000}"#, "2 to"),
+        (
+            "/api/landscape",
+            r#"{"function": "peaks", "domain": [1, 0, 0, 1]}"#,
+            "domain",
+        ),
+    ] {
+        let t = Instant::now();
+        let (status, v) = post(addr, path, body).await;
+        assert!((400..500).contains(&status), "{path} {body}: {status}");
+        assert!(v["error"].as_str().unwrap_or("").contains(reason), "{path} {body}: {v}");
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{path} {body} took {:?}",
+            t.elapsed()
+        );
+    }
+    let big = format!(r#"{{"function": "{}"}}"#, "x+".repeat(40_000));
+    let (status, _) = request(addr, "POST", "/api/diff", big.as_bytes()).await;
+    assert_eq!(status, 413);
+    let (status, _) = request(addr, "GET", "/api/nothing", b"").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_requests_are_served() {
+    let addr = start().await;
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            tokio::spawn(async move {
+                let body = format!(
+                    r#"{{"function": "peaks", "start": [{}, 0.5], "epochs": 500}}"#,
+                    -2.0 + i as f64 / 16.0
+                );
+                post(addr, "/api/run", &body).await
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(v["epochs_run"], 500);
+    }
+}
