@@ -2,7 +2,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const canvas = $("plot"), ctx = canvas.getContext("2d");
-const M = { left: 56, right: 70, top: 14, bottom: 40 };
+const M = { left: 56, right: 86, top: 14, bottom: 40 };
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 const VIRIDIS = [[68,1,84],[72,36,117],[65,68,135],[53,95,141],[42,120,142],[33,145,140],[34,168,132],[68,191,112],[122,209,81],[189,223,38],[253,231,37]];
 const state = { fn: "peaks", land: null, runs: [], basins: null, next: 0 };
