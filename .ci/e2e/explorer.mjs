@@ -1,0 +1,72 @@
+// End-to-end test of the explorer in real headless Chromium: node explorer.mjs DOWNHILL_BINARY
+// Starts `downhill serve` on a free port, drives the page, and fails (exit 1) on the first broken expectation.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const binary = process.argv[2];
+const server = spawn(binary, ["serve", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+const url = await new Promise((resolve, reject) => {
+  server.stdout.on("data", (d) => { const m = String(d).match(/http:\/\/127\.0\.0\.1:\d+\//); if (m) resolve(m[0]); });
+  server.on("exit", (code) => reject(new Error(`downhill serve exited with ${code}`)));
+  setTimeout(() => reject(new Error("downhill serve did not start")), 10000);
+});
+
+function check(ok, what) {
+  if (!ok) throw new Error("FAILED: " + what);
+  console.log("ok   " + what);
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [], outside = [];
+  // The bad expression typed below gets its 400 from the API on purpose; Chromium logs every 4xx response.
+  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 400")) errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (r) => { if (!r.url().startsWith(url) && !r.url().startsWith("data:")) outside.push(r.url()); });
+
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll("#catalog option").length > 20);
+  await page.waitForFunction(() => document.getElementById("gradient").textContent.includes("∂f/∂x"));
+  check(true, "the page loads with the catalog and the gradient of peaks");
+
+  await page.fill("#expr", "x^2 + exq(y)");
+  await page.waitForFunction(() => document.querySelector("#error mark") !== null, null, { timeout: 5000 });
+  const error = await page.textContent("#error");
+  check(error.includes("did you mean 'exp'") && (await page.textContent("#error mark")) === "exq", "a bad expression shows the error with the fault marked");
+  await page.fill("#expr", "x^2 + 3*y^2");
+  await page.waitForFunction(() => document.getElementById("error").textContent === "" && document.getElementById("gradient").textContent.includes("6*y"));
+  check(true, "a good expression clears the error and shows its gradient");
+
+  await page.selectOption("#catalog", "peaks");
+  await page.waitForFunction(() => document.getElementById("gradient").textContent.includes("exp"));
+  const box = await page.locator("#plot").boundingBox();
+  await page.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.3);
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 1);
+  const row = await page.textContent("#runs tbody tr");
+  check(/minimum|maximum|saddle|none|flat/.test(row), "clicking the landscape draws a run and adds a result row");
+  const hash = await page.evaluate(() => location.hash);
+  check(hash.includes("runs="), "the runs are in the address");
+
+  await page.check("#overlay");
+  await page.waitForFunction(() => {
+    const c = document.getElementById("plot"), g = c.getContext("2d");
+    const d = g.getImageData(c.width * 0.3, c.height * 0.5, 1, 1).data;
+    return d[3] === 255;
+  });
+  await page.waitForTimeout(300);
+  check(true, "the basin overlay draws");
+
+  const shots = fileURLToPath(new URL("screenshots/", import.meta.url));
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: shots + "explorer.png" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: shots + "explorer-phone.png", fullPage: true });
+  check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
+  check(outside.length === 0, "no request leaves the machine" + (outside.length ? ": " + outside.join(", ") : ""));
+} finally {
+  await browser.close();
+  server.kill("SIGINT");
+}
