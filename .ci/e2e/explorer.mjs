@@ -50,13 +50,16 @@ try {
   const hash = await page.evaluate(() => location.hash);
   check(hash.includes("runs="), "the runs are in the address");
 
-  await page.check("#overlay");
-  await page.waitForFunction(() => {
-    const c = document.getElementById("plot"), g = c.getContext("2d");
-    const d = g.getImageData(c.width * 0.3, c.height * 0.5, 1, 1).data;
-    return d[3] === 255;
+  const pixel = () => page.evaluate(() => {
+    const c = document.getElementById("plot");
+    return Array.from(c.getContext("2d").getImageData(c.width * 0.3, c.height * 0.75, 1, 1).data).join(",");
   });
-  await page.waitForTimeout(300);
+  const before = await pixel();
+  await page.check("#overlay");
+  await page.waitForFunction((b) => {
+    const c = document.getElementById("plot");
+    return Array.from(c.getContext("2d").getImageData(c.width * 0.3, c.height * 0.75, 1, 1).data).join(",") !== b;
+  }, before, { timeout: 15000 });
   check(true, "the basin overlay draws");
 
   const shots = fileURLToPath(new URL("screenshots/", import.meta.url));
