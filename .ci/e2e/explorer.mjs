@@ -62,6 +62,12 @@ try {
   }, before, { timeout: 15000 });
   check(true, "the basin overlay draws");
 
+  const view = () => page.evaluate(() => document.getElementById("view3d").toDataURL());
+  const still = await view();
+  await page.focus("#view3d");
+  await page.keyboard.press("ArrowLeft");
+  check((await view()) !== still, "the 3-D view draws the surface and turns with the arrow keys");
+
   const shots = fileURLToPath(new URL("screenshots/", import.meta.url));
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: shots + "explorer.png" });

@@ -44,6 +44,7 @@ async function loadFunction(fn) {
   landImage = off;
   if ($("overlay").checked) await loadBasins();
   draw(); saveState();
+  await loadMesh();
 }
 
 async function loadBasins() {
@@ -113,8 +114,73 @@ async function startRun(start, animate = true) {
   } catch (e) { showError(e); }
 }
 
+// The 3-D view: the landscape as shaded quads, back to front, orthographic, with matplotlib's elev/azim.
+const view = { elev: 30, azim: 250, mesh: null };
+const c3 = $("view3d"), g3 = c3.getContext("2d");
+async function loadMesh() {
+  view.mesh = await api("/api/landscape", { function: state.fn, width: 48, height: 48 });
+  draw3d();
+}
+function draw3d() {
+  g3.fillStyle = "#fff"; g3.fillRect(0, 0, c3.width, c3.height);
+  const m = view.mesh; if (!m) return;
+  const d = m.domain, span = (m.max - m.min) || 1;
+  const e = view.elev * Math.PI / 180, a = view.azim * Math.PI / 180;
+  const right = [-Math.sin(a), Math.cos(a), 0], up = [-Math.sin(e) * Math.cos(a), -Math.sin(e) * Math.sin(a), Math.cos(e)];
+  const toward = [Math.cos(e) * Math.cos(a), Math.cos(e) * Math.sin(a), Math.sin(e)];
+  const zoom = Math.min(c3.width, c3.height * 1.2) * 0.62, cx = c3.width / 2, cy = c3.height / 2;
+  const unit = (x, y, z) => [(x - d[0]) / (d[1] - d[0]) - 0.5, (y - d[2]) / (d[3] - d[2]) - 0.5, ((Math.min(m.max, Math.max(m.min, z)) - m.min) / span - 0.5) * 0.75];
+  const dot = (u, v) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+  const screen = (p) => [cx + zoom * dot(right, p), cy - zoom * dot(up, p)];
+  const node = (i, j) => { // j = 0 is ymax in the landscape's rows
+    const v = m.values[j * m.width + i];
+    const x = d[0] + (d[1] - d[0]) * (i + 0.5) / m.width, y = d[3] - (d[3] - d[2]) * (j + 0.5) / m.height;
+    return v === null ? null : { p: unit(x, y, v), v };
+  };
+  const quads = [];
+  for (let j = 0; j + 1 < m.height; j++) for (let i = 0; i + 1 < m.width; i++) {
+    const q = [node(i, j), node(i + 1, j), node(i + 1, j + 1), node(i, j + 1)];
+    if (q.some((n) => n === null)) continue;
+    const centre = [0, 1, 2].map((k) => q.reduce((s, n) => s + n.p[k], 0) / 4);
+    quads.push({ depth: dot(toward, centre), q, v: q.reduce((s, n) => s + n.v, 0) / 4 });
+  }
+  quads.sort((p, q) => p.depth - q.depth);
+  for (const { q, v } of quads) {
+    g3.fillStyle = g3.strokeStyle = "rgb(" + viridis((v - m.min) / span) + ")";
+    g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
+  }
+  for (const r of state.runs) {
+    const pts = [r.report.start, ...r.report.trajectory].filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
+    const vals = pts.map((p) => valueAt(p));
+    g3.strokeStyle = r.color; g3.lineWidth = 2; g3.beginPath();
+    pts.forEach((p, k) => { const [x, y] = screen(unit(p[0], p[1], vals[k])); k ? g3.lineTo(x, y) : g3.moveTo(x, y); });
+    g3.stroke(); g3.lineWidth = 1;
+  }
+}
+// f at a point from the 2-D landscape samples (nearest), to lift paths onto the surface.
+function valueAt(p) {
+  const l = state.land, d = l.domain;
+  const i = Math.min(l.width - 1, Math.max(0, Math.floor((p[0] - d[0]) / (d[1] - d[0]) * l.width)));
+  const j = Math.min(l.height - 1, Math.max(0, Math.floor((d[3] - p[1]) / (d[3] - d[2]) * l.height)));
+  const v = l.values[j * l.width + i];
+  return v === null ? l.min : v;
+}
+let dragging = null;
+c3.addEventListener("pointerdown", (ev) => { dragging = [ev.clientX, ev.clientY]; c3.setPointerCapture(ev.pointerId); });
+c3.addEventListener("pointermove", (ev) => {
+  if (!dragging) return;
+  view.azim -= (ev.clientX - dragging[0]) * 0.5; view.elev = Math.max(-90, Math.min(90, view.elev + (ev.clientY - dragging[1]) * 0.5));
+  dragging = [ev.clientX, ev.clientY]; draw3d();
+});
+c3.addEventListener("pointerup", () => { dragging = null; });
+c3.addEventListener("keydown", (ev) => {
+  const k = { ArrowLeft: [0, 10], ArrowRight: [0, -10], ArrowUp: [5, 0], ArrowDown: [-5, 0] }[ev.key];
+  if (k) { ev.preventDefault(); view.elev = Math.max(-90, Math.min(90, view.elev + k[0])); view.azim += k[1]; draw3d(); }
+});
+
 function renderRuns() {
   const tb = $("runs").tBodies[0]; tb.innerHTML = "";
+  if (typeof draw3d === "function" && view.mesh) draw3d();
   const fmt = (v) => (v === null ? "–" : Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential(2) : +v.toPrecision(5));
   state.runs.forEach((r, k) => {
     const p = r.report, tr = tb.insertRow();
