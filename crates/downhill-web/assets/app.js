@@ -48,7 +48,7 @@ async function loadFunction(fn) {
 }
 
 async function loadBasins() {
-  const b = await api("/api/basins", { function: state.fn, grid: 128, epochs: 300, lr: lr(), optimizer: $("optimizer").value, ascent: $("ascent").checked });
+  const b = await api("/api/basins", { function: state.fn, grid: 128, epochs: 300, lr: lr(), optimizer: $("optimizer").value, ascent: $("ascent").checked, precision: "f32" });
   const off = document.createElement("canvas"); off.width = off.height = 128;
   const g = off.getContext("2d"), img = g.createImageData(128, 128);
   for (let j = 0; j < 128; j++) for (let i = 0; i < 128; i++) {

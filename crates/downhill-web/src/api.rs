@@ -267,7 +267,6 @@ pub async fn basins(body: Bytes) -> ApiResult {
             "elapsed_s": started.elapsed().as_secs_f64(),
             "point_steps": map.point_steps,
             "labels": map.labels,
-            "steps": map.steps,
         }))
     })
     .await
