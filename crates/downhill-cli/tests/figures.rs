@@ -369,3 +369,49 @@ fn basin_maps_find_himmelblaus_four_minima_and_label_every_start() {
     assert_eq!(rows[0][0], lower_left as i32);
     assert_eq!(png_size(&map), (800, 600));
 }
+
+#[test]
+fn ctrl_c_stops_a_basin_map_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plot, labels) = (dir.path().join("map.png"), dir.path().join("labels.csv"));
+    let exe = assert_cmd::cargo::cargo_bin("downhill");
+    let child = std::process::Command::new(exe)
+        .args([
+            "basins",
+            "peaks",
+            "--grid",
+            "4000",
+            "--epochs",
+            "100000",
+            "--gtol",
+            "0",
+            "--plot",
+            s(&plot),
+            "--labels",
+            s(&labels),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?} to stop",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files were left behind"
+    );
+}
