@@ -148,7 +148,9 @@ fn lane<V: Lanes>(r: &Reg<V>, i: usize) -> f64 {
     r[i / V::N].lane(i % V::N)
 }
 
-/// Plain gradient descent, vectorised: p -= lr * g (p += for ascent).
+/// Plain gradient descent, vectorised: p -= lr * g (p += for ascent). When enough lanes have finished, the
+/// running ones are packed to the front of the block and only their vectors are evaluated, so finished lanes
+/// stop costing work.
 fn gd_block<V: Lanes>(
     program: &Program,
     regs: &mut [Reg<V>],
@@ -157,23 +159,20 @@ fn gd_block<V: Lanes>(
     control: &Control,
     ends: &mut [LaneEnd],
 ) {
+    const NONE: usize = usize::MAX;
     let (mut x, mut y) = load::<V>(chunk);
     let n = chunk.len();
-    // active[k] has bit j set while lane k*N+j is still running.
     let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
-    let mut active: [u32; B] = std::array::from_fn(|k| {
-        let first = k * V::N;
-        if first >= n {
-            0
-        } else {
-            let live = (n - first).min(V::N);
-            if live == V::N {
-                full
-            } else {
-                (1u32 << live) - 1
-            }
-        }
-    });
+    // The lane at each position of the block (NONE for padding), and which positions are still running.
+    let mut slot_lane: Vec<usize> = (0..B * V::N).map(|p| if p < n { p } else { NONE }).collect();
+    let mask_for = |slot_lane: &[usize], k: usize| {
+        (0..V::N)
+            .filter(|&j| slot_lane[k * V::N + j] != NONE)
+            .fold(0u32, |m, j| m | 1 << j)
+    };
+    let mut active: [u32; B] = std::array::from_fn(|k| mask_for(&slot_lane, k));
+    let mut vectors = n.div_ceil(V::N);
+    let mut final_pos = vec![[0.0f64; 2]; n];
     // Set when a lane finishes; lanes still running at the end ran every completed epoch.
     const RUNNING: u32 = u32::MAX;
     let mut epochs_run = vec![RUNNING; n];
@@ -182,60 +181,46 @@ fn gd_block<V: Lanes>(
     let gtol2 = config.gtol.map(|g| g * g);
     let sign = if config.ascent { 1.0 } else { -1.0 };
     for t in 0..config.epochs {
-        if active.iter().all(|&a| a == 0) || (t % 64 == 0 && cancelled(control)) {
-            break;
+        if t % 16 == 0 {
+            let running: usize = active[..vectors].iter().map(|a| a.count_ones() as usize).sum();
+            if running == 0 || (t % 64 == 0 && cancelled(control)) {
+                break;
+            }
+            if running.div_ceil(V::N) * 4 <= vectors * 3 {
+                vectors = pack(&mut x, &mut y, &mut active, &mut slot_lane, &mut final_pos, vectors);
+            }
         }
-        program.eval(regs, &x, &y);
-        let (gx, gy) = (*program.output(regs, 0), *program.output(regs, 1));
+        if vectors == B {
+            // The full block with constant loop bounds: the common case, compiled on its own.
+            program.eval(regs, &x, &y);
+        } else {
+            program.eval_first(regs, &x, &y, vectors);
+        }
+        let (gx, gy) = (program.output(regs, 0), program.output(regs, 1));
         let step = V::splat(sign * config.schedule.rate(config.learning_rate, t, config.epochs));
-        for k in 0..B {
-            if active[k] == 0 {
-                continue;
-            }
-            if let Some(g2) = gtol2 {
-                let small = (gx[k] * gx[k] + gy[k] * gy[k]).le(V::splat(g2)) & active[k];
-                if small != 0 {
-                    for j in bits(small) {
-                        termination[k * V::N + j] = Termination::Converged;
-                        epochs_run[k * V::N + j] = t as u32;
-                    }
-                    active[k] &= !small;
-                }
-            }
-            let nx = gx[k].mul_add(step, x[k]);
-            let ny = gy[k].mul_add(step, y[k]);
-            // As in a single run: a non-finite step ends the lane where it was; a finite step past the
-            // divergence limit is taken, counted, and ends the lane there.
-            let finite = nx.within(f64::MAX) & ny.within(f64::MAX);
-            let ok = nx.within(DIVERGENCE_LIMIT) & ny.within(DIVERGENCE_LIMIT);
-            let moving = active[k] & finite;
-            let bad = active[k] & !ok;
-            for j in bits(bad) {
-                termination[k * V::N + j] = Termination::Diverged;
-                epochs_run[k * V::N + j] = t as u32 + u32::from(finite >> j & 1 == 1);
-            }
-            if moving == full {
-                x[k] = nx;
-                y[k] = ny;
-            } else if moving != 0 {
-                // Only moving lanes move; finished lanes keep their last position.
-                let keep = |old: V, new: V| {
-                    let mut v = [0.0; 8];
-                    for (j, o) in v.iter_mut().enumerate().take(V::N) {
-                        *o = if moving >> j & 1 == 1 { new.lane(j) } else { old.lane(j) };
-                    }
-                    V::load(&v[..V::N])
-                };
-                x[k] = keep(x[k], nx);
-                y[k] = keep(y[k], ny);
-            }
-            active[k] &= ok;
+        let mut lanes = BlockLanes {
+            x: &mut x,
+            y: &mut y,
+            active: &mut active,
+            slot_lane: &slot_lane,
+            termination: &mut termination,
+            epochs_run: &mut epochs_run,
+        };
+        if vectors == B {
+            gd_update::<V>(&mut lanes, gx, gy, step, gtol2, t, full, B);
+        } else {
+            gd_update::<V>(&mut lanes, gx, gy, step, gtol2, t, full, vectors);
         }
         completed = t + 1;
     }
+    for p in 0..vectors * V::N {
+        if slot_lane[p] != NONE {
+            final_pos[slot_lane[p]] = [lane(&x, p), lane(&y, p)];
+        }
+    }
     for (i, e) in ends.iter_mut().enumerate() {
         *e = LaneEnd {
-            end: [lane(&x, i), lane(&y, i)],
+            end: final_pos[i],
             epochs_run: if epochs_run[i] == RUNNING {
                 completed as u32
             } else {
@@ -245,6 +230,121 @@ fn gd_block<V: Lanes>(
             gradient_norm: f64::NAN,
         };
     }
+}
+
+/// The state of a block's lanes that one gradient-descent update changes.
+struct BlockLanes<'a, V> {
+    x: &'a mut Reg<V>,
+    y: &'a mut Reg<V>,
+    active: &'a mut [u32; B],
+    slot_lane: &'a [usize],
+    termination: &'a mut [Termination],
+    epochs_run: &'a mut [u32],
+}
+
+/// One update of the first `n` vectors (`n == B` compiles with constant bounds: the common case).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gd_update<V: Lanes>(
+    l: &mut BlockLanes<V>,
+    gx: &Reg<V>,
+    gy: &Reg<V>,
+    step: V,
+    gtol2: Option<f64>,
+    t: u64,
+    full: u32,
+    n: usize,
+) {
+    for k in 0..n {
+        if l.active[k] == 0 {
+            continue;
+        }
+        let (gxk, gyk) = (gx[k], gy[k]);
+        if let Some(g2) = gtol2 {
+            let small = (gxk * gxk + gyk * gyk).le(V::splat(g2)) & l.active[k];
+            for j in bits(small) {
+                let lane = l.slot_lane[k * V::N + j];
+                l.termination[lane] = Termination::Converged;
+                l.epochs_run[lane] = t as u32;
+            }
+            l.active[k] &= !small;
+            if l.active[k] == 0 {
+                continue;
+            }
+        }
+        let nx = gxk.mul_add(step, l.x[k]);
+        let ny = gyk.mul_add(step, l.y[k]);
+        // As in a single run: a non-finite step ends the lane where it was; a finite step past the
+        // divergence limit is taken, counted, and ends the lane there.
+        let finite = nx.within(f64::MAX) & ny.within(f64::MAX);
+        let ok = nx.within(DIVERGENCE_LIMIT) & ny.within(DIVERGENCE_LIMIT);
+        let moving = l.active[k] & finite;
+        for j in bits(l.active[k] & !ok) {
+            let lane = l.slot_lane[k * V::N + j];
+            l.termination[lane] = Termination::Diverged;
+            l.epochs_run[lane] = t as u32 + u32::from(finite >> j & 1 == 1);
+        }
+        if moving == full {
+            l.x[k] = nx;
+            l.y[k] = ny;
+        } else if moving != 0 {
+            // Only moving lanes move; finished lanes keep their last position.
+            let keep = |old: V, new: V| {
+                let mut v = [0.0; 8];
+                for (j, o) in v.iter_mut().enumerate().take(V::N) {
+                    *o = if moving >> j & 1 == 1 { new.lane(j) } else { old.lane(j) };
+                }
+                V::load(&v[..V::N])
+            };
+            l.x[k] = keep(l.x[k], nx);
+            l.y[k] = keep(l.y[k], ny);
+        }
+        l.active[k] &= ok;
+    }
+}
+
+/// Moves the running lanes of the first `vectors` vectors to the front (recording where the finished ones
+/// stopped) and returns how many vectors now hold them.
+fn pack<V: Lanes>(
+    x: &mut Reg<V>,
+    y: &mut Reg<V>,
+    active: &mut [u32; B],
+    slot_lane: &mut [usize],
+    final_pos: &mut [[f64; 2]],
+    vectors: usize,
+) -> usize {
+    let mut kept: Vec<(f64, f64, usize)> = Vec::new();
+    for p in 0..vectors * V::N {
+        let lane_id = slot_lane[p];
+        if lane_id == usize::MAX {
+            continue;
+        }
+        let (px, py) = (lane(x, p), lane(y, p));
+        if active[p / V::N] >> (p % V::N) & 1 == 1 {
+            kept.push((px, py, lane_id));
+        } else {
+            final_pos[lane_id] = [px, py];
+        }
+    }
+    let now = kept.len().div_ceil(V::N).max(1);
+    let fill = kept.first().map(|k| (k.0, k.1)).unwrap_or((0.0, 0.0));
+    let mut xs = vec![fill.0; B * V::N];
+    let mut ys = vec![fill.1; B * V::N];
+    for s in slot_lane.iter_mut() {
+        *s = usize::MAX;
+    }
+    for (p, &(px, py, lane_id)) in kept.iter().enumerate() {
+        xs[p] = px;
+        ys[p] = py;
+        slot_lane[p] = lane_id;
+    }
+    for k in 0..B {
+        x[k] = V::load(&xs[k * V::N..(k + 1) * V::N]);
+        y[k] = V::load(&ys[k * V::N..(k + 1) * V::N]);
+        let live = kept.len().saturating_sub(k * V::N).min(V::N);
+        active[k] = if live == 32 { u32::MAX } else { (1u32 << live) - 1 };
+    }
+    now
 }
 
 /// Fills in the gradient norm at every lane's end.

@@ -220,6 +220,14 @@ impl Program {
     /// Evaluates a block: x and y in, outputs read with [`Program::output`].
     #[inline]
     pub fn eval<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>) {
+        self.eval_first(regs, x, y, B);
+    }
+
+    /// Evaluates only the first `n` vectors of a block (`n <= B`): a block whose running lanes were packed
+    /// to the front costs in proportion to them.
+    #[inline(always)]
+    pub fn eval_first<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
+        let n = n.min(B);
         // Every register index of the program is below `registers` (they were numbered by `new`), so the
         // unchecked accesses in `binary` and `unary` stay inside `regs`.
         assert!(
@@ -230,20 +238,20 @@ impl Program {
         regs[self.y as usize] = *y;
         for ins in &self.instrs {
             match *ins {
-                Instr::Add(d, a, b) => binary(regs, d, a, b, |p, q| p + q),
-                Instr::Sub(d, a, b) => binary(regs, d, a, b, |p, q| p - q),
-                Instr::Mul(d, a, b) => binary(regs, d, a, b, |p, q| p * q),
-                Instr::Div(d, a, b) => binary(regs, d, a, b, |p, q| p / q),
-                Instr::Pow(d, a, b) => binary(regs, d, a, b, |p, q| p.pow(q)),
-                Instr::Neg(d, a) => unary(regs, d, a, |p| -p),
-                Instr::Sqrt(d, a) => unary(regs, d, a, |p| p.sqrt()),
-                Instr::Powf(d, a, c) => unary(regs, d, a, |p| p.powf(c)),
+                Instr::Add(d, a, b) => binary(regs, n, d, a, b, |p, q| p + q),
+                Instr::Sub(d, a, b) => binary(regs, n, d, a, b, |p, q| p - q),
+                Instr::Mul(d, a, b) => binary(regs, n, d, a, b, |p, q| p * q),
+                Instr::Div(d, a, b) => binary(regs, n, d, a, b, |p, q| p / q),
+                Instr::Pow(d, a, b) => binary(regs, n, d, a, b, |p, q| p.pow(q)),
+                Instr::Neg(d, a) => unary(regs, n, d, a, |p| -p),
+                Instr::Sqrt(d, a) => unary(regs, n, d, a, |p| p.sqrt()),
+                Instr::Powf(d, a, c) => unary(regs, n, d, a, |p| p.powf(c)),
                 // exp is by far the most common call (peaks has three): its own loop, no dispatch per vector.
-                Instr::Call(d, Func::Exp, a) => unary(regs, d, a, |p| p.exp()),
-                Instr::Call(d, f, a) => unary(regs, d, a, |p| p.call(f)),
-                Instr::MulAdd(d, a, b, c) => ternary(regs, d, a, b, c, |p, q, r| p.mul_add(q, r)),
-                Instr::MulSub(d, a, b, c) => ternary(regs, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
-                Instr::NegMulAdd(d, a, b, c) => ternary(regs, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
+                Instr::Call(d, Func::Exp, a) => unary(regs, n, d, a, |p| p.exp()),
+                Instr::Call(d, f, a) => unary(regs, n, d, a, |p| p.call(f)),
+                Instr::MulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_add(q, r)),
+                Instr::MulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
+                Instr::NegMulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
             }
         }
     }
@@ -255,7 +263,7 @@ impl Program {
 }
 
 #[inline(always)]
-fn binary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, f: impl Fn(V, V) -> V) {
+fn binary<V: Lanes>(regs: &mut [Reg<V>], n: usize, d: u16, a: u16, b: u16, f: impl Fn(V, V) -> V) {
     let base = regs.as_mut_ptr();
     // SAFETY: eval checked that every register index is in bounds. `d` may equal `a` or `b` only through
     // the same element, read before it is written in each iteration.
@@ -265,14 +273,14 @@ fn binary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, f: impl Fn(V, V
             base.add(b as usize) as *const V,
             base.add(d as usize) as *mut V,
         );
-        for k in 0..B {
+        for k in 0..n {
             *pd.add(k) = f(*pa.add(k), *pb.add(k));
         }
     }
 }
 
 #[inline(always)]
-fn ternary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, c: u16, f: impl Fn(V, V, V) -> V) {
+fn ternary<V: Lanes>(regs: &mut [Reg<V>], n: usize, d: u16, a: u16, b: u16, c: u16, f: impl Fn(V, V, V) -> V) {
     let base = regs.as_mut_ptr();
     // SAFETY: as in `binary`.
     unsafe {
@@ -282,19 +290,19 @@ fn ternary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, b: u16, c: u16, f: imp
             base.add(c as usize) as *const V,
         );
         let pd = base.add(d as usize) as *mut V;
-        for k in 0..B {
+        for k in 0..n {
             *pd.add(k) = f(*pa.add(k), *pb.add(k), *pc.add(k));
         }
     }
 }
 
 #[inline(always)]
-fn unary<V: Lanes>(regs: &mut [Reg<V>], d: u16, a: u16, f: impl Fn(V) -> V) {
+fn unary<V: Lanes>(regs: &mut [Reg<V>], n: usize, d: u16, a: u16, f: impl Fn(V) -> V) {
     let base = regs.as_mut_ptr();
     // SAFETY: as in `binary`.
     unsafe {
         let (pa, pd) = (base.add(a as usize) as *const V, base.add(d as usize) as *mut V);
-        for k in 0..B {
+        for k in 0..n {
             *pd.add(k) = f(*pa.add(k));
         }
     }
