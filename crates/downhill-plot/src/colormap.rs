@@ -1,5 +1,20 @@
 //! Colour maps: value in [0, 1] to RGB, as matplotlib draws them.
 
+/// matplotlib's tab10 qualitative colours, in matplotlib's order: for things that are different, not more or
+/// less.
+pub const TAB10: [[u8; 3]; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
+];
+
 /// A colour map by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Colormap {

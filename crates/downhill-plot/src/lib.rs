@@ -11,7 +11,7 @@ mod font;
 pub mod surface;
 
 pub use anim::animate;
-pub use colormap::Colormap;
+pub use colormap::{Colormap, TAB10};
 pub use encode::Format;
 pub use figure::{render, render_rgb, Figure, Glyph, GridImage, Marker, Panel, Path, Shape};
 pub use surface::{render_surface, Surface};

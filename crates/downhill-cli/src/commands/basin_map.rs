@@ -7,7 +7,7 @@ use std::time::Instant;
 use downhill::batch::basins::{basin_map, Attractor, BasinConfig, BasinMap, DIVERGED, NOT_CONVERGED};
 use downhill::batch::{BatchConfig, Control, Precision};
 use downhill::{Function, Method, OptimizerSpec, Schedule};
-use downhill_plot::{Figure, Format, Glyph, GridImage, Marker, Path, Shape};
+use downhill_plot::{Figure, Format, Glyph, GridImage, Marker, Path, Shape, TAB10};
 use serde_json::json;
 
 use super::plot;
@@ -19,27 +19,16 @@ use crate::output;
 /// Set by Ctrl-C: the map stops at the next check and nothing is written.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Colours of the first attractors (matplotlib's tab10); later ones step round the hue circle by the golden
-/// angle.
-const PALETTE: [[u8; 3]; 10] = [
-    [31, 119, 180],
-    [255, 127, 14],
-    [44, 160, 44],
-    [214, 39, 40],
-    [148, 103, 189],
-    [140, 86, 75],
-    [227, 119, 194],
-    [188, 189, 34],
-    [23, 190, 207],
-    [127, 127, 127],
-];
+/// Colours of the first attractors: matplotlib's tab10 without its grey (which would read as "not
+/// converged"); later ones step round the hue circle by the golden angle.
+const PALETTE: [usize; 9] = [0, 1, 2, 3, 4, 5, 6, 8, 9];
 const DIVERGED_COLOR: [u8; 3] = [20, 20, 20];
 const NOT_CONVERGED_COLOR: [u8; 3] = [235, 235, 235];
 
 /// The colour of attractor `i`.
 pub fn attractor_color(i: usize) -> [u8; 3] {
     if i < PALETTE.len() {
-        return PALETTE[i];
+        return TAB10[PALETTE[i]];
     }
     let hue = (i as f64 * 137.507_764) % 360.0;
     hsl(hue, 0.65, 0.5)
@@ -353,14 +342,11 @@ fn figure<'a>(
         ));
     }
     let kind = if ascent { "ascent" } else { "descent" };
-    Figure {
-        width: look.width,
-        height: look.height,
-        scale: look.scale,
-        suptitle: Some(format!("Basins of attraction ({kind}): {}", plot::name(f))),
-        panels: vec![panel],
-        columns: 1,
-    }
+    plot::single(
+        look,
+        Some(format!("Basins of attraction ({kind}): {}", plot::name(f))),
+        panel,
+    )
 }
 
 #[cfg(test)]
@@ -401,7 +387,11 @@ mod tests {
         );
         assert!(brightness(px(2, 0)) > brightness(px(1, 1)));
         assert_ne!(px(0, 1), px(2, 0));
-        assert_eq!(attractor_color(0), PALETTE[0]);
+        assert_eq!(attractor_color(0), TAB10[0]);
+        assert!(
+            (0..9).all(|i| attractor_color(i) != TAB10[7]),
+            "grey is for not converged"
+        );
         assert_ne!(attractor_color(10), attractor_color(11));
     }
 }

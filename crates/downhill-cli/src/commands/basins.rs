@@ -153,14 +153,11 @@ pub fn trajectories<'a>(
     } else {
         format!("{} ({kind})", method.name())
     };
-    let figure = Figure {
-        width: look.width,
-        height: look.height,
-        scale: look.scale,
-        suptitle: Some(format!("Basins of Attraction for {method_name}: {}", plot::name(f))),
-        panels: vec![panel],
-        columns: 1,
-    };
+    let figure = plot::single(
+        look,
+        Some(format!("Basins of Attraction for {method_name}: {}", plot::name(f))),
+        panel,
+    );
     Ok((figure, results))
 }
 

@@ -74,14 +74,7 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
     // Notebook 1: the landscape.
     let mut panel = super::run::panel(&f, &look);
     panel.title = Some("peaks(x, y), vmin=-5, vmax=5".into());
-    let fig = Figure {
-        width: look.width,
-        height: look.height,
-        scale: look.scale,
-        suptitle: None,
-        panels: vec![panel],
-        columns: 1,
-    };
+    let fig = plot::single(&look, None, panel);
     save(out, "landscape.png", &png(&fig)?, &mut written)?;
 
     // Exercise 1 and the figure16 trajectory.

@@ -1,6 +1,6 @@
 //! `downhill landscape`: the heat map alone.
 
-use downhill_plot::{Figure, Format};
+use downhill_plot::Format;
 
 use super::plot;
 use crate::args::LandscapeArgs;
@@ -17,14 +17,7 @@ pub fn run(args: &LandscapeArgs) -> Result<(), CliError> {
     let look = plot::look(&args.look, &f, false)?;
     let mut panel = super::run::panel(&f, &look);
     panel.title = Some(f.text());
-    let figure = Figure {
-        width: look.width,
-        height: look.height,
-        scale: look.scale,
-        suptitle: Some(plot::name(&f)),
-        panels: vec![panel],
-        columns: 1,
-    };
+    let figure = plot::single(&look, Some(plot::name(&f)), panel);
     let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
     plot::write(path, &bytes)
 }

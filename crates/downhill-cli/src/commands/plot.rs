@@ -131,6 +131,18 @@ pub fn failed(e: downhill_plot::PlotError) -> CliError {
     CliError::Failure(anyhow::anyhow!(e))
 }
 
+/// A one-panel figure of the look's size.
+pub fn single<'a>(look: &Look, suptitle: Option<String>, panel: downhill_plot::Panel<'a>) -> downhill_plot::Figure<'a> {
+    downhill_plot::Figure {
+        width: look.width,
+        height: look.height,
+        scale: look.scale,
+        suptitle,
+        panels: vec![panel],
+        columns: 1,
+    }
+}
+
 /// A short name for titles: the catalog name or the formula.
 pub fn name(f: &Function) -> String {
     f.name()

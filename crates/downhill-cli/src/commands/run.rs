@@ -380,14 +380,7 @@ pub fn figure<'a>(s: &'a Settings, r: &RunResult, look: &Look) -> Figure<'a> {
         Some(seed) => format!("{}: random starting point (seed {seed})", plot::name(&s.function)),
         None => format!("{}: starting point {}", plot::name(&s.function), point(r.start)),
     };
-    Figure {
-        width: look.width,
-        height: look.height,
-        scale: look.scale,
-        suptitle: Some(suptitle),
-        panels: vec![panel],
-        columns: 1,
-    }
+    plot::single(look, Some(suptitle), panel)
 }
 
 /// A panel with the look's landscape settings.

@@ -2,7 +2,7 @@
 //! panels or one panel of coloured paths.
 
 use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult};
-use downhill_plot::{Figure, Format, Glyph, Path};
+use downhill_plot::{Figure, Format, Glyph, Path, TAB10};
 use serde_json::json;
 
 use super::plot;
@@ -15,20 +15,6 @@ use crate::format::{num, point, table};
 const MAX_RUNS: usize = 64;
 /// The most panels in one figure.
 const MAX_PANELS: usize = 16;
-
-/// matplotlib's tab10 colours, for overlaid paths.
-const TAB10: [[u8; 3]; 10] = [
-    [31, 119, 180],
-    [255, 127, 14],
-    [44, 160, 44],
-    [214, 39, 40],
-    [148, 103, 189],
-    [140, 86, 75],
-    [227, 119, 194],
-    [127, 127, 127],
-    [188, 189, 34],
-    [23, 190, 207],
-];
 
 /// One run's settings.
 #[derive(Clone, Debug)]
@@ -303,13 +289,6 @@ pub fn figure<'a>(
             p.paths.push(q);
             p.legend.push((label.clone(), Glyph::Line(color)));
         }
-        Figure {
-            width: look.width,
-            height: look.height,
-            scale: look.scale,
-            suptitle: Some(suptitle),
-            panels: vec![p],
-            columns: 1,
-        }
+        plot::single(look, Some(suptitle), p)
     }
 }
