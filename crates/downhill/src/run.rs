@@ -156,6 +156,16 @@ pub struct RunResult {
     pub non_finite: Option<NonFiniteAt>,
 }
 
+impl RunResult {
+    /// The whole path: the start, then the position after each update (what a figure draws).
+    pub fn path(&self) -> Vec<[f64; 2]> {
+        let mut points = Vec::with_capacity(self.trajectory.len() + 1);
+        points.push(self.start);
+        points.extend_from_slice(&self.trajectory);
+        points
+    }
+}
+
 /// A point where the function or its derivatives are not finite, and the reason when one can be found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NonFiniteAt {

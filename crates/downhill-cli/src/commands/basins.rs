@@ -132,8 +132,7 @@ pub fn trajectories<'a>(
         plot::python_float(lr)
     ));
     for r in &results {
-        let mut points = vec![r.start];
-        points.extend_from_slice(&r.trajectory);
+        let points = r.path();
         panel.paths.push(Path {
             points,
             color: [255, 0, 0],

@@ -350,9 +350,7 @@ fn look_for_run(look: &Look, args: &crate::args::PlotArgs, r: &RunResult) -> Loo
 
 /// The seed's figure16: the landscape, the path, start and end markers, a legend and the seed's titles.
 pub fn figure<'a>(s: &'a Settings, r: &RunResult, look: &Look) -> Figure<'a> {
-    let mut points = Vec::with_capacity(r.trajectory.len() + 1);
-    points.push(r.start);
-    points.extend_from_slice(&r.trajectory);
+    let points = r.path();
     let mut panel = panel(&s.function, look);
     panel.title = Some(format!(
         "Training epochs: {} and learning rate: {}",

@@ -25,9 +25,7 @@ pub fn run(args: &SurfaceArgs) -> Result<(), CliError> {
                 .learning_rate(args.lr)
                 .epochs(args.epochs.min(super::run::MAX_EPOCHS));
             let r = downhill::run(&f, &config, &OptimizerSpec::gd()).map_err(|e| CliError::input(e.to_string()))?;
-            let mut points = vec![r.start];
-            points.extend(r.trajectory);
-            Some(points)
+            Some(r.path())
         }
         None => None,
     };

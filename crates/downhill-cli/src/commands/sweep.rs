@@ -234,8 +234,7 @@ pub fn figure<'a>(
     panels: bool,
 ) -> Figure<'a> {
     let path = |r: &RunResult, color: [u8; 3]| {
-        let mut points = vec![r.start];
-        points.extend_from_slice(&r.trajectory);
+        let points = r.path();
         Path {
             points,
             color,
