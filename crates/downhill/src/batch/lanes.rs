@@ -20,6 +20,8 @@ pub trait Lanes:
 {
     /// Lanes per vector.
     const N: usize;
+    /// The precision of a lane (which machine code a compiled kernel uses).
+    const PRECISION: super::Precision;
     /// Every lane `v`.
     fn splat(v: f64) -> Self;
     /// From f64 values (rounded for f32 lanes); `v.len() == N`.
@@ -57,9 +59,10 @@ macro_rules! per_lane {
 }
 
 macro_rules! lanes_impl {
-    ($t:ty, $s:ty, $n:expr, $exp:ident) => {
+    ($t:ty, $s:ty, $n:expr, $exp:ident, $p:ident) => {
         impl Lanes for $t {
             const N: usize = $n;
+            const PRECISION: super::Precision = super::Precision::$p;
             #[inline(always)]
             fn splat(v: f64) -> Self {
                 <$t>::splat(v as $s)
@@ -139,24 +142,30 @@ macro_rules! lanes_impl {
     };
 }
 
-lanes_impl!(f64x4, f64, 4, exp_f64x4);
-lanes_impl!(f32x8, f32, 8, exp_f32x8);
+lanes_impl!(f64x4, f64, 4, exp_f64x4, F64);
+lanes_impl!(f32x8, f32, 8, exp_f32x8, F32);
 
-/// e^x for four doubles, branch-free: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, two-part ln2), e^r by its
-/// Taylor polynomial to r^12 (relative error below 2e-16 there), 2^n built in the exponent bits from the
-/// rounding trick's integer. Overflow gives inf and underflow 0, like libm (`wide`'s exp returns 0 for both).
-/// About twice as fast as `wide`'s, which uses a degree-13 polynomial and more blends.
-#[inline(always)]
-pub fn exp_f64x4(x: f64x4) -> f64x4 {
-    use wide::{u64x4, CmpGt, CmpLt};
-    const MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52: adding it rounds to an integer in the low bits.
-    let xc = x.max(f64x4::splat(-745.2)).min(f64x4::splat(709.8));
-    let t = xc.mul_add(f64x4::splat(std::f64::consts::LOG2_E), f64x4::splat(MAGIC));
-    let n = t - f64x4::splat(MAGIC);
-    let r = n.mul_neg_add(f64x4::splat(0.693_147_180_369_123_8), xc);
-    let r = n.mul_neg_add(f64x4::splat(1.908_214_929_270_587_7e-10), r);
-    let mut p = f64x4::splat(1.0 / 479_001_600.0);
-    for c in [
+/// The constants of an exp: its clamp (just past where e^x overflows and where it rounds to 0), the rounding
+/// trick's magic number, the two-part ln 2 and the polynomial (highest power first). Shared with the compiled kernels
+/// (`jit.rs`), which must compute exactly the same values.
+pub(crate) struct ExpConsts<S: 'static> {
+    pub clamp: (S, S),
+    pub magic: S,
+    pub log2e: S,
+    pub ln2: (S, S),
+    pub poly: &'static [S],
+    /// The exponent bias and the mantissa width.
+    pub bias: u64,
+    pub shift: u32,
+}
+
+pub(crate) const EXP_F64: ExpConsts<f64> = ExpConsts {
+    clamp: (-745.2, 709.8),
+    magic: 6755399441055744.0, // 1.5 * 2^52: adding it rounds to an integer in the low bits.
+    log2e: std::f64::consts::LOG2_E,
+    ln2: (0.693_147_180_369_123_8, 1.908_214_929_270_587_7e-10),
+    poly: &[
+        1.0 / 479_001_600.0,
         1.0 / 39_916_800.0,
         1.0 / 3_628_800.0,
         1.0 / 362_880.0,
@@ -169,47 +178,84 @@ pub fn exp_f64x4(x: f64x4) -> f64x4 {
         0.5,
         1.0,
         1.0,
-    ] {
-        p = p.mul_add(r, f64x4::splat(c));
+    ],
+    bias: 1023,
+    shift: 52,
+};
+
+pub(crate) const EXP_F32: ExpConsts<f32> = ExpConsts {
+    clamp: (-104.0, 88.8),
+    magic: 12_582_912.0, // 1.5 * 2^23
+    log2e: std::f32::consts::LOG2_E,
+    ln2: (0.693_145_75, 1.428_606_8e-6),
+    poly: &[
+        1.0 / 5040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ],
+    bias: 127,
+    shift: 23,
+};
+
+/// e^x for four doubles, branch-free: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, two-part ln2), e^r by its
+/// Taylor polynomial to r^12 (relative error below 2e-16 there), 2^n built in the exponent bits from the
+/// rounding trick's integer. Overflow gives inf and underflow 0, like libm (`wide`'s exp returns 0 for both),
+/// with no blends: the clamp's ends already give them. About twice as fast as `wide`'s, which uses a degree-13
+/// polynomial and blends.
+#[inline(always)]
+pub fn exp_f64x4(x: f64x4) -> f64x4 {
+    use wide::u64x4;
+    let c = &EXP_F64;
+    // max and min with the constant first: a NaN x comes through them (vmaxpd/vminpd return their second
+    // operand when either is NaN), and through everything after, so NaN in gives NaN out with no blend.
+    let xc = f64x4::splat(c.clamp.1).fast_min(f64x4::splat(c.clamp.0).fast_max(x));
+    let t = xc.mul_add(f64x4::splat(c.log2e), f64x4::splat(c.magic));
+    let n = t - f64x4::splat(c.magic);
+    let r = n.mul_neg_add(f64x4::splat(c.ln2.0), xc);
+    let r = n.mul_neg_add(f64x4::splat(c.ln2.1), r);
+    let mut p = f64x4::splat(c.poly[0]);
+    for &k in &c.poly[1..] {
+        p = p.mul_add(r, f64x4::splat(k));
     }
-    // n is in [-1075, 1025]: scale in two halves so neither leaves the normal range.
+    // n is in [-1075, 1025]: scale in two halves so neither leaves the normal range. t's bits are the magic
+    // number's plus n, and the magic number's half ends in zeros below its top bits, so shifting a half into
+    // the exponent field keeps just floor(n/2) or ceil(n/2) plus the bias (no mask needed).
     let bits: u64x4 = bytemuck::cast(t);
     let half = bits >> 1_u64;
-    let bias = u64x4::splat(1023);
-    let low_half = (bits - half) & u64x4::splat(0xfff);
-    let s1: f64x4 = bytemuck::cast(((half & u64x4::splat(0xfff)) + bias) << 52_u64);
-    let s2: f64x4 = bytemuck::cast((low_half + bias) << 52_u64);
-    let y = p * s1 * s2;
-    let y = x.cmp_gt(f64x4::splat(709.78)).blend(f64x4::splat(f64::INFINITY), y);
-    let y = x.cmp_lt(f64x4::splat(-745.14)).blend(f64x4::splat(0.0), y);
-    // NaN in, NaN out.
-    x.is_nan().blend(x, y)
+    let bias = u64x4::splat(c.bias);
+    let s1: f64x4 = bytemuck::cast((half + bias) << c.shift as u64);
+    let s2: f64x4 = bytemuck::cast((bits - half + bias) << c.shift as u64);
+    // Past the clamp the product overflows to inf or rounds to 0 by itself.
+    p * s1 * s2
 }
 
 /// e^x for eight floats: as [`exp_f64x4`] with a degree-7 polynomial.
 #[inline(always)]
 pub fn exp_f32x8(x: f32x8) -> f32x8 {
-    use wide::{u32x8, CmpGt, CmpLt};
-    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
-    let xc = x.max(f32x8::splat(-103.9)).min(f32x8::splat(88.8));
-    let t = xc.mul_add(f32x8::splat(std::f32::consts::LOG2_E), f32x8::splat(MAGIC));
-    let n = t - f32x8::splat(MAGIC);
-    let r = n.mul_neg_add(f32x8::splat(0.693_145_75), xc);
-    let r = n.mul_neg_add(f32x8::splat(1.428_606_8e-6), r);
-    let mut p = f32x8::splat(1.0 / 5040.0);
-    for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
-        p = p.mul_add(r, f32x8::splat(c));
+    use wide::u32x8;
+    let c = &EXP_F32;
+    // max and min with the constant first: a NaN x comes through them (vmaxpd/vminpd return their second
+    // operand when either is NaN), and through everything after, so NaN in gives NaN out with no blend.
+    let xc = f32x8::splat(c.clamp.1).fast_min(f32x8::splat(c.clamp.0).fast_max(x));
+    let t = xc.mul_add(f32x8::splat(c.log2e), f32x8::splat(c.magic));
+    let n = t - f32x8::splat(c.magic);
+    let r = n.mul_neg_add(f32x8::splat(c.ln2.0), xc);
+    let r = n.mul_neg_add(f32x8::splat(c.ln2.1), r);
+    let mut p = f32x8::splat(c.poly[0]);
+    for &k in &c.poly[1..] {
+        p = p.mul_add(r, f32x8::splat(k));
     }
     let bits: u32x8 = bytemuck::cast(t);
     let half = bits >> 1;
-    let bias = u32x8::splat(127);
-    let low_half = (bits - half) & u32x8::splat(0x1ff);
-    let s1: f32x8 = bytemuck::cast(((half & u32x8::splat(0x1ff)) + bias) << 23);
-    let s2: f32x8 = bytemuck::cast((low_half + bias) << 23);
-    let y = p * s1 * s2;
-    let y = x.cmp_gt(f32x8::splat(88.72)).blend(f32x8::splat(f32::INFINITY), y);
-    let y = x.cmp_lt(f32x8::splat(-103.97)).blend(f32x8::splat(0.0), y);
-    x.is_nan().blend(x, y)
+    let bias = u32x8::splat(c.bias as u32);
+    let s1: f32x8 = bytemuck::cast((half + bias) << c.shift);
+    let s2: f32x8 = bytemuck::cast((bits - half + bias) << c.shift);
+    p * s1 * s2
 }
 
 #[cfg(test)]
@@ -237,6 +283,11 @@ mod tests {
         assert_eq!(edge[1], 0.0);
         assert!(edge[2].is_nan());
         assert_eq!(edge[3], 1.0);
+        let edge = exp_f64x4(f64x4::from([709.79, -745.2, f64::NEG_INFINITY, 709.78])).to_array();
+        assert_eq!(edge[0], f64::INFINITY);
+        assert_eq!(edge[1], 0.0);
+        assert_eq!(edge[2], 0.0);
+        assert!((edge[3] - 709.78f64.exp()).abs() <= 4e-16 * 709.78f64.exp());
         let mut worst32 = 0.0f64;
         for k in 0..2000 {
             let x = -80.0 + 0.0837 * k as f64;
@@ -245,7 +296,25 @@ mod tests {
             worst32 = worst32.max((got - want).abs() / want);
         }
         assert!(worst32 < 3e-7, "f32 worst relative error {worst32}");
-        assert_eq!(exp_f32x8(f32x8::splat(100.0)).to_array()[0], f32::INFINITY);
+        let edge32 = exp_f32x8(f32x8::from([
+            100.0,
+            -200.0,
+            f32::NAN,
+            0.0,
+            -104.0,
+            88.7,
+            -87.0,
+            f32::NEG_INFINITY,
+        ]));
+        let edge32 = edge32.to_array();
+        assert_eq!(edge32[0], f32::INFINITY);
+        assert_eq!(edge32[1], 0.0);
+        assert!(edge32[2].is_nan());
+        assert_eq!(edge32[3], 1.0);
+        assert_eq!(edge32[4], 0.0);
+        assert!((edge32[5] as f64 / (88.7f32 as f64).exp() - 1.0).abs() < 1e-6);
+        assert!((edge32[6] as f64 - (-87.0f64).exp()).abs() < 1e-6 * (-87.0f64).exp());
+        assert_eq!(edge32[7], 0.0);
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! the single run, around the same minimum.
 
 pub mod basins;
+#[cfg(all(target_arch = "x86_64", unix))]
+mod jit;
 pub mod lanes;
 pub mod program;
 
@@ -101,7 +103,8 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
         &f.tapes().full
     } else {
         &f.tapes().gradient
-    });
+    })
+    .compile::<V>();
     let done = AtomicUsize::new(0);
     let mut out = vec![
         LaneEnd {

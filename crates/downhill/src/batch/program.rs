@@ -14,7 +14,7 @@ pub const B: usize = 32;
 pub type Reg<V> = [V; B];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Instr {
+pub(super) enum Instr {
     Add(u16, u16, u16),
     Sub(u16, u16, u16),
     Mul(u16, u16, u16),
@@ -29,8 +29,27 @@ enum Instr {
     NegMulAdd(u16, u16, u16, u16),
 }
 
-/// Register code for one tape.
-#[derive(Clone, Debug)]
+impl Instr {
+    /// The register written and the registers read.
+    pub(super) fn parts(&self) -> (u16, [Option<u16>; 3]) {
+        match *self {
+            Instr::Add(d, a, b)
+            | Instr::Sub(d, a, b)
+            | Instr::Mul(d, a, b)
+            | Instr::Div(d, a, b)
+            | Instr::Pow(d, a, b) => (d, [Some(a), Some(b), None]),
+            Instr::Neg(d, a) | Instr::Sqrt(d, a) | Instr::Powf(d, a, _) | Instr::Call(d, _, a) => {
+                (d, [Some(a), None, None])
+            }
+            Instr::MulAdd(d, a, b, c) | Instr::MulSub(d, a, b, c) | Instr::NegMulAdd(d, a, b, c) => {
+                (d, [Some(a), Some(b), Some(c)])
+            }
+        }
+    }
+}
+
+/// Register code for one tape, and optionally its machine code ([`Program::compile`]).
+#[derive(Debug)]
 pub struct Program {
     instrs: Vec<Instr>,
     consts: Vec<(u16, f64)>,
@@ -38,6 +57,8 @@ pub struct Program {
     y: u16,
     outputs: Vec<u16>,
     registers: usize,
+    #[cfg(all(target_arch = "x86_64", unix))]
+    kernel: Option<super::jit::Kernel>,
 }
 
 /// A tape operation after fusion: a multiplication read only by one addition or subtraction joins it as one
@@ -155,6 +176,9 @@ impl Program {
                     match *f {
                         Fused::Op(Op::Add(a, b)) => Instr::Add(d, r(a), r(b)),
                         Fused::Op(Op::Sub(a, b)) => Instr::Sub(d, r(a), r(b)),
+                        // 2 * b is b + b exactly, on an adder instead of the busier multipliers.
+                        Fused::Op(Op::Mul(a, b)) if ops[a as usize] == Op::Const(2.0) => Instr::Add(d, r(b), r(b)),
+                        Fused::Op(Op::Mul(a, b)) if ops[b as usize] == Op::Const(2.0) => Instr::Add(d, r(a), r(a)),
                         Fused::Op(Op::Mul(a, b)) => Instr::Mul(d, r(a), r(b)),
                         Fused::Op(Op::Div(a, b)) => Instr::Div(d, r(a), r(b)),
                         Fused::Op(Op::Neg(a)) => Instr::Neg(d, r(a)),
@@ -190,7 +214,31 @@ impl Program {
             y,
             outputs,
             registers,
+            #[cfg(all(target_arch = "x86_64", unix))]
+            kernel: None,
         }
+    }
+
+    /// Compiles the program to machine code for lanes `V` where that is possible (x86-64 with AVX2 and FMA,
+    /// see `jit.rs`); evaluations with `V` then run it. Elsewhere the interpreter runs.
+    pub fn compile<V: Lanes>(mut self) -> Program {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        if super::jit::enabled() {
+            self.kernel = super::jit::Kernel::compile::<V>(&self);
+        }
+        self
+    }
+
+    pub(super) fn instrs(&self) -> &[Instr] {
+        &self.instrs
+    }
+
+    pub(super) fn consts(&self) -> &[(u16, f64)] {
+        &self.consts
+    }
+
+    pub(super) fn outputs(&self) -> &[u16] {
+        &self.outputs
     }
 
     /// Registers needed.
@@ -227,6 +275,26 @@ impl Program {
     /// to the front costs in proportion to them.
     #[inline(always)]
     pub fn eval_first<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        if let Some(k) = &self.kernel {
+            if k.precision() == V::PRECISION {
+                assert!(
+                    regs.len() >= self.registers,
+                    "registers_for makes the registers of a program"
+                );
+                regs[self.x as usize] = *x;
+                regs[self.y as usize] = *y;
+                // SAFETY: the registers of this program in V's precision, the kernel's; n is at most B.
+                unsafe { k.run(regs.as_mut_ptr() as *mut u8, n.min(B), self) };
+                return;
+            }
+        }
+        self.eval_interpreted(regs, x, y, n);
+    }
+
+    /// [`Program::eval_first`] by the interpreter, whether or not there is machine code.
+    #[inline(always)]
+    pub fn eval_interpreted<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
         let n = n.min(B);
         // Every register index of the program is below `registers` (they were numbered by `new`), so the
         // unchecked accesses in `binary` and `unary` stay inside `regs`.

@@ -1,0 +1,878 @@
+//! Machine code for a [`Program`]: each evaluation of a block runs one generated x86-64 AVX2 loop over the
+//! block's vectors instead of the interpreter's loop per instruction, so a value lives in a `ymm` register from
+//! the instruction that makes it to the last one that reads it, instead of going through memory between every
+//! two instructions.
+//!
+//! The code computes exactly what the interpreter computes, bit for bit: the same operations in the same order,
+//! the same fused multiply-adds, the same exp (its constants are shared with `lanes.rs`), and the functions
+//! without an inline form (`ln`, `sin`, `pow`, ...) call back into the interpreter's own lane code. The tests
+//! compare the two bitwise.
+//!
+//! Registers are given out by looking ahead: a value stays in a `ymm` register until one is needed for
+//! something read sooner (Belady's rule), and goes to its home in the block's registers only if it is read
+//! again or is an output. Constants are read from a table as memory operands.
+//!
+//! The encoder below writes only the instructions this needs: three-operand VEX forms with a register or a
+//! `[base + disp32]` memory operand. It is used only when the CPU has AVX2 and FMA, and `DOWNHILL_JIT=0`
+//! turns it off (the interpreter then runs, for comparisons). `DOWNHILL_JIT_DUMP=PATH` writes each kernel's
+//! bytes to `PATH.F64` / `PATH.F32`, for `objdump -D -b binary -m i386:x86-64`.
+
+use std::sync::OnceLock;
+
+use super::lanes::{Lanes, EXP_F32, EXP_F64};
+use super::program::{Instr, Program, B};
+use super::Precision;
+
+/// General-purpose registers the code uses: the block pointer (advanced by one vector per iteration), the
+/// vectors left, the constant table and the program (for calls). All callee-saved, so calls keep them.
+const RBX: u8 = 3;
+const RBP: u8 = 5;
+const R12: u8 = 12;
+const R13: u8 = 13;
+const R14: u8 = 14;
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const RDX: u8 = 2;
+const RSI: u8 = 6;
+const RDI: u8 = 7;
+const R8: u8 = 8;
+
+/// Bytes between two registers of a block (B vectors of 32 bytes).
+const REG_BYTES: i32 = (B * 32) as i32;
+
+/// Whether compiled kernels are used: the CPU has AVX2 and FMA and `DOWNHILL_JIT` is not `0`.
+pub fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var("DOWNHILL_JIT").map_or(true, |v| v != "0")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+    })
+}
+
+/// A compiled program for one precision.
+#[derive(Debug)]
+pub struct Kernel {
+    code: ExecMem,
+    consts: Vec<[u8; 32]>,
+    precision: Precision,
+}
+
+type Entry = unsafe extern "sysv64" fn(*mut u8, u64, *const u8, *const Program);
+type Helper<V> = unsafe extern "sysv64" fn(*const Program, *mut V, *const V, *const V, u64);
+
+impl Kernel {
+    /// Compiles `program` for lanes `V`.
+    pub fn compile<V: Lanes>(program: &Program) -> Option<Kernel> {
+        let mut g = Gen::new(program, V::PRECISION, helper::<V> as Helper<V> as usize);
+        g.function();
+        if let Ok(path) = std::env::var("DOWNHILL_JIT_DUMP") {
+            let _ = std::fs::write(format!("{path}.{:?}", V::PRECISION), &g.s.asm.code);
+        }
+        let code = ExecMem::new(&g.s.asm.code)?;
+        Some(Kernel {
+            code,
+            consts: g.consts.table,
+            precision: V::PRECISION,
+        })
+    }
+
+    /// The precision the code was made for.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Runs the first `n` vectors of a block.
+    ///
+    /// # Safety
+    /// `regs` points to the registers of `program` (`program.registers()` registers of `B` vectors of the
+    /// kernel's precision), `n <= B`, and `program` is the program this kernel was compiled from.
+    pub unsafe fn run(&self, regs: *mut u8, n: usize, program: &Program) {
+        let f: Entry = std::mem::transmute(self.code.ptr);
+        f(regs, n as u64, self.consts.as_ptr() as *const u8, program);
+    }
+}
+
+/// What the generated code calls for an instruction it has no inline form for: computes instruction `index` of
+/// the program on one vector, with the interpreter's own lane functions.
+unsafe extern "sysv64" fn helper<V: Lanes>(program: *const Program, dst: *mut V, a: *const V, b: *const V, index: u64) {
+    let program = &*program;
+    let a = a.read_unaligned();
+    let out = match program.instrs()[index as usize] {
+        Instr::Pow(..) => a.pow(b.read_unaligned()),
+        Instr::Powf(_, _, e) => a.powf(e),
+        Instr::Call(_, f, _) => a.call(f),
+        // Only the three above are compiled to calls.
+        _ => a,
+    };
+    dst.write_unaligned(out);
+}
+
+/// Executable memory holding one function.
+#[derive(Debug)]
+struct ExecMem {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the memory is never written after `new`, only executed.
+unsafe impl Send for ExecMem {}
+unsafe impl Sync for ExecMem {}
+
+impl ExecMem {
+    fn new(code: &[u8]) -> Option<ExecMem> {
+        let len = code.len().max(1);
+        // SAFETY: a fresh private anonymous mapping, written while writable, then made read+execute.
+        unsafe {
+            let ptr = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if ptr == libc::MAP_FAILED {
+                return None;
+            }
+            std::ptr::copy_nonoverlapping(code.as_ptr(), ptr as *mut u8, code.len());
+            if libc::mprotect(ptr, len, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                libc::munmap(ptr, len);
+                return None;
+            }
+            Some(ExecMem {
+                ptr: ptr as *mut u8,
+                len,
+            })
+        }
+    }
+}
+
+impl Drop for ExecMem {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once.
+        unsafe {
+            libc::munmap(self.ptr as *mut libc::c_void, self.len);
+        }
+    }
+}
+
+/// A register or memory operand.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rm {
+    Reg(u8),
+    Mem(u8, i32),
+}
+
+/// The encoder.
+#[derive(Default)]
+struct Asm {
+    code: Vec<u8>,
+}
+
+impl Asm {
+    fn bytes(&mut self, b: &[u8]) {
+        self.code.extend_from_slice(b);
+    }
+
+    fn modrm(&mut self, reg: u8, rm: Rm) {
+        match rm {
+            Rm::Reg(r) => self.code.push(0xC0 | (reg & 7) << 3 | (r & 7)),
+            Rm::Mem(base, disp) => {
+                self.code.push(0x80 | (reg & 7) << 3 | (base & 7));
+                if base & 7 == 4 {
+                    self.code.push(0x24);
+                }
+                self.bytes(&disp.to_le_bytes());
+            }
+        }
+    }
+
+    /// A 256-bit VEX instruction: `map` 1 = 0F, 2 = 0F38, 3 = 0F3A; `pp` 0 = none, 1 = 66.
+    #[allow(clippy::too_many_arguments)]
+    fn vex(&mut self, map: u8, pp: u8, w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        let b = match rm {
+            Rm::Reg(r) | Rm::Mem(r, _) => r >> 3 & 1,
+        };
+        let r = reg >> 3 & 1;
+        self.code.push(0xC4);
+        self.code.push((r ^ 1) << 7 | 1 << 6 | (b ^ 1) << 5 | map);
+        self.code.push((w as u8) << 7 | (!vvvv & 0xF) << 3 | 1 << 2 | pp);
+        self.code.push(op);
+        self.modrm(reg, rm);
+    }
+
+    /// `lea dst, [base + disp]`.
+    fn lea(&mut self, dst: u8, base: u8, disp: i32) {
+        self.code.push(0x48 | (dst >> 3) << 2 | base >> 3);
+        self.code.push(0x8D);
+        self.modrm(dst, Rm::Mem(base, disp));
+    }
+
+    /// `mov dst, src` (64-bit registers).
+    fn mov(&mut self, dst: u8, src: u8) {
+        self.code.push(0x48 | (src >> 3) << 2 | dst >> 3);
+        self.code.push(0x89);
+        self.modrm(src, Rm::Reg(dst));
+    }
+
+    /// Points the rel32 of a jump that ends at `after` to `target`.
+    fn patch(&mut self, after: usize, target: usize) {
+        let rel = (target as i64 - after as i64) as i32;
+        self.code[after - 4..after].copy_from_slice(&rel.to_le_bytes());
+    }
+
+    fn push(&mut self, r: u8) {
+        if r >= 8 {
+            self.code.push(0x41);
+        }
+        self.code.push(0x50 | (r & 7));
+    }
+
+    fn pop(&mut self, r: u8) {
+        if r >= 8 {
+            self.code.push(0x41);
+        }
+        self.code.push(0x58 | (r & 7));
+    }
+}
+
+/// Instructions that depend on the precision: the packed-double or packed-single form.
+struct Simd {
+    asm: Asm,
+    f64: bool,
+}
+
+/// Opcodes (map 0F) of the arithmetic forms.
+const ADD: u8 = 0x58;
+const MUL: u8 = 0x59;
+const SUB: u8 = 0x5C;
+const MIN: u8 = 0x5D;
+const DIV: u8 = 0x5E;
+const MAX: u8 = 0x5F;
+const XOR: u8 = 0x57;
+const SQRT: u8 = 0x51;
+/// FMA opcodes (map 0F38) of the 231 form (`d = a * b + d`); the 213 form (`d = a * d + b`) is 0x10 less.
+const FMADD231: u8 = 0xB8;
+const FMSUB231: u8 = 0xBA;
+const FNMADD231: u8 = 0xBC;
+
+impl Simd {
+    fn pp(&self) -> u8 {
+        self.f64 as u8
+    }
+
+    fn arith(&mut self, op: u8, d: u8, a: u8, b: Rm) {
+        let pp = self.pp();
+        self.asm.vex(1, pp, false, op, d, a, b);
+    }
+
+    fn sqrt(&mut self, d: u8, a: Rm) {
+        let pp = self.pp();
+        self.asm.vex(1, pp, false, SQRT, d, 0, a);
+    }
+
+    fn load(&mut self, d: u8, m: Rm) {
+        let pp = self.pp();
+        // movupd/movups (0x10); from a register, movapd/movaps (0x28).
+        let op = if matches!(m, Rm::Reg(_)) { 0x28 } else { 0x10 };
+        self.asm.vex(1, pp, false, op, d, 0, m);
+    }
+
+    fn store(&mut self, m: Rm, s: u8) {
+        let pp = self.pp();
+        self.asm.vex(1, pp, false, 0x11, s, 0, m);
+    }
+
+    /// `d = a * b + d` (op = a 231 opcode) or, with `form213`, `d = a * d + b`.
+    fn fma(&mut self, op: u8, form213: bool, d: u8, a: u8, b: Rm) {
+        let w = self.f64;
+        self.asm.vex(2, 1, w, if form213 { op - 0x10 } else { op }, d, a, b);
+    }
+
+    /// Integer lanes of the precision's width (quadwords or doublewords): sub, add.
+    fn int(&mut self, op: IntOp, d: u8, a: u8, b: Rm) {
+        let code = match (op, self.f64) {
+            (IntOp::Sub, true) => 0xFB,
+            (IntOp::Sub, false) => 0xFA,
+            (IntOp::Add, true) => 0xD4,
+            (IntOp::Add, false) => 0xFE,
+        };
+        self.asm.vex(1, 1, false, code, d, a, b);
+    }
+
+    /// Logical shift of integer lanes by an immediate.
+    fn shift(&mut self, left: bool, d: u8, s: u8, by: u8) {
+        let op = if self.f64 { 0x73 } else { 0x72 };
+        self.asm.vex(1, 1, false, op, if left { 6 } else { 2 }, d, Rm::Reg(s));
+        self.asm.code.push(by);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum IntOp {
+    Sub,
+    Add,
+}
+
+/// The constant table: one 32-byte vector per distinct constant.
+struct Consts {
+    table: Vec<[u8; 32]>,
+    f64: bool,
+}
+
+impl Consts {
+    fn bits(&mut self, v: [u8; 32]) -> Rm {
+        let i = self.table.iter().position(|t| *t == v).unwrap_or_else(|| {
+            self.table.push(v);
+            self.table.len() - 1
+        });
+        Rm::Mem(R13, 32 * i as i32)
+    }
+
+    /// A float splatted in the precision (f64 values rounded to f32 as the interpreter's `splat` does).
+    fn float(&mut self, v: f64) -> Rm {
+        self.bits(if self.f64 {
+            splat(v.to_le_bytes())
+        } else {
+            splat((v as f32).to_le_bytes())
+        })
+    }
+
+    fn f32(&mut self, v: f32) -> Rm {
+        self.bits(splat(v.to_le_bytes()))
+    }
+
+    /// An integer splatted over lanes of the precision's width.
+    fn int(&mut self, v: u64) -> Rm {
+        self.bits(if self.f64 {
+            splat(v.to_le_bytes())
+        } else {
+            splat((v as u32).to_le_bytes())
+        })
+    }
+}
+
+fn splat<const K: usize>(b: [u8; K]) -> [u8; 32] {
+    std::array::from_fn(|i| b[i % K])
+}
+
+/// One `ymm` register's state: the register of the program it holds, for which stream.
+#[derive(Clone, Copy, Default)]
+struct Ymm {
+    holds: Option<(u16, u8)>,
+    dirty: bool,
+    locked: bool,
+}
+
+const NEVER: u32 = u32::MAX;
+
+/// The code generator.
+struct Gen<'p> {
+    s: Simd,
+    consts: Consts,
+    program: &'p Program,
+    /// The constant table operand of each constant register.
+    const_of: Vec<Option<Rm>>,
+    is_output: Vec<bool>,
+    /// `next[i][r]`: the next instruction after `i` that reads the value register `r` holds at `i`.
+    next: Vec<Vec<u32>>,
+    ymm: [Ymm; 16],
+    /// The instruction being compiled, and for which stream (vector of the pair a loop iteration runs).
+    pos: usize,
+    stream: u8,
+    helper: usize,
+}
+
+impl<'p> Gen<'p> {
+    fn new(program: &'p Program, precision: Precision, helper: usize) -> Gen<'p> {
+        let f64 = precision == Precision::F64;
+        let mut consts = Consts { table: Vec::new(), f64 };
+        let n = program.registers();
+        let mut const_of = vec![None; n];
+        for &(r, c) in program.consts() {
+            const_of[r as usize] = Some(consts.float(c));
+        }
+        let mut is_output = vec![false; n];
+        for &o in program.outputs() {
+            is_output[o as usize] = true;
+        }
+        let instrs = program.instrs();
+        let mut next = vec![Vec::new(); instrs.len()];
+        let mut cur = vec![NEVER; n];
+        for (i, ins) in instrs.iter().enumerate().rev() {
+            next[i] = cur.clone();
+            let (d, srcs) = ins.parts();
+            cur[d as usize] = NEVER;
+            for s in srcs.into_iter().flatten() {
+                cur[s as usize] = i as u32;
+            }
+        }
+        Gen {
+            s: Simd {
+                asm: Asm::default(),
+                f64,
+            },
+            consts,
+            program,
+            const_of,
+            is_output,
+            next,
+            ymm: [Ymm::default(); 16],
+            pos: 0,
+            stream: 0,
+            helper,
+        }
+    }
+
+    /// The whole function: `fn(regs, n, consts, program)` over the block's first `n` vectors, two at a time
+    /// (two independent streams of work keep the FMA units busy while one waits on a long chain, such as
+    /// an exp's polynomial), then the odd one.
+    fn function(&mut self) {
+        let a = &mut self.s.asm;
+        for r in [RBX, R12, R13, R14, RBP] {
+            a.push(r);
+        }
+        a.mov(RBX, RDI);
+        a.mov(RBP, RSI);
+        a.mov(R12, RSI);
+        a.mov(R13, RDX);
+        a.mov(R14, RCX);
+        // shr r12, 1; jz tail
+        a.bytes(&[0x49, 0xD1, 0xEC, 0x0F, 0x84, 0, 0, 0, 0]);
+        let jz_pairs = a.code.len();
+        let top = a.code.len();
+        self.body(2);
+        let a = &mut self.s.asm;
+        // add rbx, 64; dec r12; jnz top
+        a.bytes(&[0x48, 0x83, 0xC3, 0x40, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
+        let back = top as i64 - (a.code.len() as i64 + 4);
+        a.bytes(&(back as i32).to_le_bytes());
+        let tail = a.code.len();
+        a.patch(jz_pairs, tail);
+        // test ebp, 1; jz end
+        a.bytes(&[0xF7, 0xC5, 1, 0, 0, 0, 0x0F, 0x84, 0, 0, 0, 0]);
+        let jz_odd = a.code.len();
+        self.body(1);
+        let a = &mut self.s.asm;
+        let end = a.code.len();
+        a.patch(jz_odd, end);
+        // vzeroupper
+        a.bytes(&[0xC5, 0xF8, 0x77]);
+        for r in [RBP, R14, R13, R12, RBX] {
+            a.pop(r);
+        }
+        a.bytes(&[0xC3]);
+    }
+
+    /// One evaluation of every instruction for `streams` consecutive vectors, each instruction for each stream
+    /// in turn; outputs end at home.
+    fn body(&mut self, streams: u8) {
+        for i in 0..self.program.instrs().len() {
+            for s in 0..streams {
+                self.pos = i;
+                self.stream = s;
+                self.instr(i);
+            }
+        }
+        for y in 0..16 {
+            if let Some((r, s)) = self.ymm[y].holds {
+                if self.ymm[y].dirty && self.is_output[r as usize] {
+                    let home = self.home_of(r, s);
+                    self.s.store(home, y as u8);
+                }
+            }
+        }
+        self.ymm = [Ymm::default(); 16];
+    }
+
+    /// Where register `r` of stream `s` lives in memory.
+    fn home_of(&self, r: u16, s: u8) -> Rm {
+        self.const_of[r as usize].unwrap_or(Rm::Mem(RBX, r as i32 * REG_BYTES + 32 * s as i32))
+    }
+
+    fn home(&self, r: u16) -> Rm {
+        self.home_of(r, self.stream)
+    }
+
+    fn find(&self, r: u16) -> Option<u8> {
+        (0..16)
+            .find(|&y| self.ymm[y].holds == Some((r, self.stream)))
+            .map(|y| y as u8)
+    }
+
+    /// The next read of register `r` of stream `s`: streams up to the current one have run the current
+    /// instruction, the later ones have not.
+    fn next_read(&self, r: u16, s: u8) -> u32 {
+        let reads_here = s > self.stream && self.program.instrs()[self.pos].parts().1.contains(&Some(r));
+        if reads_here {
+            self.pos as u32
+        } else {
+            self.next[self.pos][r as usize]
+        }
+    }
+
+    /// Whether register `r` of stream `s` is read again (or is an output).
+    fn live(&self, r: u16, s: u8) -> bool {
+        self.next_read(r, s) != NEVER || self.is_output[r as usize]
+    }
+
+    /// Whether the current stream's `r` is read after the current instruction (or is an output).
+    fn live_after(&self, r: u16) -> bool {
+        self.live(r, self.stream)
+    }
+
+    /// A free register: an empty one, else the one whose value is read last (stored first if it must be kept).
+    fn alloc(&mut self) -> u8 {
+        let y = (0..16)
+            .filter(|&y| !self.ymm[y].locked)
+            .max_by_key(|&y| match self.ymm[y].holds {
+                None => (2, 0),
+                Some((r, s)) => (1, self.next_read(r, s)),
+            })
+            .expect("an instruction locks at most 6 of 16 registers");
+        if let Some((r, s)) = self.ymm[y].holds {
+            if self.ymm[y].dirty && self.live(r, s) {
+                let home = self.home_of(r, s);
+                self.s.store(home, y as u8);
+            }
+        }
+        self.ymm[y] = Ymm {
+            holds: None,
+            dirty: false,
+            locked: true,
+        };
+        y as u8
+    }
+
+    /// `r` in a register (loaded if needed), locked for the current instruction.
+    fn reg(&mut self, r: u16) -> u8 {
+        let y = self.find(r).unwrap_or_else(|| {
+            let y = self.alloc();
+            let home = self.home(r);
+            self.s.load(y, home);
+            self.ymm[y as usize].holds = Some((r, self.stream));
+            y
+        });
+        self.ymm[y as usize].locked = true;
+        y
+    }
+
+    /// `r` as an operand: its register if it has one, else its home in memory.
+    fn rm(&mut self, r: u16) -> Rm {
+        match self.find(r) {
+            Some(y) => {
+                self.ymm[y as usize].locked = true;
+                Rm::Reg(y)
+            }
+            None => self.home(r),
+        }
+    }
+
+    /// A register for the result `d` (any register that held an older value of `d` is let go: it is dead).
+    fn def(&mut self, d: u16) -> u8 {
+        if let Some(y) = self.find(d) {
+            self.ymm[y as usize] = Ymm::default();
+        }
+        let y = self.alloc();
+        self.ymm[y as usize].holds = Some((d, self.stream));
+        self.ymm[y as usize].dirty = true;
+        y
+    }
+
+    /// Takes over the register of `r` for the result `d` if `r` is in one and is not read again.
+    fn reuse(&mut self, r: u16, d: u16) -> Option<u8> {
+        let y = self.find(r)?;
+        if self.live_after(r) || self.is_const(r) {
+            return None;
+        }
+        if let Some(old) = self.find(d) {
+            self.ymm[old as usize] = Ymm::default();
+        }
+        self.ymm[y as usize] = Ymm {
+            holds: Some((d, self.stream)),
+            dirty: true,
+            locked: true,
+        };
+        Some(y)
+    }
+
+    fn is_const(&self, r: u16) -> bool {
+        self.const_of[r as usize].is_some()
+    }
+
+    /// After an instruction: unlocks every register and lets go of the values not read again.
+    fn finish(&mut self) {
+        for y in 0..16 {
+            self.ymm[y].locked = false;
+            if let Some((r, s)) = self.ymm[y].holds {
+                if !self.live(r, s) {
+                    self.ymm[y] = Ymm::default();
+                }
+            }
+        }
+    }
+
+    fn instr(&mut self, i: usize) {
+        // Operands already in registers stay there until the instruction has read them.
+        for r in self.program.instrs()[i].parts().1.into_iter().flatten() {
+            if let Some(y) = self.find(r) {
+                self.ymm[y as usize].locked = true;
+            }
+        }
+        match self.program.instrs()[i] {
+            Instr::Add(d, a, b) => self.commutative(ADD, d, a, b),
+            Instr::Mul(d, a, b) => self.commutative(MUL, d, a, b),
+            Instr::Sub(d, a, b) => self.binary(SUB, d, a, b),
+            Instr::Div(d, a, b) => self.binary(DIV, d, a, b),
+            Instr::Neg(d, a) => {
+                // 0 - a, as the interpreter's negation (so -0 stays +0 the same way).
+                let ra = self.rm(a);
+                let y = self.def(d);
+                self.s.arith(XOR, y, y, Rm::Reg(y));
+                self.s.arith(SUB, y, y, ra);
+            }
+            Instr::Sqrt(d, a) => {
+                let ra = self.rm(a);
+                let y = self.def(d);
+                self.s.sqrt(y, ra);
+            }
+            Instr::MulAdd(d, a, b, c) => self.fused(FMADD231, d, a, b, c),
+            Instr::MulSub(d, a, b, c) => self.fused(FMSUB231, d, a, b, c),
+            Instr::NegMulAdd(d, a, b, c) => self.fused(FNMADD231, d, a, b, c),
+            Instr::Call(d, crate::expr::parser::Func::Exp, a) => self.exp(d, a),
+            Instr::Pow(d, a, b) => self.call(i, d, a, b),
+            Instr::Powf(d, a, _) | Instr::Call(d, _, a) => self.call(i, d, a, a),
+        }
+        self.finish();
+    }
+
+    fn commutative(&mut self, op: u8, d: u16, a: u16, b: u16) {
+        // The operand already in a register goes first, so the other can be read from memory.
+        let (a, b) = if self.find(a).is_none() && self.find(b).is_some() {
+            (b, a)
+        } else {
+            (a, b)
+        };
+        self.binary(op, d, a, b);
+    }
+
+    fn binary(&mut self, op: u8, d: u16, a: u16, b: u16) {
+        let ra = self.reg(a);
+        let rb = self.rm(b);
+        let y = self.def(d);
+        self.s.arith(op, y, ra, rb);
+    }
+
+    /// `d = a * b (+|-) c` in the 231 form into `c`'s register, or the 213 form into `a`'s or `b`'s when
+    /// those are not read again; else `c` is copied first.
+    fn fused(&mut self, op: u8, d: u16, a: u16, b: u16, c: u16) {
+        if self.find(c).is_some() && !self.live_after(c) && !self.is_const(c) && c != a && c != b {
+            let ra = self.reg(a);
+            let rb = self.rm(b);
+            let y = self.reuse(c, d).expect("c is in a register and dies here");
+            self.s.fma(op, false, y, ra, rb);
+            return;
+        }
+        for (m, other) in [(a, b), (b, a)] {
+            if self.find(m).is_some() && !self.live_after(m) && !self.is_const(m) && m != other && m != c {
+                let ro = self.reg(other);
+                let rc = self.rm(c);
+                let y = self.reuse(m, d).expect("m is in a register and dies here");
+                self.s.fma(op, true, y, ro, rc);
+                return;
+            }
+        }
+        let ra = self.reg(a);
+        let rb = self.rm(b);
+        let rc = self.rm(c);
+        let y = self.def(d);
+        self.s.load(y, rc);
+        self.s.fma(op, false, y, ra, rb);
+    }
+
+    /// e^a inline: the same steps as `exp_f64x4` / `exp_f32x8`.
+    fn exp(&mut self, d: u16, a: u16) {
+        let x = self.reg(a);
+        let (t, t1, t2) = (self.alloc(), self.alloc(), self.alloc());
+        let y = self.def(d);
+        let f64 = self.s.f64;
+        let k = |g: &mut Gen, v64: f64, v32: f32| if f64 { g.consts.float(v64) } else { g.consts.f32(v32) };
+        let (e, e32) = (&EXP_F64, &EXP_F32);
+        let lo = k(self, e.clamp.0, e32.clamp.0);
+        let hi = k(self, e.clamp.1, e32.clamp.1);
+        let magic = k(self, e.magic, e32.magic);
+        let log2e = k(self, e.log2e, e32.log2e);
+        let ln2hi = k(self, e.ln2.0, e32.ln2.0);
+        let ln2lo = k(self, e.ln2.1, e32.ln2.1);
+        let poly: Vec<Rm> = if f64 {
+            e.poly.iter().map(|&c| self.consts.float(c)).collect()
+        } else {
+            e32.poly.iter().map(|&c| self.consts.f32(c)).collect()
+        };
+        let (bias, shift) = if f64 { (e.bias, e.shift) } else { (e32.bias, e32.shift) };
+        let bias = self.consts.int(bias);
+        let s = &mut self.s;
+        // The constants first, so a NaN comes through (see exp_f64x4).
+        s.load(t, lo);
+        s.arith(MAX, t, t, Rm::Reg(x));
+        s.load(t1, hi);
+        s.arith(MIN, t, t1, Rm::Reg(t));
+        s.load(t1, magic);
+        s.fma(FMADD231, false, t1, t, log2e); // t1 = xc * log2e + magic
+        s.arith(SUB, t2, t1, magic); // n
+        s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - n * ln2hi
+        s.fma(FNMADD231, false, t, t2, ln2lo);
+        s.load(y, poly[0]);
+        for &c in &poly[1..] {
+            s.fma(FMADD231, true, y, t, c); // p = r * p + c
+        }
+        s.shift(false, t2, t1, 1); // half
+        s.int(IntOp::Sub, t1, t1, Rm::Reg(t2));
+        s.int(IntOp::Add, t2, t2, bias);
+        s.shift(true, t2, t2, shift as u8); // s1
+        s.int(IntOp::Add, t1, t1, bias);
+        s.shift(true, t1, t1, shift as u8); // s2
+        s.arith(MUL, y, y, Rm::Reg(t2));
+        s.arith(MUL, y, y, Rm::Reg(t1));
+        for r in [t, t1, t2] {
+            self.ymm[r as usize] = Ymm::default();
+        }
+    }
+
+    /// Instruction `i` through [`helper`]: every value still needed goes home first (calls may change every
+    /// `ymm` register), and the result is left at home.
+    fn call(&mut self, i: usize, d: u16, a: u16, b: u16) {
+        for y in 0..16 {
+            if let Some((r, s)) = self.ymm[y].holds {
+                let operand = s == self.stream && (r == a || r == b);
+                if self.ymm[y].dirty && (self.live(r, s) || operand) {
+                    let home = self.home_of(r, s);
+                    self.s.store(home, y as u8);
+                }
+            }
+        }
+        self.ymm = [Ymm::default(); 16];
+        let addr = |g: &Gen, r: u16| match g.home(r) {
+            Rm::Mem(base, disp) => (base, disp),
+            Rm::Reg(_) => unreachable!("homes are in memory"),
+        };
+        let (dst, src, src2) = (addr(self, d), addr(self, a), addr(self, b));
+        let helper = self.helper as u64;
+        let asm = &mut self.s.asm;
+        asm.mov(RDI, R14);
+        asm.lea(RSI, dst.0, dst.1);
+        asm.lea(RDX, src.0, src.1);
+        asm.lea(RCX, src2.0, src2.1);
+        // mov r8d, i; mov rax, helper; call rax
+        asm.bytes(&[0x41, 0xB8 | (R8 & 7)]);
+        asm.bytes(&(i as u32).to_le_bytes());
+        asm.bytes(&[0x48, 0xB8 | RAX]);
+        asm.bytes(&helper.to_le_bytes());
+        asm.bytes(&[0xFF, 0xD0]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Function;
+    use wide::{f32x8, f64x4};
+
+    /// Evaluates a block both ways and compares every output bit for bit.
+    fn same_bits<V: Lanes>(program: &Program, points: &[[f64; 2]], n: usize) -> Result<(), String> {
+        let kernel = Kernel::compile::<V>(program).ok_or("no executable memory")?;
+        let x: [V; B] = std::array::from_fn(|k| {
+            V::load(
+                &(0..V::N)
+                    .map(|j| points[(k * V::N + j) % points.len()][0])
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let y: [V; B] = std::array::from_fn(|k| {
+            V::load(
+                &(0..V::N)
+                    .map(|j| points[(k * V::N + j) % points.len()][1])
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let mut interp = program.registers_for::<V>();
+        program.eval_interpreted(&mut interp, &x, &y, n);
+        let mut compiled = program.registers_for::<V>();
+        compiled[0] = x;
+        compiled[1] = y;
+        // SAFETY: registers made for this program, n <= B.
+        unsafe { kernel.run(compiled.as_mut_ptr() as *mut u8, n, program) };
+        for k in 0..program.outputs().len() {
+            let (a, b) = (program.output(&interp, k), program.output(&compiled, k));
+            for v in 0..n {
+                for j in 0..V::N {
+                    let (p, q) = (a[v].lane(j), b[v].lane(j));
+                    if p.to_bits() != q.to_bits() && !(p.is_nan() && q.is_nan()) {
+                        return Err(format!(
+                            "output {k}, vector {v} lane {j}: interpreter {p:e}, compiled {q:e}"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn points() -> Vec<[f64; 2]> {
+        let mut p: Vec<[f64; 2]> = (0..200)
+            .map(|i| [-3.0 + 0.031 * i as f64, 2.7 - 0.027 * (i * 7 % 200) as f64])
+            .collect();
+        p.extend([
+            [0.0, 0.0],
+            [-0.0, 1.0],
+            [800.0, -800.0],
+            [f64::NAN, 1.0],
+            [f64::INFINITY, 0.5],
+            [1e-310, 3.0],
+        ]);
+        p
+    }
+
+    #[test]
+    fn compiled_code_equals_the_interpreter_bit_for_bit_on_every_catalog_function() {
+        if !enabled() {
+            return;
+        }
+        for entry in crate::catalog::entries() {
+            let f = Function::resolve(entry.name).unwrap();
+            for tape in [&f.tapes().gradient, &f.tapes().value_gradient, &f.tapes().full] {
+                let p = Program::new(tape);
+                for n in [B, 5, 1] {
+                    same_bits::<f64x4>(&p, &points(), n).unwrap_or_else(|e| panic!("{} f64: {e}", entry.name));
+                    same_bits::<f32x8>(&p, &points(), n).unwrap_or_else(|e| panic!("{} f32: {e}", entry.name));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_live_values_spill_and_come_back() {
+        if !enabled() {
+            return;
+        }
+        // Forty products all alive at once: more values than ymm registers.
+        let terms: Vec<String> = (1..=40).map(|k| format!("exp(x*{k}/40)*sin(y+{k})")).collect();
+        let sum = terms.join(" + ");
+        let prod = (1..=40).map(|k| format!("(x + {k}/7)")).collect::<Vec<_>>().join("*");
+        for text in [
+            sum,
+            prod,
+            "x^y + abs(x)^2.5 - sqrt(y*y+1) / -x".to_string(),
+            "x".to_string(),
+            "3".to_string(),
+        ] {
+            let f = Function::parse(&text).unwrap();
+            for tape in [&f.tapes().gradient, &f.tapes().full] {
+                let p = Program::new(tape);
+                same_bits::<f64x4>(&p, &points(), B).unwrap_or_else(|e| panic!("{text} f64: {e}"));
+                same_bits::<f32x8>(&p, &points(), B).unwrap_or_else(|e| panic!("{text} f32: {e}"));
+            }
+        }
+    }
+}
