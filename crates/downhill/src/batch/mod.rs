@@ -279,8 +279,13 @@ fn gd_update<V: Lanes>(
         let ny = gyk.mul_add(step, l.y[k]);
         // As in a single run: a non-finite step ends the lane where it was; a finite step past the
         // divergence limit is taken, counted, and ends the lane there.
-        let finite = nx.within(f64::MAX) & ny.within(f64::MAX);
         let ok = nx.within(DIVERGENCE_LIMIT) & ny.within(DIVERGENCE_LIMIT);
+        // Lanes within the limit are finite: the second test only when some lane is not.
+        let finite = if l.active[k] & !ok == 0 {
+            full
+        } else {
+            nx.within(f64::MAX) & ny.within(f64::MAX)
+        };
         let moving = l.active[k] & finite;
         for j in bits(l.active[k] & !ok) {
             let lane = l.slot_lane[k * V::N + j];
