@@ -1,7 +1,8 @@
 // End-to-end test of the explorer in real headless Chromium: node explorer.mjs DOWNHILL_BINARY
 // Starts `downhill serve` on a free port, drives the page, and fails (exit 1) on the first broken expectation.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -50,6 +51,20 @@ try {
   const hash = await page.evaluate(() => location.hash);
   check(hash.includes("runs="), "the runs are in the address");
 
+  const saved = async (button) => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+    return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+  };
+  const csv = await saved("#csv");
+  const lines = csv.bytes.toString().trim().split("\n");
+  const numeric = lines.slice(1).every((l) => { const f = l.split(","); return f.length === 4 && f[0] === "0" && f.every((v) => Number.isFinite(Number(v))); });
+  check(csv.name === "runs.csv" && lines[0] === "run,epoch,x,y" && lines.length > 2 && numeric, `the runs download as CSV (${lines.length - 1} rows)`);
+  const json = await saved("#json");
+  const reports = JSON.parse(json.bytes.toString());
+  check(json.name === "runs.json" && reports.length === 1 && reports[0].trajectory.length === lines.length - 2, "the runs download as JSON, the same path as the CSV");
+  const png = await saved("#png");
+  check(png.name === "downhill.png" && png.bytes.subarray(1, 4).toString() === "PNG" && png.bytes.length > 10000, `the figure downloads as PNG (${png.bytes.length} bytes)`);
+
   const pixel = () => page.evaluate(() => {
     const c = document.getElementById("plot");
     return Array.from(c.getContext("2d").getImageData(c.width * 0.3, c.height * 0.75, 1, 1).data).join(",");
@@ -67,6 +82,16 @@ try {
   await page.focus("#view3d");
   await page.keyboard.press("ArrowLeft");
   check((await view()) !== still, "the 3-D view draws the surface and turns with the arrow keys");
+
+  // An accessibility audit with axe-core (WCAG 2.1 A and AA rules) of the page as it now stands.
+  const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: axe });
+  const audit = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return { passes: r.passes.length, violations: r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`) };
+  });
+  const violations = audit.violations;
+  check(audit.passes > 10 && violations.length === 0, `no accessibility violations (axe-core, WCAG 2.1 AA: ${audit.passes} rules pass)` + (violations.length ? ":\n  " + violations.join("\n  ") : ""));
 
   const shots = fileURLToPath(new URL("screenshots/", import.meta.url));
   mkdirSync(shots, { recursive: true });

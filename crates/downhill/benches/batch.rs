@@ -78,12 +78,22 @@ fn main() {
         "reference job: {side}x{side} starts, {steps} steps, {} threads",
         rayon::current_num_threads()
     );
-    for (label, spec, precision) in [
-        ("peaks (catalog), f64", "peaks", Precision::F64),
-        ("peaks (typed formula), f64", typed, Precision::F64),
-        ("peaks (catalog), f32", "peaks", Precision::F32),
-        ("peaks (typed formula), f32", typed, Precision::F32),
-    ] {
+    // With DOWNHILL_JIT=0 the engine interprets its register code: only the catalog rows, labelled so.
+    let interpreted = std::env::var("DOWNHILL_JIT").is_ok_and(|v| v == "0");
+    let rows = if interpreted {
+        vec![
+            ("peaks (catalog, interpreter), f64", "peaks", Precision::F64),
+            ("peaks (catalog, interpreter), f32", "peaks", Precision::F32),
+        ]
+    } else {
+        vec![
+            ("peaks (catalog), f64", "peaks", Precision::F64),
+            ("peaks (typed formula), f64", typed, Precision::F64),
+            ("peaks (catalog), f32", "peaks", Precision::F32),
+            ("peaks (typed formula), f32", typed, Precision::F32),
+        ]
+    };
+    for (label, spec, precision) in rows {
         let f = Function::resolve(spec).unwrap();
         let config = BatchConfig {
             epochs: steps,
@@ -102,6 +112,9 @@ fn main() {
             })
             .fold(f64::INFINITY, f64::min);
         report(label, best * 1e9 / (starts.len() as f64 * steps as f64));
+    }
+    if interpreted {
+        return;
     }
     for (label, precision) in [
         ("hand-fused peaks gradient, f64", Precision::F64),
