@@ -65,7 +65,50 @@ fn hand_fused<V: Lanes>(starts: &[[f64; 2]], steps: u64, lr: f64) -> Vec<[f64; 2
     ends
 }
 
+/// With DOWNHILL_BENCH_CORE set: one core, a few blocks of starts, the fastest of 200 runs (on a shared machine
+/// the minimum of many short runs is the steadiest figure), for comparing code changes.
+fn per_core() {
+    let at = |i: usize| -3.0 + 6.0 * i as f64 / 31.0;
+    let starts: Vec<[f64; 2]> = (0..1024).map(|i| [at(i % 32), at(i / 32)]).collect();
+    let f = Function::resolve("peaks").unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let steps = 200u64;
+    let fastest = |job: &(dyn Fn() + Sync)| {
+        (0..200)
+            .map(|_| {
+                let t = Instant::now();
+                pool.install(job);
+                t.elapsed().as_secs_f64() * 1e9 / (starts.len() as f64 * steps as f64)
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    for precision in [Precision::F64, Precision::F32] {
+        let config = BatchConfig {
+            epochs: steps,
+            learning_rate: 0.01,
+            schedule: Schedule::Constant,
+            ascent: false,
+            gtol: None,
+            spec: OptimizerSpec::gd(),
+            precision,
+        };
+        let engine = fastest(&|| {
+            std::hint::black_box(run_batch(&f, &starts, &config, &Control::NONE));
+        });
+        let hand = fastest(&|| {
+            std::hint::black_box(match precision {
+                Precision::F64 => hand_fused::<f64x4>(&starts, steps, 0.01),
+                Precision::F32 => hand_fused::<f32x8>(&starts, steps, 0.01),
+            });
+        });
+        println!("one core, {precision:?}: engine {engine:.3} ns per point-step, hand-fused {hand:.3}");
+    }
+}
+
 fn main() {
+    if std::env::var("DOWNHILL_BENCH_CORE").is_ok() {
+        return per_core();
+    }
     let side: usize = std::env::var("DOWNHILL_BENCH_SIDE")
         .ok()
         .and_then(|s| s.parse().ok())
