@@ -136,6 +136,18 @@ fn main() {
             ("peaks (typed formula), f32", typed, Precision::F32),
         ]
     };
+    // One untimed run first: the first in a process pays for the thread pool and fresh pages, and came out
+    // 10-25% slower than the identical code run later.
+    let warm = BatchConfig {
+        epochs: 100,
+        learning_rate: 0.01,
+        schedule: Schedule::Constant,
+        ascent: false,
+        gtol: None,
+        spec: OptimizerSpec::gd(),
+        precision: Precision::F64,
+    };
+    std::hint::black_box(run_batch(&Function::resolve("peaks").unwrap(), &starts, &warm, &Control::NONE));
     for (label, spec, precision) in rows {
         let f = Function::resolve(spec).unwrap();
         let config = BatchConfig {
