@@ -147,7 +147,12 @@ fn main() {
         spec: OptimizerSpec::gd(),
         precision: Precision::F64,
     };
-    std::hint::black_box(run_batch(&Function::resolve("peaks").unwrap(), &starts, &warm, &Control::NONE));
+    std::hint::black_box(run_batch(
+        &Function::resolve("peaks").unwrap(),
+        &starts,
+        &warm,
+        &Control::NONE,
+    ));
     for (label, spec, precision) in rows {
         let f = Function::resolve(spec).unwrap();
         let config = BatchConfig {
