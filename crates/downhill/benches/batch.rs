@@ -13,6 +13,19 @@ use downhill::{Function, OptimizerSpec, Schedule};
 use rayon::prelude::*;
 use wide::{f32x8, f64x4};
 
+/// The reference job's settings: plain gradient descent, lr 0.01, constant, no early stop.
+fn reference_job(epochs: u64, precision: Precision) -> BatchConfig {
+    BatchConfig {
+        epochs,
+        learning_rate: 0.01,
+        schedule: Schedule::Constant,
+        ascent: false,
+        gtol: None,
+        spec: OptimizerSpec::gd(),
+        precision,
+    }
+}
+
 /// Vectors per block of the hand-fused peer (their x and y stay in L1 for all the steps).
 const VECTORS: usize = 32;
 
@@ -83,15 +96,7 @@ fn per_core() {
             .fold(f64::INFINITY, f64::min)
     };
     for precision in [Precision::F64, Precision::F32] {
-        let config = BatchConfig {
-            epochs: steps,
-            learning_rate: 0.01,
-            schedule: Schedule::Constant,
-            ascent: false,
-            gtol: None,
-            spec: OptimizerSpec::gd(),
-            precision,
-        };
+        let config = reference_job(steps, precision);
         let engine = fastest(&|| {
             std::hint::black_box(run_batch(&f, &starts, &config, &Control::NONE));
         });
@@ -138,15 +143,7 @@ fn main() {
     };
     // One untimed run first: the first in a process pays for the thread pool and fresh pages, and came out
     // 10-25% slower than the identical code run later.
-    let warm = BatchConfig {
-        epochs: 100,
-        learning_rate: 0.01,
-        schedule: Schedule::Constant,
-        ascent: false,
-        gtol: None,
-        spec: OptimizerSpec::gd(),
-        precision: Precision::F64,
-    };
+    let warm = reference_job(100, Precision::F64);
     std::hint::black_box(run_batch(
         &Function::resolve("peaks").unwrap(),
         &starts,
@@ -155,15 +152,7 @@ fn main() {
     ));
     for (label, spec, precision) in rows {
         let f = Function::resolve(spec).unwrap();
-        let config = BatchConfig {
-            epochs: steps,
-            learning_rate: 0.01,
-            schedule: Schedule::Constant,
-            ascent: false,
-            gtol: None,
-            spec: OptimizerSpec::gd(),
-            precision,
-        };
+        let config = reference_job(steps, precision);
         let best = (0..3)
             .map(|_| {
                 let t = Instant::now();
@@ -194,15 +183,7 @@ fn main() {
         report(label, best * 1e9 / (starts.len() as f64 * steps as f64));
         // The engine must land where the hand-written gradient does (the same steps up to rounding).
         let f = Function::resolve("peaks").unwrap();
-        let config = BatchConfig {
-            epochs: steps,
-            learning_rate: 0.01,
-            schedule: Schedule::Constant,
-            ascent: false,
-            gtol: None,
-            spec: OptimizerSpec::gd(),
-            precision,
-        };
+        let config = reference_job(steps, precision);
         let engine = run_batch(&f, &starts, &config, &Control::NONE);
         let tol = if precision == Precision::F64 { 1e-9 } else { 1e-3 };
         let far = engine
