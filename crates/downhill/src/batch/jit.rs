@@ -461,18 +461,22 @@ impl<'p> Gen<'p> {
         a.bytes(&(back as i32).to_le_bytes());
         let tail = a.code.len();
         a.patch(jb_tail, tail);
-        // test r12, r12; jz end
-        a.bytes(&[0x4D, 0x85, 0xE4, 0x0F, 0x84, 0, 0, 0, 0]);
-        let jz_end = a.code.len();
-        let tail_top = a.code.len();
-        self.body(1);
+        // The vectors left over (fewer than `streams`), one at a time: none when there is one stream.
+        if streams > 1 {
+            // test r12, r12; jz end
+            a.bytes(&[0x4D, 0x85, 0xE4, 0x0F, 0x84, 0, 0, 0, 0]);
+            let jz_end = a.code.len();
+            let tail_top = a.code.len();
+            self.body(1);
+            let a = &mut self.s.asm;
+            // add rbx, 32; dec r12; jnz tail_top
+            a.bytes(&[0x48, 0x83, 0xC3, 0x20, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
+            let back = tail_top as i64 - (a.code.len() as i64 + 4);
+            a.bytes(&(back as i32).to_le_bytes());
+            let end = a.code.len();
+            a.patch(jz_end, end);
+        }
         let a = &mut self.s.asm;
-        // add rbx, 32; dec r12; jnz tail_top
-        a.bytes(&[0x48, 0x83, 0xC3, 0x20, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
-        let back = tail_top as i64 - (a.code.len() as i64 + 4);
-        a.bytes(&(back as i32).to_le_bytes());
-        let end = a.code.len();
-        a.patch(jz_end, end);
         // vzeroupper
         a.bytes(&[0xC5, 0xF8, 0x77]);
         for r in [RBP, R14, R13, R12, RBX] {
