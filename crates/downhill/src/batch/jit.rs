@@ -300,29 +300,18 @@ impl Simd {
         self.asm.vex(2, 1, w, if form213 { op - 0x10 } else { op }, d, a, b);
     }
 
-    /// Integer lanes of the precision's width (quadwords or doublewords): sub, add.
-    fn int(&mut self, op: IntOp, d: u8, a: u8, b: Rm) {
-        let code = match (op, self.f64) {
-            (IntOp::Sub, true) => 0xFB,
-            (IntOp::Sub, false) => 0xFA,
-            (IntOp::Add, true) => 0xD4,
-            (IntOp::Add, false) => 0xFE,
-        };
+    /// Integer addition over lanes of the precision's width (quadwords or doublewords).
+    fn int_add(&mut self, d: u8, a: u8, b: Rm) {
+        let code = if self.f64 { 0xD4 } else { 0xFE };
         self.asm.vex(1, 1, false, code, d, a, b);
     }
 
-    /// Logical shift of integer lanes by an immediate.
-    fn shift(&mut self, left: bool, d: u8, s: u8, by: u8) {
+    /// Left shift of integer lanes of the precision's width by an immediate.
+    fn shift_left(&mut self, d: u8, s: u8, by: u8) {
         let op = if self.f64 { 0x73 } else { 0x72 };
-        self.asm.vex(1, 1, false, op, if left { 6 } else { 2 }, d, Rm::Reg(s));
+        self.asm.vex(1, 1, false, op, 6, d, Rm::Reg(s));
         self.asm.code.push(by);
     }
-}
-
-#[derive(Clone, Copy)]
-enum IntOp {
-    Sub,
-    Add,
 }
 
 /// The constant table: one 32-byte vector per distinct constant.
@@ -758,13 +747,8 @@ impl<'p> Gen<'p> {
             }
         }
         s.fma(FMADD231, false, y, t3, Rm::Reg(t));
-        s.shift(false, t2, t1, 1); // half
-        s.int(IntOp::Sub, t1, t1, Rm::Reg(t2));
-        s.int(IntOp::Add, t2, t2, bias);
-        s.shift(true, t2, t2, shift as u8); // s1
-        s.int(IntOp::Add, t1, t1, bias);
-        s.shift(true, t1, t1, shift as u8); // s2
-        s.arith(MUL, y, y, Rm::Reg(t2));
+        s.int_add(t1, t1, bias); // 2^n, as exp_f64x4 builds it
+        s.shift_left(t1, t1, shift as u8);
         s.arith(MUL, y, y, Rm::Reg(t1));
         for r in [t, t1, t2, t3] {
             self.ymm[r as usize] = Ymm::default();
