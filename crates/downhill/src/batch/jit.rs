@@ -338,10 +338,6 @@ impl Consts {
         })
     }
 
-    fn f32(&mut self, v: f32) -> Rm {
-        self.bits(splat(v.to_le_bytes()))
-    }
-
     /// An integer splatted over lanes of the precision's width.
     fn int(&mut self, v: u64) -> Rm {
         self.bits(if self.f64 {
@@ -676,20 +672,24 @@ impl<'p> Gen<'p> {
     /// `d = a * b (+|-) c` in the 231 form into `c`'s register, or the 213 form into `a`'s or `b`'s when
     /// those are not read again; else `c` is copied first.
     fn fused(&mut self, op: u8, d: u16, a: u16, b: u16, c: u16) {
-        if self.find(c).is_some() && !self.live_after(c) && !self.is_const(c) && c != a && c != b {
-            let ra = self.reg(a);
-            let rb = self.rm(b);
-            let y = self.reuse(c, d).expect("c is in a register and dies here");
-            self.s.fma(op, false, y, ra, rb);
-            return;
+        // (Operands in registers were locked when the instruction began, so taking one over first leaves the
+        // others where they are.)
+        if c != a && c != b {
+            if let Some(y) = self.reuse(c, d) {
+                let ra = self.reg(a);
+                let rb = self.rm(b);
+                self.s.fma(op, false, y, ra, rb);
+                return;
+            }
         }
         for (m, other) in [(a, b), (b, a)] {
-            if self.find(m).is_some() && !self.live_after(m) && !self.is_const(m) && m != other && m != c {
-                let ro = self.reg(other);
-                let rc = self.rm(c);
-                let y = self.reuse(m, d).expect("m is in a register and dies here");
-                self.s.fma(op, true, y, ro, rc);
-                return;
+            if m != other && m != c {
+                if let Some(y) = self.reuse(m, d) {
+                    let ro = self.reg(other);
+                    let rc = self.rm(c);
+                    self.s.fma(op, true, y, ro, rc);
+                    return;
+                }
             }
         }
         let ra = self.reg(a);
@@ -706,7 +706,8 @@ impl<'p> Gen<'p> {
         let (t, t1, t2, t3) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
         let y = self.def(d);
         let f64 = self.s.f64;
-        let k = |g: &mut Gen, v64: f64, v32: f32| if f64 { g.consts.float(v64) } else { g.consts.f32(v32) };
+        // An f32 constant widened to f64 rounds back to itself in `float`.
+        let k = |g: &mut Gen, v64: f64, v32: f32| g.consts.float(if f64 { v64 } else { v32 as f64 });
         let (e, e32) = (&EXP_F64, &EXP_F32);
         let lo = k(self, e.clamp.0, e32.clamp.0);
         let hi = k(self, e.clamp.1, e32.clamp.1);
@@ -717,7 +718,7 @@ impl<'p> Gen<'p> {
         let poly: Vec<Rm> = if f64 {
             e.poly.iter().map(|&c| self.consts.float(c)).collect()
         } else {
-            e32.poly.iter().map(|&c| self.consts.f32(c)).collect()
+            e32.poly.iter().map(|&c| self.consts.float(c as f64)).collect()
         };
         let (bias, shift) = if f64 { (e.bias, e.shift) } else { (e32.bias, e32.shift) };
         let bias = self.consts.int(bias);
