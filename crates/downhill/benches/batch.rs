@@ -8,6 +8,7 @@
 use std::time::Instant;
 
 use downhill::batch::lanes::Lanes;
+use downhill::batch::program::{Program, Reg, B};
 use downhill::batch::{run_batch, BatchConfig, Control, Precision};
 use downhill::{Function, OptimizerSpec, Schedule};
 use rayon::prelude::*;
@@ -78,6 +79,35 @@ fn hand_fused<V: Lanes>(starts: &[[f64; 2]], steps: u64, lr: f64) -> Vec<[f64; 2
     ends
 }
 
+/// The engine's gradient evaluation alone (what the compiled code does), `steps` times over the same points:
+/// the part of a step that is not the update.
+fn gradient_only<V: Lanes>(f: &Function, starts: &[[f64; 2]], steps: u64) {
+    let program = Program::new(&f.tapes().gradient).compile::<V>();
+    let mut regs = program.registers_for::<V>();
+    let block = B * V::N;
+    let blocks: Vec<(Reg<V>, Reg<V>)> = starts
+        .chunks(block)
+        .map(|chunk| {
+            let lanes = |c: usize| -> Reg<V> {
+                std::array::from_fn(|k| {
+                    V::load(
+                        &(0..V::N)
+                            .map(|j| chunk.get(k * V::N + j).map_or(0.0, |p| p[c]))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+            };
+            (lanes(0), lanes(1))
+        })
+        .collect();
+    for _ in 0..steps {
+        for (x, y) in &blocks {
+            program.eval(&mut regs, x, y);
+        }
+    }
+    std::hint::black_box(program.output(&regs, 0));
+}
+
 /// With DOWNHILL_BENCH_CORE set: one core, a few blocks of starts, the fastest of 200 runs (on a shared machine
 /// the minimum of many short runs is the steadiest figure), for comparing code changes.
 fn per_core() {
@@ -106,7 +136,14 @@ fn per_core() {
                 Precision::F32 => hand_fused::<f32x8>(&starts, steps, 0.01),
             });
         });
-        println!("one core, {precision:?}: engine {engine:.3} ns per point-step, hand-fused {hand:.3}");
+        let kernel = match precision {
+            Precision::F64 => fastest(&|| gradient_only::<f64x4>(&f, &starts, steps)),
+            Precision::F32 => fastest(&|| gradient_only::<f32x8>(&f, &starts, steps)),
+        };
+        println!(
+            "one core, {precision:?}: engine {engine:.3} ns per point-step, hand-fused {hand:.3}, \
+             gradient alone {kernel:.3}"
+        );
     }
 }
 
