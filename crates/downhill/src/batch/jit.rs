@@ -542,7 +542,7 @@ impl<'p> Gen<'p> {
                 None => (2, 0),
                 Some((r, s)) => (1, self.next_read(r, s)),
             })
-            .expect("an instruction locks at most 8 of 16 registers");
+            .expect("an instruction locks at most 6 of 16 registers");
         if let Some((r, s)) = self.ymm[y].holds {
             if self.ymm[y].dirty && self.live(r, s) {
                 let home = self.home_of(r, s);
@@ -711,7 +711,6 @@ impl<'p> Gen<'p> {
     fn exp(&mut self, d: u16, a: u16) {
         let x = self.reg(a);
         let (t, t1, t2, t3) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
-        let (p, q) = (self.alloc(), self.alloc());
         let y = self.def(d);
         let f64 = self.s.f64;
         // An f32 constant widened to f64 rounds back to itself in `float`.
@@ -741,39 +740,25 @@ impl<'p> Gen<'p> {
         s.arith(SUB, t2, t1, magic); // n
         s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - n * ln2hi
         s.fma(FNMADD231, false, t, t2, ln2lo);
-        // As `estrin`, coefficient `i` being that of r^i: pairs c[2i] + c[2i+1] r, quads pair[2j] + r² pair[2j+1],
-        // then Horner in r⁴ over the quads, into y.
-        let c = |i: usize| poly[poly.len() - 1 - i];
-        let pairs = poly.len().div_ceil(2);
-        let quads = pairs.div_ceil(2);
-        let pair = |s: &mut Simd, into: u8, i: usize| {
-            if 2 * i + 1 < poly.len() {
-                s.load(into, c(2 * i + 1));
-                s.fma(FMADD231, true, into, t, c(2 * i)); // into = c[2i+1] r + c[2i]
-            } else {
-                s.load(into, c(2 * i));
+        // As split_horner: E(r²) in y and O(r²) in t3, then p = O r + E.
+        s.arith(MUL, t2, t, Rm::Reg(t));
+        let degree = poly.len() - 1;
+        for (acc, parity) in [(y, 0), (t3, 1)] {
+            let mut coefs = poly
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (degree - i) % 2 == parity)
+                .map(|(_, &c)| c);
+            s.load(acc, coefs.next().expect("degree 1 or more"));
+            for c in coefs {
+                s.fma(FMADD231, true, acc, t2, c); // acc = r² acc + c
             }
-        };
-        let quad = |s: &mut Simd, into: u8, spare: u8, j: usize| {
-            if 2 * j + 1 < pairs {
-                pair(s, into, 2 * j + 1);
-                pair(s, spare, 2 * j);
-                s.fma(FMADD231, true, into, t2, Rm::Reg(spare)); // into = pair[2j+1] r² + pair[2j]
-            } else {
-                pair(s, into, 2 * j);
-            }
-        };
-        s.arith(MUL, t2, t, Rm::Reg(t)); // r², over n (no longer needed)
-        s.arith(MUL, t3, t2, Rm::Reg(t2)); // r⁴
-        quad(s, y, p, quads - 1);
-        for j in (0..quads - 1).rev() {
-            quad(s, p, q, j);
-            s.fma(FMADD231, true, y, t3, Rm::Reg(p)); // y = y r⁴ + quad[j]
         }
+        s.fma(FMADD231, false, y, t3, Rm::Reg(t));
         s.int_add(t1, t1, bias); // 2^n, as exp_f64x4 builds it
         s.shift_left(t1, t1, shift as u8);
         s.arith(MUL, y, y, Rm::Reg(t1));
-        for r in [t, t1, t2, t3, p, q] {
+        for r in [t, t1, t2, t3] {
             self.ymm[r as usize] = Ymm::default();
         }
     }
