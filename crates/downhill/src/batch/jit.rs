@@ -308,9 +308,24 @@ impl Simd {
 
     /// Left shift of integer lanes of the precision's width by an immediate.
     fn shift_left(&mut self, d: u8, s: u8, by: u8) {
+        self.shift(6, d, s, by);
+    }
+
+    /// Logical right shift of integer lanes of the precision's width by an immediate.
+    fn shift_right(&mut self, d: u8, s: u8, by: u8) {
+        self.shift(2, d, s, by);
+    }
+
+    /// `vpsllq`/`vpslld` (`kind` 6) or `vpsrlq`/`vpsrld` (2): the shift is ModRM's reg field, `d` goes in VEX.vvvv.
+    fn shift(&mut self, kind: u8, d: u8, s: u8, by: u8) {
         let op = if self.f64 { 0x73 } else { 0x72 };
-        self.asm.vex(1, 1, false, op, 6, d, Rm::Reg(s));
+        self.asm.vex(1, 1, false, op, kind, d, Rm::Reg(s));
         self.asm.code.push(by);
+    }
+
+    /// `vpermps d, index, table`: each lane of d is the lane of `table` that `index`'s low 3 bits name.
+    fn permute(&mut self, d: u8, index: u8, table: Rm) {
+        self.asm.vex(2, 1, false, 0x16, d, index, table);
     }
 }
 
@@ -729,6 +744,11 @@ impl<'p> Gen<'p> {
         };
         let (bias, shift) = if f64 { (e.bias, e.shift) } else { (e32.bias, e32.shift) };
         let bias = self.consts.int(bias);
+        // exp_f32x8's table of 2^(j/8), one vector of eight floats.
+        let table = (!f64).then(|| {
+            let bytes: Vec<u8> = e32.table.iter().flat_map(|v| v.to_le_bytes()).collect();
+            self.consts.bits(bytes.try_into().expect("a table of 8 floats"))
+        });
         let s = &mut self.s;
         // The constants first, so a NaN comes through (see exp_f64x4).
         s.load(t, lo);
@@ -740,24 +760,38 @@ impl<'p> Gen<'p> {
         s.arith(SUB, t2, t1, magic); // n
         s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - n * ln2hi
         s.fma(FNMADD231, false, t, t2, ln2lo);
-        // As split_horner: E(r²) in y and O(r²) in t3, then p = O r + E.
-        s.arith(MUL, t2, t, Rm::Reg(t));
-        let degree = poly.len() - 1;
-        for (acc, parity) in [(y, 0), (t3, 1)] {
-            let mut coefs = poly
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| (degree - i) % 2 == parity)
-                .map(|(_, &c)| c);
-            s.load(acc, coefs.next().expect("degree 1 or more"));
-            for c in coefs {
-                s.fma(FMADD231, true, acc, t2, c); // acc = r² acc + c
+        if let Some(table) = table {
+            // As exp_f32x8: p by Horner, times the table entry of n mod 8, times 2^(n>>3).
+            s.load(y, poly[0]);
+            for &c in &poly[1..] {
+                s.fma(FMADD231, true, y, t, c); // y = r y + c
             }
+            s.permute(t2, t1, table); // table[n mod 8]
+            s.arith(MUL, y, t2, Rm::Reg(y));
+            s.shift_right(t1, t1, e32.table_bits as u8);
+            s.int_add(t1, t1, bias);
+            s.shift_left(t1, t1, shift as u8);
+            s.arith(MUL, y, y, Rm::Reg(t1));
+        } else {
+            // As split_horner: E(r²) in y and O(r²) in t3, then p = O r + E.
+            s.arith(MUL, t2, t, Rm::Reg(t));
+            let degree = poly.len() - 1;
+            for (acc, parity) in [(y, 0), (t3, 1)] {
+                let mut coefs = poly
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| (degree - i) % 2 == parity)
+                    .map(|(_, &c)| c);
+                s.load(acc, coefs.next().expect("degree 1 or more"));
+                for c in coefs {
+                    s.fma(FMADD231, true, acc, t2, c); // acc = r² acc + c
+                }
+            }
+            s.fma(FMADD231, false, y, t3, Rm::Reg(t));
+            s.int_add(t1, t1, bias); // 2^n, as exp_f64x4 builds it
+            s.shift_left(t1, t1, shift as u8);
+            s.arith(MUL, y, y, Rm::Reg(t1));
         }
-        s.fma(FMADD231, false, y, t3, Rm::Reg(t));
-        s.int_add(t1, t1, bias); // 2^n, as exp_f64x4 builds it
-        s.shift_left(t1, t1, shift as u8);
-        s.arith(MUL, y, y, Rm::Reg(t1));
         for r in [t, t1, t2, t3] {
             self.ymm[r as usize] = Ymm::default();
         }
