@@ -725,9 +725,11 @@ impl<'p> Gen<'p> {
     /// e^a inline: the same steps as `exp_f64x4` / `exp_f32x8`.
     fn exp(&mut self, d: u16, a: u16) {
         let x = self.reg(a);
-        let (t, t1, t2, t3) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
-        let y = self.def(d);
         let f64 = self.s.f64;
+        let (t, t1, t2) = (self.alloc(), self.alloc(), self.alloc());
+        // A fourth for f64's two polynomial chains; f32's one chain does without.
+        let t3 = f64.then(|| self.alloc());
+        let y = self.def(d);
         // An f32 constant widened to f64 rounds back to itself in `float`.
         let k = |g: &mut Gen, v64: f64, v32: f32| g.consts.float(if f64 { v64 } else { v32 as f64 });
         let (e, e32) = (&EXP_F64, &EXP_F32);
@@ -774,6 +776,7 @@ impl<'p> Gen<'p> {
             s.arith(MUL, y, y, Rm::Reg(t1));
         } else {
             // As split_horner: E(r²) in y and O(r²) in t3, then p = O r + E.
+            let t3 = t3.expect("a fourth register for f64");
             s.arith(MUL, t2, t, Rm::Reg(t));
             let degree = poly.len() - 1;
             for (acc, parity) in [(y, 0), (t3, 1)] {
@@ -792,7 +795,7 @@ impl<'p> Gen<'p> {
             s.shift_left(t1, t1, shift as u8);
             s.arith(MUL, y, y, Rm::Reg(t1));
         }
-        for r in [t, t1, t2, t3] {
+        for r in [t, t1, t2].into_iter().chain(t3) {
             self.ymm[r as usize] = Ymm::default();
         }
     }

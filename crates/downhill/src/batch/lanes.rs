@@ -283,7 +283,7 @@ pub fn exp_f32x8(x: f32x8) -> f32x8 {
         .iter()
         .fold(f32x8::splat(c.poly[0]), |acc, &k| acc.mul_add(r, f32x8::splat(k)));
     // t's bits are the magic number's plus n, and the magic number ends in zero bits: the low 3 are n mod 8,
-    // and shifting them out leaves n>>3 plus a multiple of 2^20 that the shift into the exponent drops.
+    // and shifting them out leaves n>>3 plus a multiple of 2^19 that the shift into the exponent drops.
     let bits: u32x8 = bytemuck::cast(t);
     let scale: f32x8 = bytemuck::cast(((bits >> c.table_bits) + u32x8::splat(c.bias as u32)) << c.shift);
     (lookup8(c.table, bits) * p) * scale
