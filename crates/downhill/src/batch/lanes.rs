@@ -195,8 +195,10 @@ pub(crate) const EXP_F32: ExpConsts<f32> = ExpConsts {
     clamp: (-88.02, 89.0),
     magic: 12_582_912.0, // 1.5 * 2^23
     log2e: 8.0 * std::f32::consts::LOG2_E,
-    // The f32 Cody-Waite split of ln 2 (the high part ends in zero bits), divided by 8 exactly.
-    ln2: (0.693_145_75 / 8.0, 1.428_606_8e-6 / 8.0),
+    // ln 2 / 8 in two parts, the high one with 13 significant bits (5678 / 2^16): n has at most 11 bits, so
+    // n * high is exact in f32 even where mul_add is not fused (wide without FMA; then 24 bits of high lost up to
+    // 4e-6 near |x| = 80).
+    ln2: (5678.0 / 65536.0, 3.993_273e-6),
     poly: &[0.166_651, 0.500_078_3, 1.0, 1.0],
     bias: 127,
     shift: 23,
