@@ -230,6 +230,20 @@ pub(crate) fn split_horner<S: Copy + Into<f64>, V: Lanes>(poly: &[S], r: V) -> V
     part(1).mul_add(r, part(0))
 }
 
+/// The start both exps share (as the compiled kernels' `exp` does): the clamp, then `t` = x log2e + the magic
+/// number (its low bits hold n, x rounded to a multiple of ln 2 / 2^k) and `r` = x - n ln 2 / 2^k in two parts.
+/// max and min take the constant first: a NaN x comes through them (vmaxp*/vminp* return their second operand
+/// when either is NaN), and through everything after, so NaN in gives NaN out with no blend.
+macro_rules! reduce {
+    ($v:ty, $c:expr, $x:expr) => {{
+        let xc = <$v>::splat($c.clamp.1).fast_min(<$v>::splat($c.clamp.0).fast_max($x));
+        let t = xc.mul_add(<$v>::splat($c.log2e), <$v>::splat($c.magic));
+        let n = t - <$v>::splat($c.magic);
+        let r = n.mul_neg_add(<$v>::splat($c.ln2.0), xc);
+        (t, n.mul_neg_add(<$v>::splat($c.ln2.1), r))
+    }};
+}
+
 /// e^x for four doubles, branch-free: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, two-part ln2), e^r by a
 /// degree-11 minimax polynomial (relative error below 2e-17 there, so rounding dominates), 2^n built in the
 /// exponent bits from the rounding trick's integer and applied by one multiplication, which rounds once.
@@ -245,13 +259,7 @@ pub(crate) fn split_horner<S: Copy + Into<f64>, V: Lanes>(poly: &[S], r: V) -> V
 pub fn exp_f64x4(x: f64x4) -> f64x4 {
     use wide::u64x4;
     let c = &EXP_F64;
-    // max and min with the constant first: a NaN x comes through them (vmaxpd/vminpd return their second
-    // operand when either is NaN), and through everything after, so NaN in gives NaN out with no blend.
-    let xc = f64x4::splat(c.clamp.1).fast_min(f64x4::splat(c.clamp.0).fast_max(x));
-    let t = xc.mul_add(f64x4::splat(c.log2e), f64x4::splat(c.magic));
-    let n = t - f64x4::splat(c.magic);
-    let r = n.mul_neg_add(f64x4::splat(c.ln2.0), xc);
-    let r = n.mul_neg_add(f64x4::splat(c.ln2.1), r);
+    let (t, r) = reduce!(f64x4, c, x);
     let p = split_horner(c.poly, r);
     // t's bits are the magic number's plus n, and the magic number ends in zeros below its top 12 bits, so
     // shifting into the exponent field keeps just n plus the bias: 2^n (no mask needed).
@@ -274,13 +282,7 @@ pub fn exp_f64x4(x: f64x4) -> f64x4 {
 pub fn exp_f32x8(x: f32x8) -> f32x8 {
     use wide::u32x8;
     let c = &EXP_F32;
-    // max and min with the constant first: a NaN x comes through them (vmaxps/vminps return their second
-    // operand when either is NaN), and through everything after, so NaN in gives NaN out with no blend.
-    let xc = f32x8::splat(c.clamp.1).fast_min(f32x8::splat(c.clamp.0).fast_max(x));
-    let t = xc.mul_add(f32x8::splat(c.log2e), f32x8::splat(c.magic));
-    let n = t - f32x8::splat(c.magic);
-    let r = n.mul_neg_add(f32x8::splat(c.ln2.0), xc);
-    let r = n.mul_neg_add(f32x8::splat(c.ln2.1), r);
+    let (t, r) = reduce!(f32x8, c, x);
     let p = c.poly[1..]
         .iter()
         .fold(f32x8::splat(c.poly[0]), |acc, &k| acc.mul_add(r, f32x8::splat(k)));
