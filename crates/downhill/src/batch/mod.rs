@@ -29,7 +29,7 @@ use crate::optim::{OptimizerSpec, StepInput};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 use crate::{Function, Schedule};
 use lanes::Lanes;
-use program::{Program, Reg, B};
+use program::{Program, Reg, B, INPUT_X, INPUT_Y};
 
 /// Arithmetic precision of the lanes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,7 +177,8 @@ fn gd_block<V: Lanes>(
     ends: &mut [LaneEnd],
 ) {
     const NONE: usize = usize::MAX;
-    let (mut x, mut y) = load::<V>(chunk);
+    // The lanes' positions live in the program's input registers and are updated there in place.
+    (regs[INPUT_X as usize], regs[INPUT_Y as usize]) = load::<V>(chunk);
     let n = chunk.len();
     let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
     // The lane at each position of the block (NONE for padding), and which positions are still running.
@@ -197,6 +198,7 @@ fn gd_block<V: Lanes>(
     let mut termination = vec![Termination::MaxEpochs; n];
     let gtol2 = config.gtol.map(|g| g * g);
     let sign = if config.ascent { 1.0 } else { -1.0 };
+    let mut copies = [[V::splat(0.0); B]; 2];
     for t in 0..config.epochs {
         if t % 16 == 0 {
             let running: usize = active[..vectors].iter().map(|a| a.count_ones() as usize).sum();
@@ -204,20 +206,21 @@ fn gd_block<V: Lanes>(
                 break;
             }
             if running.div_ceil(V::N) * 4 <= vectors * 3 {
-                vectors = pack(&mut x, &mut y, &mut active, &mut slot_lane, &mut final_pos, vectors);
+                let (x, y, ..) = state_and_gradient(regs, program.outputs(), &mut copies);
+                vectors = pack(x, y, &mut active, &mut slot_lane, &mut final_pos, vectors);
             }
         }
         if vectors == B {
             // The full block with constant loop bounds: the common case, compiled on its own.
-            program.eval(regs, &x, &y);
+            program.eval_in_place(regs, B);
         } else {
-            program.eval_first(regs, &x, &y, vectors);
+            program.eval_in_place(regs, vectors);
         }
-        let (gx, gy) = (program.output(regs, 0), program.output(regs, 1));
+        let (x, y, gx, gy) = state_and_gradient(regs, program.outputs(), &mut copies);
         let step = V::splat(sign * config.schedule.rate(config.learning_rate, t, config.epochs));
         let mut lanes = BlockLanes {
-            x: &mut x,
-            y: &mut y,
+            x,
+            y,
             active: &mut active,
             slot_lane: &slot_lane,
             termination: &mut termination,
@@ -232,7 +235,7 @@ fn gd_block<V: Lanes>(
     }
     for p in 0..vectors * V::N {
         if slot_lane[p] != NONE {
-            final_pos[slot_lane[p]] = [lane(&x, p), lane(&y, p)];
+            final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
         }
     }
     for (i, e) in ends.iter_mut().enumerate() {
@@ -247,6 +250,28 @@ fn gd_block<V: Lanes>(
             gradient_norm: f64::NAN,
         };
     }
+}
+
+/// A block's positions (the program's input registers, updated in place) and its gradient (the program's
+/// first two outputs). A gradient component that is an input register itself (the gradient of x²/2 is x) is
+/// copied into `copies` first, since the update then overwrites the register it reads.
+#[allow(clippy::type_complexity)]
+fn state_and_gradient<'r, V: Lanes>(
+    regs: &'r mut [Reg<V>],
+    outputs: &[u16],
+    copies: &'r mut [Reg<V>; 2],
+) -> (&'r mut Reg<V>, &'r mut Reg<V>, &'r Reg<V>, &'r Reg<V>) {
+    debug_assert_eq!((INPUT_X, INPUT_Y), (0, 1));
+    let (inputs, rest) = regs.split_at_mut(2);
+    for (copy, &o) in copies.iter_mut().zip(outputs) {
+        if o < 2 {
+            *copy = inputs[o as usize];
+        }
+    }
+    let [x, y] = inputs else { unreachable!("split at 2") };
+    let ([cx, cy], rest): (&'r [Reg<V>; 2], &'r [Reg<V>]) = (copies, rest);
+    let pick = |o: u16, copy: &'r Reg<V>| if o < 2 { copy } else { &rest[o as usize - 2] };
+    (x, y, pick(outputs[0], cx), pick(outputs[1], cy))
 }
 
 /// The state of a block's lanes that one gradient-descent update changes.
@@ -531,6 +556,46 @@ mod tests {
                 // Lanes finished at different epochs, so the block was gathered in different ways.
                 let converged = kinds.iter().filter(|(k, _)| k == "Converged").count();
                 assert!(converged >= 2 && kinds.len() >= 3, "{method:?}: {kinds:?}");
+            }
+        }
+    }
+
+    /// Gradient descent updates x and y in the program's input registers. Where a gradient component is an
+    /// input register itself (x²/2 + y²/2 has the gradient (x, y), xy has (y, x)), the step must still read
+    /// the gradient at the old point, against a loop written out by hand.
+    #[test]
+    fn gradient_equal_to_an_input_is_read_before_the_update() {
+        for (formula, swapped) in [("x^2/2 + y^2/2", false), ("x*y", true)] {
+            let f = Function::parse(formula).unwrap();
+            let outputs = Program::new(&f.tapes().gradient).outputs().to_vec();
+            let want = if swapped {
+                [INPUT_Y, INPUT_X]
+            } else {
+                [INPUT_X, INPUT_Y]
+            };
+            assert_eq!(outputs[..2], want, "{formula}: the case under test");
+            let starts = grid(5, -1.0, 1.0);
+            for precision in [Precision::F64, Precision::F32] {
+                let mut c = config(OptimizerSpec::gd(), 50, 0.1);
+                c.precision = precision;
+                let ends = run_batch(&f, &starts, &c, &Control::NONE);
+                for (s, e) in starts.iter().zip(&ends) {
+                    let (mut x, mut y) = (s[0], s[1]);
+                    for _ in 0..50 {
+                        let (gx, gy) = if swapped { (y, x) } else { (x, y) };
+                        (x, y) = (gx.mul_add(-0.1, x), gy.mul_add(-0.1, y));
+                    }
+                    // The saddle of xy sends lanes out to about 30: relative to the end's size.
+                    let tol = if precision == Precision::F64 { 1e-15 } else { 1e-6 } * x.hypot(y).max(1.0);
+                    let d = (e.end[0] - x).hypot(e.end[1] - y);
+                    assert!(
+                        d <= tol,
+                        "{formula} {precision:?} from {s:?}: {:?}, by hand {:?}",
+                        e.end,
+                        [x, y]
+                    );
+                    assert_eq!(e.epochs_run, 50);
+                }
             }
         }
     }

@@ -10,6 +10,10 @@ use super::lanes::Lanes;
 /// Lane vectors per block.
 pub const B: usize = 32;
 
+/// The registers of the inputs x and y: set before an evaluation, never written by it.
+pub const INPUT_X: u16 = 0;
+pub const INPUT_Y: u16 = 1;
+
 /// A register: one value for every lane of a block.
 pub type Reg<V> = [V; B];
 
@@ -53,8 +57,6 @@ impl Instr {
 pub struct Program {
     instrs: Vec<Instr>,
     consts: Vec<(u16, f64)>,
-    x: u16,
-    y: u16,
     outputs: Vec<u16>,
     registers: usize,
     #[cfg(all(target_arch = "x86_64", unix))]
@@ -125,7 +127,7 @@ fn fuse(tape: &Tape) -> Vec<Fused> {
 }
 
 impl Program {
-    /// Compiles a tape. Inputs are registers 0 (x) and 1 (y).
+    /// Compiles a tape. Inputs are registers [`INPUT_X`] and [`INPUT_Y`].
     pub fn new(tape: &Tape) -> Program {
         let ops = tape.ops();
         let fused = fuse(tape);
@@ -139,7 +141,7 @@ impl Program {
         for &o in tape.outputs() {
             last_use[o as usize] = usize::MAX;
         }
-        let (x, y) = (0u16, 1u16);
+        let (x, y) = (INPUT_X, INPUT_Y);
         let mut registers = 2usize;
         let mut free: Vec<u16> = Vec::new();
         let mut reg = vec![u16::MAX; n];
@@ -210,8 +212,6 @@ impl Program {
         Program {
             instrs,
             consts,
-            x,
-            y,
             outputs,
             registers,
             #[cfg(all(target_arch = "x86_64", unix))]
@@ -275,6 +275,16 @@ impl Program {
     /// to the front costs in proportion to them.
     #[inline(always)]
     pub fn eval_first<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
+        regs[INPUT_X as usize] = *x;
+        regs[INPUT_Y as usize] = *y;
+        self.eval_in_place(regs, n);
+    }
+
+    /// [`Program::eval_first`] at the x and y already in registers [`INPUT_X`] and [`INPUT_Y`], which no
+    /// instruction writes: a caller that keeps its lanes' positions there (plain gradient descent updates
+    /// them in place) saves copying two registers in and out every evaluation.
+    #[inline(always)]
+    pub fn eval_in_place<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize) {
         #[cfg(all(target_arch = "x86_64", unix))]
         if let Some(k) = &self.kernel {
             if k.precision() == V::PRECISION {
@@ -282,19 +292,24 @@ impl Program {
                     regs.len() >= self.registers,
                     "registers_for makes the registers of a program"
                 );
-                regs[self.x as usize] = *x;
-                regs[self.y as usize] = *y;
                 // SAFETY: the registers of this program in V's precision, the kernel's; n is at most B.
                 unsafe { k.run(regs.as_mut_ptr() as *mut u8, n.min(B), self) };
                 return;
             }
         }
-        self.eval_interpreted(regs, x, y, n);
+        self.interpret(regs, n);
     }
 
     /// [`Program::eval_first`] by the interpreter, whether or not there is machine code.
     #[inline(always)]
     pub fn eval_interpreted<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
+        regs[INPUT_X as usize] = *x;
+        regs[INPUT_Y as usize] = *y;
+        self.interpret(regs, n);
+    }
+
+    #[inline(always)]
+    fn interpret<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize) {
         let n = n.min(B);
         // Every register index of the program is below `registers` (they were numbered by `new`), so the
         // unchecked accesses in `binary` and `unary` stay inside `regs`.
@@ -302,8 +317,6 @@ impl Program {
             regs.len() >= self.registers,
             "registers_for makes the registers of a program"
         );
-        regs[self.x as usize] = *x;
-        regs[self.y as usize] = *y;
         for ins in &self.instrs {
             match *ins {
                 Instr::Add(d, a, b) => binary(regs, n, d, a, b, |p, q| p + q),
