@@ -1,7 +1,8 @@
 """Coefficients of the exp polynomials in crates/downhill/src/batch/lanes.rs: the minimax (Remez exchange)
-polynomial 1 + c1 r + ... + cn r^n for relative error on |r| <= ln2/2 (with a hair of margin for the
-rounded reduction). Prints each degree's worst relative error and its coefficients, lowest power first.
-Needs mpmath: python3 bench/exp_remez.py 6 11"""
+polynomial 1 + c1 r + ... + cn r^n for relative error on |r| <= ln2/2^(k+1) (with a hair of margin for the
+rounded reduction), k = 0 without a table and k = 2 beside EXP_F64's table of 2^(j/4). Prints each degree's
+worst relative error and its coefficients, lowest power first.
+Needs mpmath: python3 bench/exp_remez.py [--table K] DEGREE...  (EXP_F64: --table 2 8)"""
 import mpmath as mp, sys
 mp.mp.dps = 50
 def remez(n, a, iters=30):
@@ -41,8 +42,12 @@ def remez(n, a, iters=30):
         if len(sel) < m + 1: break
         pts = [grid[j] for j in sel]
     return c, max(abs(v) for v in vals)
-a = mp.log(2) / 2 * (1 + mp.mpf('1e-6'))
-for n in map(int, sys.argv[1:]):
+args = sys.argv[1:]
+k = 0
+if args[:1] == ["--table"]:
+    k, args = int(args[1]), args[2:]
+a = mp.log(2) / 2 ** (k + 1) * (1 + mp.mpf('1e-6'))
+for n in map(int, args):
     c, e = remez(n, a)
     print(n, mp.nstr(e, 5))
     print([mp.nstr(x, 25) for x in c])

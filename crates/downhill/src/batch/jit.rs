@@ -306,20 +306,11 @@ impl Simd {
         self.asm.vex(1, 1, false, code, d, a, b);
     }
 
-    /// Left shift of integer lanes of the precision's width by an immediate.
+    /// `vpsllq`/`vpslld`: left shift of integer lanes of the precision's width by an immediate (the shift is
+    /// ModRM's reg field, 6; `d` goes in VEX.vvvv).
     fn shift_left(&mut self, d: u8, s: u8, by: u8) {
-        self.shift(6, d, s, by);
-    }
-
-    /// Logical right shift of integer lanes of the precision's width by an immediate.
-    fn shift_right(&mut self, d: u8, s: u8, by: u8) {
-        self.shift(2, d, s, by);
-    }
-
-    /// `vpsllq`/`vpslld` (`kind` 6) or `vpsrlq`/`vpsrld` (2): the shift is ModRM's reg field, `d` goes in VEX.vvvv.
-    fn shift(&mut self, kind: u8, d: u8, s: u8, by: u8) {
         let op = if self.f64 { 0x73 } else { 0x72 };
-        self.asm.vex(1, 1, false, op, kind, d, Rm::Reg(s));
+        self.asm.vex(1, 1, false, op, 6, d, Rm::Reg(s));
         self.asm.code.push(by);
     }
 
@@ -357,15 +348,6 @@ impl Consts {
             splat(v.to_le_bytes())
         } else {
             splat((v as f32).to_le_bytes())
-        })
-    }
-
-    /// An integer splatted over lanes of the precision's width.
-    fn int(&mut self, v: u64) -> Rm {
-        self.bits(if self.f64 {
-            splat(v.to_le_bytes())
-        } else {
-            splat((v as u32).to_le_bytes())
         })
     }
 }
@@ -744,13 +726,15 @@ impl<'p> Gen<'p> {
         } else {
             e32.poly.iter().map(|&c| self.consts.float(c as f64)).collect()
         };
-        let (bias, shift) = if f64 { (e.bias, e.shift) } else { (e32.bias, e32.shift) };
-        let bias = self.consts.int(bias);
-        // exp_f32x8's table of 2^(j/8), one vector of eight floats.
-        let table = (!f64).then(|| {
+        let shift = if f64 { e.shift } else { e32.shift - e32.table_bits };
+        // What builds the power of two: f64's bias, or f32's table (see ExpConsts::table).
+        let scale = if f64 {
+            self.consts.bits(splat(e.bias.to_le_bytes()))
+        } else {
             let bytes: Vec<u8> = e32.table.iter().flat_map(|v| v.to_le_bytes()).collect();
-            self.consts.bits(bytes.try_into().expect("a table of 8 floats"))
-        });
+            self.consts
+                .bits(bytes.try_into().expect("a table of 8 lanes of 32 bits"))
+        };
         let s = &mut self.s;
         // The constants first, so a NaN comes through (see exp_f64x4).
         s.load(t, lo);
@@ -762,21 +746,8 @@ impl<'p> Gen<'p> {
         s.arith(SUB, t2, t1, magic); // n
         s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - n * ln2hi
         s.fma(FNMADD231, false, t, t2, ln2lo);
-        if let Some(table) = table {
-            // As exp_f32x8: p by Horner, times the table entry of n mod 8, times 2^(n>>3).
-            s.load(y, poly[0]);
-            for &c in &poly[1..] {
-                s.fma(FMADD231, true, y, t, c); // y = r y + c
-            }
-            s.permute(t2, t1, table); // table[n mod 8]
-            s.arith(MUL, y, t2, Rm::Reg(y));
-            s.shift_right(t1, t1, e32.table_bits as u8);
-            s.int_add(t1, t1, bias);
-            s.shift_left(t1, t1, shift as u8);
-            s.arith(MUL, y, y, Rm::Reg(t1));
-        } else {
-            // As split_horner: E(r²) in y and O(r²) in t3, then p = O r + E.
-            let t3 = t3.expect("a fourth register for f64");
+        if let Some(t3) = t3 {
+            // As exp_f64x4: split_horner, E(r²) in y and O(r²) in t3, then p = O r + E.
             s.arith(MUL, t2, t, Rm::Reg(t));
             let degree = poly.len() - 1;
             for (acc, parity) in [(y, 0), (t3, 1)] {
@@ -791,10 +762,21 @@ impl<'p> Gen<'p> {
                 }
             }
             s.fma(FMADD231, false, y, t3, Rm::Reg(t));
-            s.int_add(t1, t1, bias); // 2^n, as exp_f64x4 builds it
+            // (bits + bias) << 52: 2^n, as exp_f64x4 builds it.
+            s.int_add(t1, t1, scale);
             s.shift_left(t1, t1, shift as u8);
-            s.arith(MUL, y, y, Rm::Reg(t1));
+        } else {
+            // As exp_f32x8: p by Horner; n's low 3 bits are the table index.
+            s.load(y, poly[0]);
+            for &c in &poly[1..] {
+                s.fma(FMADD231, true, y, t, c); // y = r y + c
+            }
+            // The table entry plus n << 20: 2^(n/8).
+            s.permute(t2, t1, scale);
+            s.shift_left(t1, t1, shift as u8);
+            s.int_add(t1, t1, Rm::Reg(t2));
         }
+        s.arith(MUL, y, y, Rm::Reg(t1));
         for r in [t, t1, t2].into_iter().chain(t3) {
             self.ymm[r as usize] = Ymm::default();
         }

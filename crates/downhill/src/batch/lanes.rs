@@ -145,28 +145,55 @@ macro_rules! lanes_impl {
 lanes_impl!(f64x4, f64, 4, exp_f64x4, F64);
 lanes_impl!(f32x8, f32, 8, exp_f32x8, F32);
 
-/// The constants of an exp: its clamp (where 2^n becomes inf above and 0 below, see [`exp_f64x4`]), the
-/// rounding trick's magic number, 2^k/ln 2 and the two-part ln 2/2^k for a table of 2^k values 2^(j/2^k) (k = 0
-/// and no table for f64, k = 3 for f32), and the polynomial (highest power first): minimax for relative error on
-/// |r| <= ln2/2^(k+1), from `bench/exp_remez.py` (degree 11 for f64, worst 1.8e-17) and `bench/exp_table.py`
-/// (degree 3 for f32 with the table, worst 3.9e-8 with its coefficients rounded to f32). Shared with the
-/// compiled kernels (`jit.rs`), which must compute exactly the same values.
+/// The constants of an exp: its clamp (see [`exp_f64x4`] for the ends it makes), the rounding trick's magic
+/// number, 2^k/ln 2 and the two-part ln 2/2^k for a table of 2^(j/2^k), and the polynomial (highest power
+/// first): minimax for relative error on |r| <= ln2/2^(k+1), from `bench/exp_remez.py 11` (degree 11 for f64,
+/// k = 0, worst 1.8e-17) and `bench/exp_table.py` (degree 3 for f32 with k = 3, worst 3.9e-8 with its
+/// coefficients rounded to f32). Shared with the compiled kernels (`jit.rs`), which must compute exactly the
+/// same values.
 pub(crate) struct ExpConsts<S: 'static> {
     pub clamp: (S, S),
     pub magic: S,
     pub log2e: S,
     pub ln2: (S, S),
     pub poly: &'static [S],
-    /// The exponent bias and the mantissa width.
-    pub bias: u64,
+    /// The mantissa width.
     pub shift: u32,
-    /// 2^(j/2^k) for j < 2^k, rounded; empty when k = 0.
-    pub table: &'static [S],
+    /// Without a table (f64): 2^n is (t's bits + bias) << shift.
+    pub bias: u64,
     /// k: n's low k bits pick the table entry, the others are the power of two.
     pub table_bits: u32,
+    /// With a table (f32; empty for f64), for `vpermps`: entry j is the bits of 2^(j/2^k) minus
+    /// j << (shift - k). Adding n << (shift - k) to entry n mod 2^k gives 2^(j/2^k) 2^(n>>k) in one integer
+    /// addition (see [`exp_f32x8`]).
+    pub table: &'static [u32],
+}
+
+/// 2^(j/8) for j < 8, rounded to f32.
+const POW2_EIGHTHS: [f32; 8] = [
+    1.0,
+    1.090_507_7,
+    1.189_207_1,
+    1.296_839_6,
+    std::f32::consts::SQRT_2,
+    1.542_210_8,
+    1.681_792_9,
+    1.834_008_1,
+];
+
+/// [`ExpConsts::table`] for f32 (mantissa width 23, k = 3).
+const fn scale_table_f32(t: [f32; 8]) -> [u32; 8] {
+    let mut out = [0; 8];
+    let mut j = 0;
+    while j < 8 {
+        out[j] = t[j].to_bits().wrapping_sub((j as u32) << (23 - 3));
+        j += 1;
+    }
+    out
 }
 
 pub(crate) const EXP_F64: ExpConsts<f64> = ExpConsts {
+    // n = -1023 (2^-1023 built as exactly +0) below, n = 1024 (2^1024: +inf) above.
     clamp: (-709.4, 709.79),
     magic: 6755399441055744.0, // 1.5 * 2^52: adding it rounds to an integer in the low bits.
     log2e: std::f64::consts::LOG2_E,
@@ -185,14 +212,15 @@ pub(crate) const EXP_F64: ExpConsts<f64> = ExpConsts {
         1.000_000_000_000_000_7,
         1.0,
     ],
-    bias: 1023,
     shift: 52,
-    table: &[],
+    bias: 1023,
     table_bits: 0,
+    table: &[],
 };
 
 pub(crate) const EXP_F32: ExpConsts<f32> = ExpConsts {
-    clamp: (-88.02, 89.0),
+    // n = -1016 (2^-127 with entry 0: exactly +0) below, n = 1024 (2^128: +inf) above.
+    clamp: (-88.02, 88.7),
     magic: 12_582_912.0, // 1.5 * 2^23
     log2e: 8.0 * std::f32::consts::LOG2_E,
     // ln 2 / 8 in two parts, the high one with 13 significant bits (5678 / 2^16): n has at most 11 bits, so
@@ -200,19 +228,10 @@ pub(crate) const EXP_F32: ExpConsts<f32> = ExpConsts {
     // 4e-6 near |x| = 80).
     ln2: (5678.0 / 65536.0, 3.993_273e-6),
     poly: &[0.166_651, 0.500_078_3, 1.0, 1.0],
-    bias: 127,
     shift: 23,
-    table: &[
-        1.0,
-        1.090_507_7,
-        1.189_207_1,
-        1.296_839_6,
-        std::f32::consts::SQRT_2,
-        1.542_210_8,
-        1.681_792_9,
-        1.834_008_1,
-    ],
+    bias: 127,
     table_bits: 3,
+    table: &scale_table_f32(POW2_EIGHTHS),
 };
 
 /// A polynomial (coefficients highest power first) at `r`, as E(r²) + r·O(r²) with the even and odd parts
@@ -254,7 +273,9 @@ macro_rules! reduce {
 /// instead of subnormal. Everything between is accurate to 3.2e-16 (worst of 2 million points on [-700, 700]).
 /// Scaling in two halves would keep libm's exact thresholds, for five more instructions per exp; the batched
 /// engine measured 10% slower that way, and at such values gradient descent has diverged or stopped anyway.
-/// `wide`'s exp returns 0 for both ends and uses a degree-13 polynomial and blends.
+/// A table of 2^(j/4) (as [`exp_f32x8`] has, with a degree-8 polynomial: three multiply-adds fewer) measured
+/// no faster in f64 and less accurate (4.1e-16). `wide`'s exp returns 0 for both ends and uses a degree-13
+/// polynomial and blends.
 #[inline(always)]
 pub fn exp_f64x4(x: f64x4) -> f64x4 {
     use wide::u64x4;
@@ -269,15 +290,15 @@ pub fn exp_f64x4(x: f64x4) -> f64x4 {
 }
 
 /// e^x for eight floats, with a table: x = (n/8) ln2 + r with |r| <= ln2/16, e^x = 2^(n>>3) 2^((n&7)/8) e^r,
-/// the table entry picked by `vpermps` from n's low bits in the rounding trick's sum, e^r by a degree-3
-/// polynomial. Three multiplies or multiply-adds fewer per exp than a degree-6 polynomial on |r| <= ln2/2 (for a
-/// shift and a `vpermps` more), which the batched engine measured as 4% of an f32 step of peaks (README). Worst
+/// the table entry picked by `vpermps` from n's low bits in the rounding trick's sum and combined with
+/// 2^(n>>3) in one integer addition (see [`ExpConsts::table`]), e^r by a degree-3 polynomial. Worst
 /// relative error 1.7e-7 over 2 million points of [-87, 88].
 ///
-/// The ends, as in [`exp_f64x4`] with no blends: the clamp keeps n in [-1016, 1027], where 2^(n>>3) is built in
-/// the exponent bits as 0 for n>>3 = -127 and inf for n>>3 = 128. So results below 2^-126 = 1.2e-38 (x below
-/// -87.38) are 0 instead of subnormal, and e^x is inf from x = 88.68, where it passes 1.9 * 2^127 = 3.2e38,
-/// rather than from f32::MAX (x = 88.72).
+/// The ends, as in [`exp_f64x4`] with no blends: the clamp keeps n in [-1016, 1024], where n = -1016 builds +0
+/// (entry 0 is 1.0, whose mantissa bits are zero) and n = 1024 builds +inf. So e^x is inf from x = 88.68, where
+/// it passes 3.2e38, rather than from f32::MAX (x = 88.72), and 0 below x = -87.98; results below 2^-126 =
+/// 1.2e-38 (x from -87.98 to -87.34) are subnormals that are not accurate (entry j's fraction bits under a zero
+/// exponent).
 #[inline(always)]
 pub fn exp_f32x8(x: f32x8) -> f32x8 {
     use wide::u32x8;
@@ -287,16 +308,16 @@ pub fn exp_f32x8(x: f32x8) -> f32x8 {
         .iter()
         .fold(f32x8::splat(c.poly[0]), |acc, &k| acc.mul_add(r, f32x8::splat(k)));
     // t's bits are the magic number's plus n, and the magic number ends in zero bits: the low 3 are n mod 8,
-    // and shifting them out leaves n>>3 plus a multiple of 2^19 that the shift into the exponent drops.
+    // the table's index, and shifting by 20 keeps n's low 12 bits.
     let bits: u32x8 = bytemuck::cast(t);
-    let scale: f32x8 = bytemuck::cast(((bits >> c.table_bits) + u32x8::splat(c.bias as u32)) << c.shift);
-    (lookup8(c.table, bits) * p) * scale
+    let table: [u32; 8] = c.table.try_into().expect("a table of 8");
+    let scale: f32x8 = bytemuck::cast(permute8(table, bits) + (bits << (c.shift - c.table_bits)));
+    p * scale
 }
 
-/// `table[i & 7]` in each lane: one `vpermps` where AVX2 is compiled in (it reads only the low 3 bits).
+/// `table[i & 7]` in each 32-bit lane: one `vpermps` where AVX2 is compiled in (it reads only the low 3 bits).
 #[inline(always)]
-fn lookup8(table: &[f32], i: wide::u32x8) -> f32x8 {
-    let table: [f32; 8] = table.try_into().expect("a table of 8");
+fn permute8(table: [u32; 8], i: wide::u32x8) -> wide::u32x8 {
     #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
     {
         use std::arch::x86_64::{__m256, __m256i, _mm256_permutevar8x32_ps};
@@ -307,7 +328,7 @@ fn lookup8(table: &[f32], i: wide::u32x8) -> f32x8 {
     #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
     {
         let i = i.to_array();
-        f32x8::from(std::array::from_fn(|k| table[(i[k] & 7) as usize]))
+        wide::u32x8::from(std::array::from_fn(|k| table[(i[k] & 7) as usize]))
     }
 }
 
@@ -375,14 +396,14 @@ mod tests {
         assert!((edge32[5] as f64 / (88.0f32 as f64).exp() - 1.0).abs() < 1e-6);
         assert!((edge32[6] as f64 - (-87.0f64).exp()).abs() < 1e-6 * (-87.0f64).exp());
         assert_eq!(edge32[7], 0.0);
-        // The table exp's own ends (see exp_f32x8): accurate up to x = 88.68 and down to 2^-126.
+        // The table exp's own ends (see exp_f32x8): accurate up to x = 88.68 and down to 2^-126, 0 below -87.98.
         let ends32 = exp_f32x8(f32x8::from([
             88.6,
             88.7,
             -87.3,
-            -87.4,
+            -88.0,
             f32::INFINITY,
-            -87.37,
+            -87.33,
             88.67,
             1.0,
         ]));
@@ -390,12 +411,17 @@ mod tests {
         let close = |got: f32, x: f32| (got as f64 / (x as f64).exp() - 1.0).abs() < 3e-7;
         assert!(close(ends32[0], 88.6) && close(ends32[2], -87.3), "{ends32:?}");
         assert!(
-            close(ends32[5], -87.37) && close(ends32[6], 88.67) && close(ends32[7], 1.0),
+            close(ends32[5], -87.33) && close(ends32[6], 88.67) && close(ends32[7], 1.0),
             "{ends32:?}"
         );
         assert_eq!(ends32[1], f32::INFINITY);
         assert_eq!(ends32[3], 0.0);
         assert_eq!(ends32[4], f32::INFINITY);
+        // Between, results under 2^-126: not accurate, but positive and under it.
+        for x in [-87.35f32, -87.5, -87.7, -87.97] {
+            let got = exp_f32x8(f32x8::splat(x)).to_array()[0];
+            assert!(got > 0.0 && got < f32::MIN_POSITIVE, "e^{x} = {got:e}");
+        }
     }
 
     #[test]
