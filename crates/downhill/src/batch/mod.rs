@@ -284,6 +284,45 @@ struct BlockLanes<'a, V> {
     epochs_run: &'a mut [u32],
 }
 
+/// The common epoch, with no branch per vector: every lane of the first `n` vectors is running and none
+/// finishes (no gradient within gtol, no step past the divergence limit), so all of them step. Returns false,
+/// having changed nothing, when some lane would finish; [`gd_update`] then goes lane by lane. The test pass
+/// computes the steps it then recomputes, since two more multiply-adds per vector cost less than storing them
+/// twice or branching on each vector.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gd_step_all<V: Lanes>(
+    x: &mut Reg<V>,
+    y: &mut Reg<V>,
+    gx: &Reg<V>,
+    gy: &Reg<V>,
+    step: V,
+    gtol2: Option<f64>,
+    full: u32,
+    n: usize,
+) -> bool {
+    // The same tests as gd_update's, on the same values.
+    let mut ok = full;
+    if let Some(g2) = gtol2 {
+        for k in 0..n {
+            ok &= !(gx[k] * gx[k] + gy[k] * gy[k]).le(V::splat(g2));
+        }
+    }
+    for k in 0..n {
+        let nx = gx[k].mul_add(step, x[k]);
+        let ny = gy[k].mul_add(step, y[k]);
+        ok &= nx.within(DIVERGENCE_LIMIT) & ny.within(DIVERGENCE_LIMIT);
+    }
+    if ok & full != full {
+        return false;
+    }
+    for k in 0..n {
+        x[k] = gx[k].mul_add(step, x[k]);
+        y[k] = gy[k].mul_add(step, y[k]);
+    }
+    true
+}
+
 /// One update of the first `n` vectors (`n == B` compiles with constant bounds: the common case).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -297,6 +336,9 @@ fn gd_update<V: Lanes>(
     full: u32,
     n: usize,
 ) {
+    if l.active[..n].iter().all(|&a| a == full) && gd_step_all(l.x, l.y, gx, gy, step, gtol2, full, n) {
+        return;
+    }
     for k in 0..n {
         if l.active[k] == 0 {
             continue;
@@ -522,13 +564,16 @@ mod tests {
     }
 
     /// Lanes that finish (converged or diverged) leave the evaluated vectors of the other optimizers' blocks,
-    /// so the running lanes move to other slots: a lane must still end exactly, bit for bit, where it ends
-    /// alone in a block of its own.
+    /// and gradient descent packs its running lanes to the front, so the running lanes move to other slots: a
+    /// lane must still end exactly, bit for bit, where it ends alone in a block of its own. For gradient
+    /// descent this also sets the whole-block step (full vectors, nobody finishing) against the lane-by-lane
+    /// one that a lone lane always takes.
     #[test]
     fn finished_lanes_leave_the_block_without_changing_the_others() {
         let f = Function::resolve("himmelblau").unwrap();
         let starts = grid(12, -6.0, 6.0);
         for (method, lr) in [
+            (Method::Gd, 0.01),
             (Method::Momentum, 0.01),
             (Method::Adam, 0.05),
             (Method::Newton, 1.0),
