@@ -766,12 +766,13 @@ impl<'p> Gen<'p> {
             s.int_add(t1, t1, scale);
             s.shift_left(t1, t1, shift as u8);
         } else {
-            // As exp_f32x8: p by Horner; n's low 3 bits are the table index.
+            // As exp_f32x8: p = (r + 1) + r² (c2 + c3 r); n's low 3 bits are the table index.
+            s.arith(MUL, t2, t, Rm::Reg(t));
             s.load(y, poly[0]);
-            for &c in &poly[1..] {
-                s.fma(FMADD231, true, y, t, c); // y = r y + c
-            }
-            // The table entry plus n << 20: 2^(n/8).
+            s.fma(FMADD231, true, y, t, poly[1]); // y = r c3 + c2
+            s.arith(ADD, t, t, poly[3]); // r + 1
+            s.fma(FMADD231, true, y, t2, Rm::Reg(t)); // y = r² y + (r + 1)
+                                                      // The table entry plus n << 20: 2^(n/8).
             s.permute(t2, t1, scale);
             s.shift_left(t1, t1, shift as u8);
             s.int_add(t1, t1, Rm::Reg(t2));
