@@ -706,6 +706,7 @@ impl<'p> Gen<'p> {
 
     /// e^a inline: the same steps as `exp_f64x4` / `exp_f32x8`.
     fn exp(&mut self, d: u16, a: u16) {
+        let nonpositive = self.program.first_operand_nonpositive(self.pos);
         let x = self.reg(a);
         let f64 = self.s.f64;
         let (t, t1, t2) = (self.alloc(), self.alloc(), self.alloc());
@@ -739,8 +740,11 @@ impl<'p> Gen<'p> {
         // The constants first, so a NaN comes through (see exp_f64x4).
         s.load(t, lo);
         s.arith(MAX, t, t, Rm::Reg(x));
-        s.load(t1, hi);
-        s.arith(MIN, t, t1, Rm::Reg(t));
+        // An argument never above 0 needs no upper clamp (the result is the same: min(hi, a) is a).
+        if !nonpositive {
+            s.load(t1, hi);
+            s.arith(MIN, t, t1, Rm::Reg(t));
+        }
         s.load(t1, magic);
         s.fma(FMADD231, false, t1, t, log2e); // t1 = xc * log2e + magic
         s.arith(SUB, t2, t1, magic); // n
@@ -875,6 +879,36 @@ mod tests {
             [1e-310, 3.0],
         ]);
         p
+    }
+
+    #[test]
+    fn an_exp_argument_never_above_zero_skips_the_upper_clamp_and_only_then() {
+        if !enabled() {
+            return;
+        }
+        // (formula, whether its one exp's argument is provably never above 0)
+        for (formula, nonpositive) in [
+            ("exp(-x^2 - (y+1)^2)", true),
+            ("exp(-(x^2 + y^2)) * 3", true),
+            ("exp(-x*x*y*y - abs(x))", true),
+            ("exp(x) + y", false),
+            ("exp(x*y)", false),
+            ("exp(x^2 - y)", false),
+            ("exp(-x^2 + 1)", false),
+        ] {
+            let f = Function::parse(formula).unwrap();
+            let p = Program::new(&f.tapes().value_gradient);
+            let exps: Vec<bool> = (0..p.instrs().len())
+                .filter(|&i| matches!(p.instrs()[i], Instr::Call(_, crate::expr::parser::Func::Exp, _)))
+                .map(|i| p.first_operand_nonpositive(i))
+                .collect();
+            assert!(!exps.is_empty(), "{formula}");
+            assert!(exps.iter().all(|&e| e == nonpositive), "{formula}: {exps:?}");
+            // Large arguments (800, -800, inf, NaN among the points) come out as the interpreter's.
+            let fail = |e| panic!("{formula}: {e}");
+            same_bits::<f64x4>(&p, &points(), B, 1).unwrap_or_else(fail);
+            same_bits::<f32x8>(&p, &points(), B, 1).unwrap_or_else(fail);
+        }
     }
 
     #[test]

@@ -56,6 +56,8 @@ impl Instr {
 #[derive(Debug)]
 pub struct Program {
     instrs: Vec<Instr>,
+    /// For each instruction: whether its first operand is never above 0 (see [`signs`]).
+    nonpositive: Vec<bool>,
     consts: Vec<(u16, f64)>,
     outputs: Vec<u16>,
     registers: usize,
@@ -86,6 +88,36 @@ impl Fused {
             Fused::Absorbed => vec![],
         }
     }
+}
+
+/// Which tape values are never below 0 and which never above 0, from the operations alone: x·x is
+/// nonnegative, -(nonnegative) nonpositive, sums and products follow the signs of their terms. Rounding keeps
+/// a sign (or makes 0), so the rules hold for the computed values too, and fused multiply-adds compute the same
+/// sums. The compiled exp needs no upper clamp for an argument never above 0 (such as peaks' -x² - y²).
+fn signs(tape: &Tape) -> Vec<(bool, bool)> {
+    let ops = tape.ops();
+    let mut sign: Vec<(bool, bool)> = Vec::with_capacity(ops.len());
+    for op in ops {
+        let s = |i: u32| sign[i as usize];
+        let (nonneg, nonpos) = match *op {
+            Op::Const(c) => (c >= 0.0, c <= 0.0),
+            Op::X | Op::Y | Op::Pow(..) => (false, false),
+            Op::Add(a, b) => (s(a).0 && s(b).0, s(a).1 && s(b).1),
+            Op::Sub(a, b) => (s(a).0 && s(b).1, s(a).1 && s(b).0),
+            Op::Mul(a, b) | Op::Div(a, b) => {
+                let (a_, b_) = (s(a), s(b));
+                (
+                    a == b || (a_.0 && b_.0) || (a_.1 && b_.1),
+                    (a_.0 && b_.1) || (a_.1 && b_.0),
+                )
+            }
+            Op::Neg(a) => (s(a).1, s(a).0),
+            Op::Sqrt(_) | Op::Powf(..) => (true, false),
+            Op::Call(f, _) => (matches!(f, Func::Exp | Func::Abs | Func::Cosh), false),
+        };
+        sign.push((nonneg, nonpos));
+    }
+    sign
 }
 
 fn fuse(tape: &Tape) -> Vec<Fused> {
@@ -131,6 +163,8 @@ impl Program {
     pub fn new(tape: &Tape) -> Program {
         let ops = tape.ops();
         let fused = fuse(tape);
+        let sign = signs(tape);
+        let mut nonpositive = Vec::new();
         let n = ops.len();
         let mut last_use = vec![0usize; n];
         for (i, f) in fused.iter().enumerate() {
@@ -196,6 +230,7 @@ impl Program {
                 }
             };
             instrs.push(instr);
+            nonpositive.push(f.operands().first().is_some_and(|&a| sign[a as usize].1));
             // Operands whose last reader this is free their registers (after the destination was chosen, so no
             // instruction writes a register it reads).
             let mut operands = f.operands();
@@ -211,6 +246,7 @@ impl Program {
         let outputs = tape.outputs().iter().map(|&o| reg[o as usize]).collect();
         Program {
             instrs,
+            nonpositive,
             consts,
             outputs,
             registers,
@@ -231,6 +267,11 @@ impl Program {
 
     pub(super) fn instrs(&self) -> &[Instr] {
         &self.instrs
+    }
+
+    /// Whether instruction `i`'s first operand is never above 0.
+    pub(super) fn first_operand_nonpositive(&self, i: usize) -> bool {
+        self.nonpositive[i]
     }
 
     pub(super) fn consts(&self) -> &[(u16, f64)] {
