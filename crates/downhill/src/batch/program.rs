@@ -120,6 +120,67 @@ fn signs(tape: &Tape) -> Vec<(bool, bool)> {
     sign
 }
 
+/// The order to run the fused operations in: each operation after its operands, and of those ready, the one
+/// with the longest chain of latencies still to come before an output first (list scheduling by critical
+/// path). The exps' chains then start before polynomial work that the out-of-order core can fit around them,
+/// instead of wherever the tape happened to put them. Values, and so results, are the same in any order.
+fn schedule(ops: &[Op], fused: &[Fused]) -> Vec<usize> {
+    // Latencies in cycles: Zen 3's for the arithmetic. The inline exp takes about 27 (f32) to 45 (f64), but
+    // weighed so, the exps went first too eagerly and the compiled f32 gradient of peaks got 7% slower; at
+    // 15 both precisions gain (one core, fastest of 10: f64 4.773 -> 4.617 ns, f32 1.744 -> 1.716).
+    let latency = |f: &Fused| -> u32 {
+        match f {
+            Fused::Absorbed | Fused::Op(Op::X | Op::Y | Op::Const(_)) => 0,
+            Fused::MulAdd(..) | Fused::MulSub(..) | Fused::NegMulAdd(..) => 4,
+            Fused::Op(Op::Add(..) | Op::Sub(..) | Op::Mul(..) | Op::Neg(_)) => 3,
+            Fused::Op(Op::Div(..) | Op::Sqrt(_)) => 14,
+            Fused::Op(Op::Call(Func::Exp, _)) => 15,
+            Fused::Op(Op::Call(..) | Op::Pow(..) | Op::Powf(..)) => 60,
+        }
+    };
+    let n = ops.len();
+    // Each operation's distinct operands, and the operations that read each value.
+    let operands: Vec<Vec<u32>> = fused
+        .iter()
+        .map(|f| {
+            let mut o = f.operands();
+            o.sort_unstable();
+            o.dedup();
+            o
+        })
+        .collect();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, o) in operands.iter().enumerate() {
+        for &s in o {
+            users[s as usize].push(i);
+        }
+    }
+    // The tape is in topological order, so every user comes after its operands.
+    let mut height = vec![0u32; n];
+    for i in (0..n).rev() {
+        height[i] = latency(&fused[i]) + users[i].iter().map(|&u| height[u]).max().unwrap_or(0);
+    }
+    let mut waiting: Vec<usize> = operands.iter().map(|o| o.len()).collect();
+    // Ready operations, most urgent last (popped first); ties go to the tape's order.
+    let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while !ready.is_empty() {
+        let best = (0..ready.len())
+            .max_by_key(|&k| (height[ready[k]], std::cmp::Reverse(ready[k])))
+            .expect("not empty");
+        let i = ready.swap_remove(best);
+        order.push(i);
+        for &u in &users[i] {
+            waiting[u] -= 1;
+            if waiting[u] == 0 {
+                ready.push(u);
+            }
+        }
+    }
+    debug_assert_eq!(order.len(), n);
+    order
+}
+
 fn fuse(tape: &Tape) -> Vec<Fused> {
     let ops = tape.ops();
     let mut uses = vec![0usize; ops.len()];
@@ -166,10 +227,12 @@ impl Program {
         let sign = signs(tape);
         let mut nonpositive = Vec::new();
         let n = ops.len();
+        let order = schedule(ops, &fused);
+        // Where each value is last read, as positions in `order`.
         let mut last_use = vec![0usize; n];
-        for (i, f) in fused.iter().enumerate() {
-            for s in f.operands() {
-                last_use[s as usize] = i;
+        for (pos, &i) in order.iter().enumerate() {
+            for s in fused[i].operands() {
+                last_use[s as usize] = pos;
             }
         }
         for &o in tape.outputs() {
@@ -181,7 +244,8 @@ impl Program {
         let mut reg = vec![u16::MAX; n];
         let mut consts = Vec::new();
         let mut instrs = Vec::new();
-        for (i, f) in fused.iter().enumerate() {
+        for (pos, &i) in order.iter().enumerate() {
+            let f = &fused[i];
             let fresh = |free: &mut Vec<u16>, registers: &mut usize| {
                 free.pop().unwrap_or_else(|| {
                     *registers += 1;
@@ -238,7 +302,7 @@ impl Program {
             operands.dedup();
             for s in operands {
                 let s = s as usize;
-                if last_use[s] == i && !matches!(ops[s], Op::X | Op::Y | Op::Const(_)) {
+                if last_use[s] == pos && !matches!(ops[s], Op::X | Op::Y | Op::Const(_)) {
                     free.push(reg[s]);
                 }
             }
@@ -435,6 +499,38 @@ mod tests {
     use super::*;
     use crate::Function;
     use wide::f64x4;
+
+    /// The schedule runs every operation once, after its operands, and moves the exps ahead of work that does
+    /// not lead to them.
+    #[test]
+    fn the_schedule_is_a_topological_order_that_starts_the_exps_early() {
+        for entry in crate::catalog::entries() {
+            let f = Function::resolve(entry.name).unwrap();
+            for tape in [&f.tapes().gradient, &f.tapes().full] {
+                let fused = fuse(tape);
+                let order = schedule(tape.ops(), &fused);
+                let mut at = vec![usize::MAX; order.len()];
+                for (pos, &i) in order.iter().enumerate() {
+                    assert_eq!(at[i], usize::MAX, "{}: op {i} twice", entry.name);
+                    at[i] = pos;
+                }
+                for (i, f) in fused.iter().enumerate() {
+                    for s in f.operands() {
+                        assert!(at[s as usize] < at[i], "{}: op {i} before its operand {s}", entry.name);
+                    }
+                }
+            }
+        }
+        let f = Function::resolve("peaks").unwrap();
+        let p = Program::new(&f.tapes().gradient);
+        let at: Vec<usize> = (0..p.len())
+            .filter(|&k| matches!(p.instrs()[k], Instr::Call(_, Func::Exp, _)))
+            .collect();
+        // In the tape's own order the second exp comes at 17 of 44 instructions; scheduled, right after the
+        // first (7), both within the first quarter.
+        assert_eq!(at.len(), 3);
+        assert!(at[1] < p.len() / 4, "exps at {at:?} of {}", p.len());
+    }
 
     #[test]
     fn blocks_match_the_scalar_tape_and_registers_are_reused() {
