@@ -776,7 +776,8 @@ impl<'p> Gen<'p> {
             s.fma(FMADD231, true, y, t, poly[1]); // y = r c3 + c2
             s.arith(ADD, t, t, poly[3]); // r + 1
             s.fma(FMADD231, true, y, t2, Rm::Reg(t)); // y = r² y + (r + 1)
-                                                      // The table entry plus n << 20: 2^(n/8).
+
+            // The table entry plus n << 20: 2^(n/8).
             s.permute(t2, t1, scale);
             s.shift_left(t1, t1, shift as u8);
             s.int_add(t1, t1, Rm::Reg(t2));

@@ -124,7 +124,7 @@ fn signs(tape: &Tape) -> Vec<(bool, bool)> {
 /// with the longest chain of latencies still to come before an output first (list scheduling by critical
 /// path). The exps' chains then start before polynomial work that the out-of-order core can fit around them,
 /// instead of wherever the tape happened to put them. Values, and so results, are the same in any order.
-fn schedule(ops: &[Op], fused: &[Fused]) -> Vec<usize> {
+fn schedule(fused: &[Fused]) -> Vec<usize> {
     // Latencies in cycles: Zen 3's for the arithmetic. The inline exp takes about 27 (f32) to 45 (f64), but
     // weighed so, the exps went first too eagerly and the compiled f32 gradient of peaks got 7% slower; at
     // 15 both precisions gain (one core, fastest of 10: f64 4.773 -> 4.617 ns, f32 1.744 -> 1.716).
@@ -138,7 +138,7 @@ fn schedule(ops: &[Op], fused: &[Fused]) -> Vec<usize> {
             Fused::Op(Op::Call(..) | Op::Pow(..) | Op::Powf(..)) => 60,
         }
     };
-    let n = ops.len();
+    let n = fused.len();
     // Each operation's distinct operands, and the operations that read each value.
     let operands: Vec<Vec<u32>> = fused
         .iter()
@@ -227,7 +227,7 @@ impl Program {
         let sign = signs(tape);
         let mut nonpositive = Vec::new();
         let n = ops.len();
-        let order = schedule(ops, &fused);
+        let order = schedule(&fused);
         // Where each value is last read, as positions in `order`.
         let mut last_use = vec![0usize; n];
         for (pos, &i) in order.iter().enumerate() {
@@ -508,7 +508,7 @@ mod tests {
             let f = Function::resolve(entry.name).unwrap();
             for tape in [&f.tapes().gradient, &f.tapes().full] {
                 let fused = fuse(tape);
-                let order = schedule(tape.ops(), &fused);
+                let order = schedule(&fused);
                 let mut at = vec![usize::MAX; order.len()];
                 for (pos, &i) in order.iter().enumerate() {
                     assert_eq!(at[i], usize::MAX, "{}: op {i} twice", entry.name);
