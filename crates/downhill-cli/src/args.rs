@@ -89,9 +89,10 @@ pub struct BasinsArgs {
     /// Updates per start [map: 1000; trajectories: 100, as in the seed].
     #[arg(long, value_name = "N")]
     pub epochs: Option<u64>,
-    /// map: a start stops as converged when its gradient norm is at most G.
-    #[arg(long, default_value_t = 1e-8, value_name = "G")]
-    pub gtol: f64,
+    /// map: a start stops as converged when its gradient norm is at most G [default: 1e-8; 1e-4 with
+    /// --precision f32].
+    #[arg(long, value_name = "G")]
+    pub gtol: Option<f64>,
     /// map: end points closer than this are one attractor [default: 1% of the domain's larger side].
     #[arg(long, value_name = "D")]
     pub cluster_tol: Option<f64>,

@@ -242,7 +242,7 @@ pub async fn basins(body: Bytes) -> ApiResult {
             learning_rate: lr,
             schedule: Schedule::Constant,
             ascent: req.ascent,
-            gtol: Some(1e-8),
+            gtol: Some(precision.default_gtol()),
             spec,
             precision,
         },

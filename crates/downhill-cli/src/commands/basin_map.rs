@@ -106,10 +106,10 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
         "f32" => Precision::F32,
         other => return Err(CliError::input(format!("unknown --precision '{other}' (f64 or f32)"))),
     };
-    if !(args.gtol.is_finite() && args.gtol >= 0.0) {
+    let gtol = args.gtol.unwrap_or(precision.default_gtol());
+    if !(gtol.is_finite() && gtol >= 0.0) {
         return Err(CliError::input(format!(
-            "--gtol must be finite and non-negative (got {})",
-            args.gtol
+            "--gtol must be finite and non-negative (got {gtol})"
         )));
     }
     let look = plot::look(&args.look, f, args.ascent)?;
@@ -135,7 +135,7 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
             learning_rate: lr,
             schedule: Schedule::Constant,
             ascent: args.ascent,
-            gtol: Some(args.gtol),
+            gtol: Some(gtol),
             spec,
             precision,
         },

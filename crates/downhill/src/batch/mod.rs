@@ -40,6 +40,18 @@ pub enum Precision {
     F32,
 }
 
+impl Precision {
+    /// The default gradient tolerance of a basin map: about the square root of the precision's machine epsilon,
+    /// rounded down to a power of ten. Near a minimum an f32 gradient is rounding noise of about 1e-6 to 3e-5
+    /// (peaks, Himmelblau), so f64's 1e-8 would let no f32 lane stop early.
+    pub fn default_gtol(self) -> f64 {
+        match self {
+            Precision::F64 => 1e-8,
+            Precision::F32 => 1e-4,
+        }
+    }
+}
+
 /// What every lane of a batch shares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchConfig {
