@@ -15,7 +15,8 @@
 //! The encoder below writes only the instructions this needs: three-operand VEX forms with a register or a
 //! `[base + disp32]` memory operand. It is used only when the CPU has AVX2 and FMA, and `DOWNHILL_JIT=0`
 //! turns it off (the interpreter then runs, for comparisons). `DOWNHILL_JIT_DUMP=PATH` writes each kernel's
-//! bytes to `PATH.F64` / `PATH.F32`, for `objdump -D -b binary -m i386:x86-64`.
+//! bytes to `PATH.F64` / `PATH.F32`, for `objdump -D -b binary -m i386:x86-64`, and its constant table (32
+//! bytes per entry, addressed from r13) to `PATH.F64.consts` / `PATH.F32.consts`.
 
 use std::sync::OnceLock;
 
@@ -78,6 +79,8 @@ impl Kernel {
         g.function(streams);
         if let Ok(path) = std::env::var("DOWNHILL_JIT_DUMP") {
             let _ = std::fs::write(format!("{path}.{:?}", V::PRECISION), &g.s.asm.code);
+            let consts: Vec<u8> = g.consts.table.iter().flat_map(|v| v.0).collect();
+            let _ = std::fs::write(format!("{path}.{:?}.consts", V::PRECISION), consts);
         }
         let code = ExecMem::new(&g.s.asm.code)?;
         Some(Kernel {
@@ -721,7 +724,11 @@ impl<'p> Gen<'p> {
         let magic = k(self, e.magic, e32.magic);
         let log2e = k(self, e.log2e, e32.log2e);
         let ln2hi = k(self, e.ln2.0, e32.ln2.0);
-        let ln2lo = k(self, e.ln2.1, e32.ln2.1);
+        let ln2lo = if f64 {
+            Some(self.consts.float(e.ln2.1))
+        } else {
+            (e32.ln2.1 != 0.0).then(|| self.consts.float(e32.ln2.1 as f64))
+        };
         let poly: Vec<Rm> = if f64 {
             e.poly.iter().map(|&c| self.consts.float(c)).collect()
         } else {
@@ -749,7 +756,9 @@ impl<'p> Gen<'p> {
         s.fma(FMADD231, false, t1, t, log2e); // t1 = xc * log2e + magic
         s.arith(SUB, t2, t1, magic); // n
         s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - n * ln2hi
-        s.fma(FNMADD231, false, t, t2, ln2lo);
+        if let Some(lo) = ln2lo {
+            s.fma(FNMADD231, false, t, t2, lo);
+        }
         if let Some(t3) = t3 {
             // As exp_f64x4: split_horner, E(r²) in y and O(r²) in t3, then p = O r + E.
             s.arith(MUL, t2, t, Rm::Reg(t));
