@@ -269,6 +269,7 @@ const SQRT: u8 = 0x51;
 const FMADD231: u8 = 0xB8;
 const FMSUB231: u8 = 0xBA;
 const FNMADD231: u8 = 0xBC;
+const FNMSUB231: u8 = 0xBE;
 
 impl Simd {
     fn pp(&self) -> u8 {
@@ -652,6 +653,7 @@ impl<'p> Gen<'p> {
             Instr::MulAdd(d, a, b, c) => self.fused(FMADD231, d, a, b, c),
             Instr::MulSub(d, a, b, c) => self.fused(FMSUB231, d, a, b, c),
             Instr::NegMulAdd(d, a, b, c) => self.fused(FNMADD231, d, a, b, c),
+            Instr::NegMulSub(d, a, b, c) => self.fused(FNMSUB231, d, a, b, c),
             Instr::Call(d, crate::expr::parser::Func::Exp, a) => self.exp(d, a),
             Instr::Pow(d, a, b) => self.call(i, d, a, b),
             Instr::Powf(d, a, _) | Instr::Call(d, _, a) => self.call(i, d, a, a),

@@ -40,6 +40,8 @@ pub trait Lanes:
     fn mul_sub(self, m: Self, a: Self) -> Self;
     /// `a - self * m` (fused).
     fn neg_mul_add(self, m: Self, a: Self) -> Self;
+    /// `-(self * m) - a` (fused).
+    fn neg_mul_sub(self, m: Self, a: Self) -> Self;
     /// e^self.
     fn exp(self) -> Self;
     /// One of the grammar's functions.
@@ -105,6 +107,10 @@ macro_rules! lanes_impl {
             #[inline(always)]
             fn neg_mul_add(self, m: Self, a: Self) -> Self {
                 <$t>::mul_neg_add(self, m, a)
+            }
+            #[inline(always)]
+            fn neg_mul_sub(self, m: Self, a: Self) -> Self {
+                <$t>::mul_neg_sub(self, m, a)
             }
             #[inline(always)]
             fn exp(self) -> Self {

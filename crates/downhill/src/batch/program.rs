@@ -31,6 +31,7 @@ pub(super) enum Instr {
     MulAdd(u16, u16, u16, u16),
     MulSub(u16, u16, u16, u16),
     NegMulAdd(u16, u16, u16, u16),
+    NegMulSub(u16, u16, u16, u16),
 }
 
 impl Instr {
@@ -45,9 +46,10 @@ impl Instr {
             Instr::Neg(d, a) | Instr::Sqrt(d, a) | Instr::Powf(d, a, _) | Instr::Call(d, _, a) => {
                 (d, [Some(a), None, None])
             }
-            Instr::MulAdd(d, a, b, c) | Instr::MulSub(d, a, b, c) | Instr::NegMulAdd(d, a, b, c) => {
-                (d, [Some(a), Some(b), Some(c)])
-            }
+            Instr::MulAdd(d, a, b, c)
+            | Instr::MulSub(d, a, b, c)
+            | Instr::NegMulAdd(d, a, b, c)
+            | Instr::NegMulSub(d, a, b, c) => (d, [Some(a), Some(b), Some(c)]),
         }
     }
 }
@@ -76,6 +78,8 @@ enum Fused {
     MulSub(u32, u32, u32),
     /// c - a * b
     NegMulAdd(u32, u32, u32),
+    /// -(a * b) - c
+    NegMulSub(u32, u32, u32),
     /// A multiplication absorbed into a later fused operation.
     Absorbed,
 }
@@ -84,7 +88,9 @@ impl Fused {
     fn operands(&self) -> Vec<u32> {
         match *self {
             Fused::Op(op) => op.operands().collect(),
-            Fused::MulAdd(a, b, c) | Fused::MulSub(a, b, c) | Fused::NegMulAdd(a, b, c) => vec![a, b, c],
+            Fused::MulAdd(a, b, c) | Fused::MulSub(a, b, c) | Fused::NegMulAdd(a, b, c) | Fused::NegMulSub(a, b, c) => {
+                vec![a, b, c]
+            }
             Fused::Absorbed => vec![],
         }
     }
@@ -131,7 +137,7 @@ fn schedule(fused: &[Fused]) -> Vec<usize> {
     let latency = |f: &Fused| -> u32 {
         match f {
             Fused::Absorbed | Fused::Op(Op::X | Op::Y | Op::Const(_)) => 0,
-            Fused::MulAdd(..) | Fused::MulSub(..) | Fused::NegMulAdd(..) => 4,
+            Fused::MulAdd(..) | Fused::MulSub(..) | Fused::NegMulAdd(..) | Fused::NegMulSub(..) => 4,
             Fused::Op(Op::Add(..) | Op::Sub(..) | Op::Mul(..) | Op::Neg(_)) => 3,
             Fused::Op(Op::Div(..) | Op::Sqrt(_)) => 14,
             Fused::Op(Op::Call(Func::Exp, _)) => 15,
@@ -192,6 +198,18 @@ fn fuse(tape: &Tape) -> Vec<Fused> {
     for &o in tape.outputs() {
         uses[o as usize] += 1;
     }
+    // A negation whose every reader subtracts a product from it, -p - a*b, goes: each reader becomes one fused
+    // -(a*b) - p, recomputing a*b inside it when the product is read elsewhere too. (peaks' exps read
+    // -x² - (y+1)², -x² - y² and -y² - (x+1)²: two negations and their 3-cycle wait fewer per exp.)
+    let mut readers_subtracting_products = vec![0usize; ops.len()];
+    for op in ops {
+        if let Op::Sub(l, r) = *op {
+            if matches!(ops[l as usize], Op::Neg(_)) && matches!(ops[r as usize], Op::Mul(..)) && l != r {
+                readers_subtracting_products[l as usize] += 1;
+            }
+        }
+    }
+    let folds = |l: u32| uses[l as usize] == readers_subtracting_products[l as usize];
     let mut out: Vec<Fused> = ops.iter().map(|&op| Fused::Op(op)).collect();
     for i in 0..ops.len() {
         let single_mul = |s: u32, out: &[Fused]| match out[s as usize] {
@@ -204,16 +222,29 @@ fn fuse(tape: &Tape) -> Vec<Fused> {
                 (None, Some((a, b))) => Some((r, Fused::MulAdd(a, b, l))),
                 _ => None,
             },
-            Op::Sub(l, r) => match (single_mul(l, &out), single_mul(r, &out)) {
-                (Some((a, b)), _) => Some((l, Fused::MulSub(a, b, r))),
-                (None, Some((a, b))) => Some((r, Fused::NegMulAdd(a, b, l))),
-                _ => None,
+            Op::Sub(l, r) => match (ops[l as usize], ops[r as usize], single_mul(r, &out)) {
+                // -p - a*b: the product absorbed if only this reads it.
+                (Op::Neg(p), Op::Mul(a, b), Some(_)) => Some((r, Fused::NegMulSub(a, b, p))),
+                (Op::Neg(p), Op::Mul(a, b), None) if l != r && folds(l) => {
+                    out[i] = Fused::NegMulSub(a, b, p);
+                    None
+                }
+                _ => match (single_mul(l, &out), single_mul(r, &out)) {
+                    (Some((a, b)), _) => Some((l, Fused::MulSub(a, b, r))),
+                    (None, Some((a, b))) => Some((r, Fused::NegMulAdd(a, b, l))),
+                    _ => None,
+                },
             },
             _ => None,
         };
         if let Some((mul, f)) = fused {
             out[mul as usize] = Fused::Absorbed;
             out[i] = f;
+        }
+    }
+    for (l, op) in ops.iter().enumerate() {
+        if matches!(op, Op::Neg(_)) && uses[l] > 0 && folds(l as u32) {
+            out[l] = Fused::Absorbed;
         }
     }
     out
@@ -289,6 +320,7 @@ impl Program {
                         Fused::MulAdd(a, b, c) => Instr::MulAdd(d, r(a), r(b), r(c)),
                         Fused::MulSub(a, b, c) => Instr::MulSub(d, r(a), r(b), r(c)),
                         Fused::NegMulAdd(a, b, c) => Instr::NegMulAdd(d, r(a), r(b), r(c)),
+                        Fused::NegMulSub(a, b, c) => Instr::NegMulSub(d, r(a), r(b), r(c)),
                         Fused::Op(Op::X | Op::Y | Op::Const(_)) | Fused::Absorbed => unreachable!("handled above"),
                     }
                 }
@@ -438,6 +470,7 @@ impl Program {
                 Instr::MulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_add(q, r)),
                 Instr::MulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
                 Instr::NegMulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
+                Instr::NegMulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_sub(q, r)),
             }
         }
     }
@@ -530,6 +563,42 @@ mod tests {
         // first (7), both within the first quarter.
         assert_eq!(at.len(), 3);
         assert!(at[1] < p.len() / 4, "exps at {at:?} of {}", p.len());
+    }
+
+    #[test]
+    fn negations_that_only_lose_products_fold_into_them() {
+        let count = |p: &Program, want: fn(&Instr) -> bool| p.instrs().iter().filter(|i| want(i)).count();
+        // peaks' exps read -x² - (y+1)², -x² - y² and -y² - (x+1)²: no negation is left, three -(a b) - c.
+        let peaks = Program::new(&Function::resolve("peaks").unwrap().tapes().gradient);
+        assert_eq!(count(&peaks, |i| matches!(i, Instr::Neg(..))), 0);
+        assert_eq!(count(&peaks, |i| matches!(i, Instr::NegMulSub(..))), 3);
+        // A negation read elsewhere too stays; the product it loses still folds, into -(y y) - x².
+        let kept = Function::parse("-x^2 - y^2 + exp(-x^2) * 0.5").unwrap();
+        let p = Program::new(&kept.tapes().gradient);
+        assert!(count(&p, |i| matches!(i, Instr::Neg(..))) >= 1);
+        for (f, p) in [(Function::resolve("peaks").unwrap(), peaks), (kept, p)] {
+            let mut regs = p.registers_for::<f64x4>();
+            let pts: Vec<[f64; 2]> = (0..B * 4)
+                .map(|i| [-2.1 + 0.13 * i as f64, 1.7 - 0.11 * i as f64])
+                .collect();
+            let lanes = |c: usize| -> Reg<f64x4> {
+                std::array::from_fn(|k| f64x4::load(&pts[4 * k..4 * k + 4].iter().map(|p| p[c]).collect::<Vec<_>>()))
+            };
+            p.eval(&mut regs, &lanes(0), &lanes(1));
+            let mut interpreted = p.registers_for::<f64x4>();
+            p.eval_interpreted(&mut interpreted, &lanes(0), &lanes(1), B);
+            for (i, pt) in pts.iter().enumerate() {
+                let (_, g) = f.value_gradient_with(*pt, &mut Vec::new());
+                for (k, w) in g.iter().enumerate() {
+                    let got = p.output(&regs, k)[i / 4].lane(i % 4);
+                    assert!(
+                        (got - w).abs() <= 1e-13 * w.abs().max(1.0),
+                        "{k} at {pt:?}: {got} vs {w}"
+                    );
+                    assert_eq!(got.to_bits(), p.output(&interpreted, k)[i / 4].lane(i % 4).to_bits());
+                }
+            }
+        }
     }
 
     #[test]
