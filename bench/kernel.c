@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 typedef void (*Kernel)(void *regs, unsigned long vectors, const void *consts, const void *program);
 // From bench/kernel: the kernels, their names, their constant tables and whether each is f32.
@@ -14,12 +15,6 @@ typedef void (*Kernel)(void *regs, unsigned long vectors, const void *consts, co
 #define B 32 // vectors per block, as the engine's
 static char regs[32 * 1024 * 4] __attribute__((aligned(64)));
 static char consts[sizeof names / sizeof names[0]][8192] __attribute__((aligned(64)));
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 int main(void) {
     int count = sizeof names / sizeof names[0];
@@ -31,16 +26,7 @@ int main(void) {
         }
         fclose(f);
     }
-    // The clock, from a chain of dependent integer additions (one per cycle), as bench/pipes.c measures it.
-    double best = 1e30;
-    for (int run = 0; run < 5; run++) {
-        long n = 100000000L, x = 0;
-        double t = now();
-        __asm__ volatile("1: add $1,%0; add $1,%0; add $1,%0; add $1,%0; sub $1,%1; jnz 1b" : "+r"(x), "+r"(n));
-        t = now() - t;
-        if (t < best) best = t;
-    }
-    double ghz = 4 * 100000000.0 / best / 1e9;
+    double ghz = clock_ghz(100000000L);
     double fastest[64];
     for (int k = 0; k < count; k++) fastest[k] = 1e30;
     for (int round = 0; round < 400; round++) {

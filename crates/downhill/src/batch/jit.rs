@@ -741,9 +741,9 @@ impl<'p> Gen<'p> {
     /// Instructions `i` and `i + 1`, two exps, the second not reading the first, with their instructions
     /// interleaved one for one: each exp is a chain of about 25 dependent instructions, and side by side the
     /// core starts both chains at once instead of finding the second through the first (peaks' compiled f64
-    /// gradient: 53.2 -> 51.0 cycles per vector in `bench/kernel`, f32 32.1 -> 31.7). Each exp gets its own registers (the first
-    /// one's stay locked while the second's are chosen), and neither contains a jump or a position-dependent
-    /// address, so their bytes can be shuffled by instruction.
+    /// gradient: 53.2 -> 51.0 cycles per vector in `bench/kernel`, f32 32.1 -> 31.7). Each exp gets its own
+    /// registers (the first one's stay locked while the second's are chosen), and neither contains a jump or a
+    /// position-dependent address, so their bytes can be shuffled by instruction.
     fn exp_pair(&mut self, i: usize) {
         let instrs = self.program.instrs();
         let (Instr::Call(d1, _, a1), Instr::Call(d2, _, a2)) = (instrs[i], instrs[i + 1]) else {

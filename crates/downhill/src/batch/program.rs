@@ -204,7 +204,7 @@ fn fuse(tape: &Tape) -> Vec<Fused> {
     let mut readers_subtracting_products = vec![0usize; ops.len()];
     for op in ops {
         if let Op::Sub(l, r) = *op {
-            if matches!(ops[l as usize], Op::Neg(_)) && matches!(ops[r as usize], Op::Mul(..)) && l != r {
+            if matches!(ops[l as usize], Op::Neg(_)) && matches!(ops[r as usize], Op::Mul(..)) {
                 readers_subtracting_products[l as usize] += 1;
             }
         }
@@ -225,7 +225,7 @@ fn fuse(tape: &Tape) -> Vec<Fused> {
             Op::Sub(l, r) => match (ops[l as usize], ops[r as usize], single_mul(r, &out)) {
                 // -p - a*b: the product absorbed if only this reads it.
                 (Op::Neg(p), Op::Mul(a, b), Some(_)) => Some((r, Fused::NegMulSub(a, b, p))),
-                (Op::Neg(p), Op::Mul(a, b), None) if l != r && folds(l) => {
+                (Op::Neg(p), Op::Mul(a, b), None) if folds(l) => {
                     out[i] = Fused::NegMulSub(a, b, p);
                     None
                 }
