@@ -808,7 +808,15 @@ impl<'p> Gen<'p> {
         let nonpositive = self.program.first_operand_nonpositive(self.pos);
         let x = self.reg(a);
         let f64 = self.s.f64;
-        let (t, t1, t2) = (self.alloc(), self.alloc(), self.alloc());
+        // An argument not read again gives its register to the clamped argument: one register fewer.
+        let into_x = !self.live_after(a) && !self.is_const(a);
+        let t = if into_x {
+            self.ymm[x as usize].holds = None;
+            x
+        } else {
+            self.alloc()
+        };
+        let (t1, t2) = (self.alloc(), self.alloc());
         // A fourth for f64's two polynomial chains; f32's one chain does without.
         let t3 = f64.then(|| self.alloc());
         let y = self.def(d);
@@ -841,8 +849,9 @@ impl<'p> Gen<'p> {
         };
         let s = &mut self.s;
         // The constants first, so a NaN comes through (see exp_f64x4).
-        s.load(t, lo);
-        s.arith(MAX, t, t, Rm::Reg(x));
+        let lo_reg = if into_x { t1 } else { t };
+        s.load(lo_reg, lo);
+        s.arith(MAX, t, lo_reg, Rm::Reg(x));
         // An argument never above 0 needs no upper clamp (the result is the same: min(hi, a) is a).
         if !nonpositive {
             s.load(t1, hi);
