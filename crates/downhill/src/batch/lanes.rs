@@ -42,6 +42,10 @@ pub trait Lanes:
     fn neg_mul_add(self, m: Self, a: Self) -> Self;
     /// `-(self * m) - a` (fused).
     fn neg_mul_sub(self, m: Self, a: Self) -> Self;
+    /// |self|.
+    fn abs(self) -> Self;
+    /// The lesser of each pair of lanes (either one where a lane is NaN).
+    fn min(self, other: Self) -> Self;
     /// e^self.
     fn exp(self) -> Self;
     /// One of the grammar's functions.
@@ -111,6 +115,14 @@ macro_rules! lanes_impl {
             #[inline(always)]
             fn neg_mul_sub(self, m: Self, a: Self) -> Self {
                 <$t>::mul_neg_sub(self, m, a)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn min(self, other: Self) -> Self {
+                <$t>::fast_min(self, other)
             }
             #[inline(always)]
             fn exp(self) -> Self {
