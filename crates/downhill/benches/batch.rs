@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use downhill::batch::lanes::Lanes;
 use downhill::batch::program::{Program, Reg, B};
-use downhill::batch::{run_batch, BatchConfig, Control, Precision};
+use downhill::batch::{machine_code, run_batch, BatchConfig, Control, Precision};
 use downhill::{Function, OptimizerSpec, Schedule};
 use rayon::prelude::*;
 use wide::{f32x8, f64x4};
@@ -162,22 +162,28 @@ fn main() {
     let starts: Vec<[f64; 2]> = (0..side * side).map(|i| [at(i % side), at(i / side)]).collect();
     let typed = "3*(1-x)^2*exp(-x^2-(y+1)^2) - 10*(x/5 - x^3 - y^5)*exp(-x^2-y^2) - 1/3*exp(-(x+1)^2-y^2)";
     println!(
-        "reference job: {side}x{side} starts, {steps} steps, {} threads",
-        rayon::current_num_threads()
+        "reference job: {side}x{side} starts, {steps} steps, {} threads, {}",
+        rayon::current_num_threads(),
+        machine_code()
     );
-    // With DOWNHILL_JIT=0 the engine interprets its register code: only the catalog rows, labelled so.
-    let interpreted = std::env::var("DOWNHILL_JIT").is_ok_and(|v| v == "0");
-    let rows = if interpreted {
+    // With DOWNHILL_JIT=0 the engine interprets its register code, with DOWNHILL_JIT=avx2 it runs AVX2 code on a
+    // CPU with AVX-512: only the catalog rows, labelled so.
+    let only = match std::env::var("DOWNHILL_JIT").as_deref() {
+        Ok("0") => Some("interpreter"),
+        Ok("avx2") => Some("AVX2 code"),
+        _ => None,
+    };
+    let rows = if let Some(what) = only {
         vec![
-            ("peaks (catalog, interpreter), f64", "peaks", Precision::F64),
-            ("peaks (catalog, interpreter), f32", "peaks", Precision::F32),
+            (format!("peaks (catalog, {what}), f64"), "peaks", Precision::F64),
+            (format!("peaks (catalog, {what}), f32"), "peaks", Precision::F32),
         ]
     } else {
         vec![
-            ("peaks (catalog), f64", "peaks", Precision::F64),
-            ("peaks (typed formula), f64", typed, Precision::F64),
-            ("peaks (catalog), f32", "peaks", Precision::F32),
-            ("peaks (typed formula), f32", typed, Precision::F32),
+            ("peaks (catalog), f64".to_string(), "peaks", Precision::F64),
+            ("peaks (typed formula), f64".to_string(), typed, Precision::F64),
+            ("peaks (catalog), f32".to_string(), "peaks", Precision::F32),
+            ("peaks (typed formula), f32".to_string(), typed, Precision::F32),
         ]
     };
     // One untimed run first: the first in a process pays for the thread pool and fresh pages, and came out
@@ -199,9 +205,9 @@ fn main() {
                 t.elapsed().as_secs_f64()
             })
             .fold(f64::INFINITY, f64::min);
-        report(label, best * 1e9 / (starts.len() as f64 * steps as f64));
+        report(&label, best * 1e9 / (starts.len() as f64 * steps as f64));
     }
-    if interpreted {
+    if only.is_some() {
         return;
     }
     for (label, precision) in [

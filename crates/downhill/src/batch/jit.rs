@@ -1,26 +1,29 @@
-//! Machine code for a [`Program`]: each evaluation of a block runs one generated x86-64 AVX2 loop over the
-//! block's vectors instead of the interpreter's loop per instruction, so a value lives in a `ymm` register from
-//! the instruction that makes it to the last one that reads it, instead of going through memory between every
-//! two instructions.
+//! Machine code for a [`Program`]: each evaluation of a block runs one generated x86-64 loop over the block's
+//! vectors instead of the interpreter's loop per instruction, so a value lives in a vector register from the
+//! instruction that makes it to the last one that reads it, instead of going through memory between every two
+//! instructions. Two instruction sets ([`Isa`]): AVX2 with FMA (`ymm`, one of the block's vectors per
+//! register, 16 registers) and AVX-512 (`zmm`, two vectors per register, 32 registers), chosen by the CPU.
 //!
 //! The code computes exactly what the interpreter computes, bit for bit: the same operations in the same order,
-//! the same fused multiply-adds, the same exp (its constants are shared with `lanes.rs`), and the functions
-//! without an inline form (`ln`, `sin`, `pow`, ...) call back into the interpreter's own lane code. The tests
-//! compare the two bitwise.
+//! the same fused multiply-adds, the same exp (its constants are shared with `lanes.rs`; in f64, the form of
+//! the instruction set, [`ExpForm`], which the interpreter then follows), and the functions without an inline
+//! form (`ln`, `sin`, `pow`, ...) call back into the interpreter's own lane code. The tests compare the two
+//! bitwise, in every instruction set the CPU has.
 //!
-//! Registers are given out by looking ahead: a value stays in a `ymm` register until one is needed for
+//! Registers are given out by looking ahead: a value stays in a vector register until one is needed for
 //! something read sooner (Belady's rule), and goes to its home in the block's registers only if it is read
 //! again or is an output. Constants are read from a table as memory operands.
 //!
-//! The encoder below writes only the instructions this needs: three-operand VEX forms with a register or a
-//! `[base + disp32]` memory operand. It is used only when the CPU has AVX2 and FMA, and `DOWNHILL_JIT=0`
-//! turns it off (the interpreter then runs, for comparisons). `DOWNHILL_JIT_DUMP=PATH` writes each kernel's
-//! bytes to `PATH.F64` / `PATH.F32`, for `objdump -D -b binary -m i386:x86-64`, and its constant table (32
-//! bytes per entry, addressed from r13) to `PATH.F64.consts` / `PATH.F32.consts`.
+//! The encoder below writes only the instructions this needs: three-operand VEX and EVEX forms (EVEX without
+//! masks or broadcasts) with a register or a `[base + disp32]` memory operand. `DOWNHILL_JIT=0` turns the code
+//! off (the interpreter then runs, for comparisons) and `DOWNHILL_JIT=avx2` keeps to AVX2 on a CPU with AVX-512.
+//! `DOWNHILL_JIT_DUMP=PATH` writes each kernel's bytes to `PATH.F64` / `PATH.F32`, for `objdump -D -b binary
+//! -m i386:x86-64`, and its constant table (64 bytes per entry, addressed from r13) to `PATH.F64.consts` /
+//! `PATH.F32.consts`.
 
 use std::sync::OnceLock;
 
-use super::lanes::{Lanes, EXP_F32, EXP_F64};
+use super::lanes::{ExpForm, Lanes, EXP_F32, EXP_F64, EXP_F64_TABLE};
 use super::program::{Instr, Program, B};
 use super::Precision;
 use crate::expr::parser::Func;
@@ -38,8 +41,50 @@ const RDX: u8 = 2;
 const RSI: u8 = 6;
 const RDI: u8 = 7;
 const R8: u8 = 8;
+const R9: u8 = 9;
 
-/// Vectors whose instructions each loop iteration interleaves. One is fastest on the Zen 3 here (the fastest
+/// The instruction set the machine code is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// VEX-encoded AVX2 and FMA: one 4-lane f64 (8-lane f32) vector per `ymm` register, 16 registers.
+    Avx2,
+    /// EVEX-encoded AVX-512 (F): two of the block's vectors per `zmm` register, 32 registers, and f64's exp
+    /// in [`ExpForm::Table`] (`vpermi2pd` and `vscalefpd`).
+    Avx512,
+}
+
+/// The instruction set this CPU's kernels use: AVX-512 where the CPU has it, else AVX2 with FMA, else none.
+/// `DOWNHILL_JIT=avx2` keeps to AVX2 where AVX-512 is (for comparisons). Decided once per process; f64's exp
+/// form follows it ([`exp_form`]).
+pub fn isa() -> Option<Isa> {
+    static ISA: OnceLock<Option<Isa>> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+        let capped = std::env::var("DOWNHILL_JIT").is_ok_and(|v| v == "avx2");
+        match (avx2, avx512 && !capped) {
+            (false, _) => None,
+            (true, false) => Some(Isa::Avx2),
+            (true, true) => Some(Isa::Avx512),
+        }
+    })
+}
+
+/// How f64 lanes compute exp on this machine: the form its kernels use, whether or not they run
+/// (`DOWNHILL_JIT=0`), so that a machine's results do not depend on that switch.
+pub fn exp_form() -> ExpForm {
+    isa().map_or(ExpForm::Polynomial, form_of)
+}
+
+/// The f64 exp form of `isa`'s code.
+pub fn form_of(isa: Isa) -> ExpForm {
+    match isa {
+        Isa::Avx2 => ExpForm::Polynomial,
+        Isa::Avx512 => ExpForm::Table,
+    }
+}
+
+/// Vectors whose instructions each loop iteration interleaves. One is fastest (measured in AVX2 code) (the fastest
 /// of 200 one-core runs of peaks, ns per point-step: f64 6.4 with one stream, 6.7 with two, 7.0 with three;
 /// f32 3.1, 3.4, 3.3): out-of-order execution already overlaps consecutive vectors, and more streams spill.
 const STREAMS: u8 = 1;
@@ -49,12 +94,7 @@ const REG_BYTES: i32 = (B * 32) as i32;
 
 /// Whether compiled kernels are used: the CPU has AVX2 and FMA and `DOWNHILL_JIT` is not `0`.
 pub fn enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var("DOWNHILL_JIT").map_or(true, |v| v != "0")
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-    })
+    std::env::var("DOWNHILL_JIT").map_or(true, |v| v != "0") && isa().is_some()
 }
 
 /// A compiled program for one precision.
@@ -63,23 +103,28 @@ pub struct Kernel {
     code: ExecMem,
     consts: Vec<Vector>,
     precision: Precision,
+    /// The instruction set (read by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    isa: Isa,
     /// Pairs of exps whose instructions it interleaves (read by the tests).
     #[cfg_attr(not(test), allow(dead_code))]
     exp_pairs: usize,
 }
 
 type Entry = unsafe extern "sysv64" fn(*mut u8, u64, *const u8, *const Program);
-type Helper<V> = unsafe extern "sysv64" fn(*const Program, *mut V, *const V, *const V, u64);
+type Helper<V> = unsafe extern "sysv64" fn(*const Program, *mut V, *const V, *const V, u64, u64);
 
 impl Kernel {
-    /// Compiles `program` for lanes `V`.
-    pub fn compile<V: Lanes>(program: &Program) -> Option<Kernel> {
-        Kernel::compile_streams::<V>(program, STREAMS)
+    /// Compiles `program` for lanes `V` in `isa` (None without executable memory). The code's f64 exp is in the
+    /// form of `isa` ([`form_of`]), whatever the program's: the caller keeps the two the same.
+    pub fn compile<V: Lanes>(program: &Program, isa: Isa) -> Option<Kernel> {
+        Kernel::compile_streams::<V>(program, isa, STREAMS)
     }
 
-    /// [`Kernel::compile`], interleaving the instructions of `streams` vectors in each iteration.
-    fn compile_streams<V: Lanes>(program: &Program, streams: u8) -> Option<Kernel> {
-        let mut g = Gen::new(program, V::PRECISION, helper::<V> as Helper<V> as usize);
+    /// [`Kernel::compile`], interleaving the instructions of `streams` vectors (register widths) in each
+    /// iteration.
+    fn compile_streams<V: Lanes>(program: &Program, isa: Isa, streams: u8) -> Option<Kernel> {
+        let mut g = Gen::new(program, V::PRECISION, isa, helper::<V> as Helper<V> as usize);
         g.function(streams);
         if let Ok(path) = std::env::var("DOWNHILL_JIT_DUMP") {
             let _ = std::fs::write(format!("{path}.{:?}", V::PRECISION), &g.s.asm.code);
@@ -91,6 +136,7 @@ impl Kernel {
             code,
             consts: g.consts.table,
             precision: V::PRECISION,
+            isa,
             exp_pairs: g.pairs,
         })
     }
@@ -100,7 +146,14 @@ impl Kernel {
         self.precision
     }
 
-    /// Runs the first `n` vectors of a block.
+    /// The instruction set of the code.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// Runs the first `n` vectors of a block. AVX-512 code runs vectors in pairs, so where `n` is odd it also
+    /// computes vector `n` (inside the block, since B is even): what it writes there is not meaningful.
     ///
     /// # Safety
     /// `regs` points to the registers of `program` (`program.registers()` registers of `B` vectors of the
@@ -112,18 +165,27 @@ impl Kernel {
 }
 
 /// What the generated code calls for an instruction it has no inline form for: computes instruction `index` of
-/// the program on one vector, with the interpreter's own lane functions.
-unsafe extern "sysv64" fn helper<V: Lanes>(program: *const Program, dst: *mut V, a: *const V, b: *const V, index: u64) {
+/// the program on `count` consecutive vectors (one register width), with the interpreter's own lane functions.
+unsafe extern "sysv64" fn helper<V: Lanes>(
+    program: *const Program,
+    dst: *mut V,
+    a: *const V,
+    b: *const V,
+    index: u64,
+    count: u64,
+) {
     let program = &*program;
-    let a = a.read_unaligned();
-    let out = match program.instrs()[index as usize] {
-        Instr::Pow(..) => a.pow(b.read_unaligned()),
-        Instr::Powf(_, _, e) => a.powf(e),
-        Instr::Call(_, f, _) => a.call(f),
-        // Only the three above are compiled to calls.
-        _ => a,
-    };
-    dst.write_unaligned(out);
+    for k in 0..count as usize {
+        let a = a.add(k).read_unaligned();
+        let out = match program.instrs()[index as usize] {
+            Instr::Pow(..) => a.pow(b.add(k).read_unaligned()),
+            Instr::Powf(_, _, e) => a.powf(e),
+            Instr::Call(_, f, _) => a.call(f),
+            // Only the three above are compiled to calls.
+            _ => a,
+        };
+        dst.add(k).write_unaligned(out);
+    }
 }
 
 /// Executable memory holding one function.
@@ -225,6 +287,28 @@ impl Asm {
         self.modrm(reg, rm);
     }
 
+    /// A 512-bit EVEX instruction, no mask, no broadcast: the fields as [`Asm::vex`]'s, with registers up to
+    /// 31 (ModRM.reg's fifth bit in R', vvvv's in V', a register operand's in X).
+    #[allow(clippy::too_many_arguments)]
+    fn evex(&mut self, map: u8, pp: u8, w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        let (b, x) = match rm {
+            Rm::Reg(r) => (r >> 3 & 1, r >> 4 & 1),
+            Rm::Mem(base, _) => (base >> 3 & 1, 0),
+        };
+        let (r, r2, v2) = (reg >> 3 & 1, reg >> 4 & 1, vvvv >> 4 & 1);
+        if let Some(starts) = &mut self.starts {
+            starts.push(self.code.len());
+        }
+        self.code.push(0x62);
+        self.code
+            .push((r ^ 1) << 7 | (x ^ 1) << 6 | (b ^ 1) << 5 | (r2 ^ 1) << 4 | map);
+        self.code.push((w as u8) << 7 | (!vvvv & 0xF) << 3 | 1 << 2 | pp);
+        // z = 0, L'L = 10 (512 bits), b = 0, V', aaa = 0 (no mask).
+        self.code.push(0b10 << 5 | (v2 ^ 1) << 3);
+        self.code.push(op);
+        self.modrm(reg, rm);
+    }
+
     /// `lea dst, [base + disp]`.
     fn lea(&mut self, dst: u8, base: u8, disp: i32) {
         self.code.push(0x48 | (dst >> 3) << 2 | base >> 3);
@@ -260,10 +344,12 @@ impl Asm {
     }
 }
 
-/// Instructions that depend on the precision: the packed-double or packed-single form.
+/// Instructions that depend on the precision (the packed-double or packed-single form) and the instruction set
+/// (VEX on `ymm`, or EVEX on `zmm`).
 struct Simd {
     asm: Asm,
     f64: bool,
+    isa: Isa,
 }
 
 /// Opcodes (map 0F) of the arithmetic forms.
@@ -286,74 +372,106 @@ impl Simd {
         self.f64 as u8
     }
 
+    /// One instruction: VEX with W as `vex_w` (most of ours ignore it; FMA's selects the precision), or EVEX,
+    /// where W always selects the element width (pd/ps, q/d), which is the precision's.
+    #[allow(clippy::too_many_arguments)]
+    fn op(&mut self, map: u8, pp: u8, vex_w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        match self.isa {
+            Isa::Avx2 => self.asm.vex(map, pp, vex_w, op, reg, vvvv, rm),
+            Isa::Avx512 => self.asm.evex(map, pp, self.f64, op, reg, vvvv, rm),
+        }
+    }
+
     fn arith(&mut self, op: u8, d: u8, a: u8, b: Rm) {
         let pp = self.pp();
-        self.asm.vex(1, pp, false, op, d, a, b);
+        self.op(1, pp, false, op, d, a, b);
+    }
+
+    /// d = +0 in every lane (`vxorp*`, or `vpxor*` where EVEX's `vxorp*` would need AVX-512 DQ).
+    fn zero(&mut self, d: u8) {
+        match self.isa {
+            Isa::Avx2 => self.arith(XOR, d, d, Rm::Reg(d)),
+            Isa::Avx512 => self.op(1, 1, false, 0xEF, d, d, Rm::Reg(d)),
+        }
     }
 
     fn sqrt(&mut self, d: u8, a: Rm) {
         let pp = self.pp();
-        self.asm.vex(1, pp, false, SQRT, d, 0, a);
+        self.op(1, pp, false, SQRT, d, 0, a);
     }
 
     fn load(&mut self, d: u8, m: Rm) {
         let pp = self.pp();
         // movupd/movups (0x10); from a register, movapd/movaps (0x28).
         let op = if matches!(m, Rm::Reg(_)) { 0x28 } else { 0x10 };
-        self.asm.vex(1, pp, false, op, d, 0, m);
+        self.op(1, pp, false, op, d, 0, m);
     }
 
     fn store(&mut self, m: Rm, s: u8) {
         let pp = self.pp();
-        self.asm.vex(1, pp, false, 0x11, s, 0, m);
+        self.op(1, pp, false, 0x11, s, 0, m);
     }
 
     /// `d = a * b + d` (op = a 231 opcode) or, with `form213`, `d = a * d + b`.
     fn fma(&mut self, op: u8, form213: bool, d: u8, a: u8, b: Rm) {
         let w = self.f64;
-        self.asm.vex(2, 1, w, if form213 { op - 0x10 } else { op }, d, a, b);
+        self.op(2, 1, w, if form213 { op - 0x10 } else { op }, d, a, b);
     }
 
     /// Integer addition over lanes of the precision's width (quadwords or doublewords).
     fn int_add(&mut self, d: u8, a: u8, b: Rm) {
         let code = if self.f64 { 0xD4 } else { 0xFE };
-        self.asm.vex(1, 1, false, code, d, a, b);
+        self.op(1, 1, false, code, d, a, b);
     }
 
     /// `vpsllq`/`vpslld`: left shift of integer lanes of the precision's width by an immediate (the shift is
-    /// ModRM's reg field, 6; `d` goes in VEX.vvvv).
+    /// ModRM's reg field, 6; `d` goes in vvvv).
     fn shift_left(&mut self, d: u8, s: u8, by: u8) {
         let op = if self.f64 { 0x73 } else { 0x72 };
-        self.asm.vex(1, 1, false, op, 6, d, Rm::Reg(s));
+        self.op(1, 1, false, op, 6, d, Rm::Reg(s));
         self.asm.code.push(by);
     }
 
-    /// `vpermps d, index, table`: each lane of d is the lane of `table` that `index`'s low 3 bits name.
+    /// `vpermps d, index, table` (f32): each lane of d is the lane of `table` that `index`'s low 3 bits (`ymm`)
+    /// or 4 bits (`zmm`) name.
     fn permute(&mut self, d: u8, index: u8, table: Rm) {
-        self.asm.vex(2, 1, false, 0x16, d, index, table);
+        self.op(2, 1, false, 0x16, d, index, table);
+    }
+
+    /// `vpermi2pd index, first, second` (AVX-512, f64): each lane of `index` becomes the entry its low 4 bits
+    /// name in the 16 of `first` (0-7) and `second` (8-15).
+    fn permute_two(&mut self, index: u8, first: u8, second: Rm) {
+        debug_assert!(self.isa == Isa::Avx512 && self.f64);
+        self.asm.evex(2, 1, true, 0x77, index, first, second);
+    }
+
+    /// `vscalefpd d, a, b` (AVX-512, f64): d = a 2^floor(b), rounded once.
+    fn scale(&mut self, d: u8, a: u8, b: Rm) {
+        debug_assert!(self.isa == Isa::Avx512 && self.f64);
+        self.asm.evex(2, 1, true, 0x2C, d, a, b);
     }
 }
 
-/// One constant of the table, aligned so that reading it never straddles two cache lines (a split load costs
-/// about twice as much; the table's `Vec<[u8; 32]>` used to start at any multiple of 16).
+/// One constant of the table, a `zmm` register's width (AVX2 code reads the first half), aligned so that
+/// reading it never straddles two cache lines (a split load costs about twice as much).
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[repr(C, align(32))]
-struct Vector([u8; 32]);
+#[repr(C, align(64))]
+struct Vector([u8; 64]);
 
-/// The constant table: one 32-byte vector per distinct constant.
+/// The constant table: one 64-byte vector per distinct constant.
 struct Consts {
     table: Vec<Vector>,
     f64: bool,
 }
 
 impl Consts {
-    fn bits(&mut self, v: [u8; 32]) -> Rm {
+    fn bits(&mut self, v: [u8; 64]) -> Rm {
         let v = Vector(v);
         let i = self.table.iter().position(|t| *t == v).unwrap_or_else(|| {
             self.table.push(v);
             self.table.len() - 1
         });
-        Rm::Mem(R13, 32 * i as i32)
+        Rm::Mem(R13, 64 * i as i32)
     }
 
     /// A float splatted in the precision (f64 values rounded to f32 as the interpreter's `splat` does).
@@ -366,11 +484,15 @@ impl Consts {
     }
 }
 
-fn splat<const K: usize>(b: [u8; K]) -> [u8; 32] {
+/// `b` repeated to fill a constant (a 32-byte table twice, for `vpermps` on `zmm` reading 4 index bits).
+fn splat<const K: usize>(b: [u8; K]) -> [u8; 64] {
     std::array::from_fn(|i| b[i % K])
 }
 
-/// One `ymm` register's state: the register of the program it holds, for which stream.
+/// Vector registers of the widest instruction set (AVX-512's 32 `zmm`; AVX2 uses the first 16, as `ymm`).
+const VREGS: usize = 32;
+
+/// One vector register's state: the register of the program it holds, for which stream.
 #[derive(Clone, Copy, Default)]
 struct Ymm {
     holds: Option<(u16, u8)>,
@@ -390,7 +512,11 @@ struct Gen<'p> {
     is_output: Vec<bool>,
     /// `next[i][r]`: the next instruction after `i` that reads the value register `r` holds at `i`.
     next: Vec<Vec<u32>>,
-    ymm: [Ymm; 16],
+    ymm: [Ymm; VREGS],
+    /// Vector registers the instruction set has (16 or 32), and bytes per register (32 or 64: one or two of
+    /// the block's vectors).
+    regs: usize,
+    width: i32,
     /// The instruction being compiled, and for which stream (one of the vectors a loop iteration runs).
     pos: usize,
     stream: u8,
@@ -400,7 +526,7 @@ struct Gen<'p> {
 }
 
 impl<'p> Gen<'p> {
-    fn new(program: &'p Program, precision: Precision, helper: usize) -> Gen<'p> {
+    fn new(program: &'p Program, precision: Precision, isa: Isa, helper: usize) -> Gen<'p> {
         let f64 = precision == Precision::F64;
         let mut consts = Consts { table: Vec::new(), f64 };
         let n = program.registers();
@@ -427,13 +553,22 @@ impl<'p> Gen<'p> {
             s: Simd {
                 asm: Asm::default(),
                 f64,
+                isa,
             },
             consts,
             program,
             const_of,
             is_output,
             next,
-            ymm: [Ymm::default(); 16],
+            ymm: [Ymm::default(); VREGS],
+            regs: match isa {
+                Isa::Avx2 => 16,
+                Isa::Avx512 => 32,
+            },
+            width: match isa {
+                Isa::Avx2 => 32,
+                Isa::Avx512 => 64,
+            },
             pos: 0,
             stream: 0,
             helper,
@@ -441,9 +576,11 @@ impl<'p> Gen<'p> {
         }
     }
 
-    /// The whole function: `fn(regs, n, consts, program)` over the block's first `n` vectors, `streams` at a
-    /// time (their instructions interleaved), then one at a time for the rest.
+    /// The whole function: `fn(regs, n, consts, program)` over the block's first `n` vectors, one register width
+    /// (one or two vectors) at a time, `streams` widths per iteration (their instructions interleaved), then
+    /// one at a time for the rest.
     fn function(&mut self, streams: u8) {
+        let two = self.width == 64;
         let a = &mut self.s.asm;
         for r in [RBX, R12, R13, R14, RBP] {
             a.push(r);
@@ -451,6 +588,10 @@ impl<'p> Gen<'p> {
         a.mov(RBX, RDI);
         a.mov(RBP, RSI);
         a.mov(R12, RSI);
+        if two {
+            // Pairs of vectors: r12 = (n + 1) / 2 (add r12, 1; shr r12, 1).
+            a.bytes(&[0x49, 0x83, 0xC4, 0x01, 0x49, 0xD1, 0xEC]);
+        }
         a.mov(R13, RDX);
         a.mov(R14, RCX);
         // cmp r12, streams; jb tail
@@ -459,9 +600,9 @@ impl<'p> Gen<'p> {
         let top = a.code.len();
         self.body(streams);
         let a = &mut self.s.asm;
-        // add rbx, 32 * streams; sub r12, streams; cmp r12, streams; jae top
+        // add rbx, width * streams; sub r12, streams; cmp r12, streams; jae top
         a.bytes(&[0x48, 0x81, 0xC3]);
-        a.bytes(&(32 * streams as i32).to_le_bytes());
+        a.bytes(&(self.width * streams as i32).to_le_bytes());
         a.bytes(&[0x49, 0x83, 0xEC, streams, 0x49, 0x83, 0xFC, streams, 0x0F, 0x83]);
         let back = top as i64 - (a.code.len() as i64 + 4);
         a.bytes(&(back as i32).to_le_bytes());
@@ -475,8 +616,8 @@ impl<'p> Gen<'p> {
             let tail_top = a.code.len();
             self.body(1);
             let a = &mut self.s.asm;
-            // add rbx, 32; dec r12; jnz tail_top
-            a.bytes(&[0x48, 0x83, 0xC3, 0x20, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
+            // add rbx, width; dec r12; jnz tail_top
+            a.bytes(&[0x48, 0x83, 0xC3, self.width as u8, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
             let back = tail_top as i64 - (a.code.len() as i64 + 4);
             a.bytes(&(back as i32).to_le_bytes());
             let end = a.code.len();
@@ -514,7 +655,7 @@ impl<'p> Gen<'p> {
             }
             i += 1;
         }
-        for y in 0..16 {
+        for y in 0..self.regs {
             if let Some((r, s)) = self.ymm[y].holds {
                 if self.ymm[y].dirty && self.is_output[r as usize] {
                     let home = self.home_of(r, s);
@@ -522,12 +663,12 @@ impl<'p> Gen<'p> {
                 }
             }
         }
-        self.ymm = [Ymm::default(); 16];
+        self.ymm = [Ymm::default(); VREGS];
     }
 
     /// Where register `r` of stream `s` lives in memory.
     fn home_of(&self, r: u16, s: u8) -> Rm {
-        self.const_of[r as usize].unwrap_or(Rm::Mem(RBX, r as i32 * REG_BYTES + 32 * s as i32))
+        self.const_of[r as usize].unwrap_or(Rm::Mem(RBX, r as i32 * REG_BYTES + self.width * s as i32))
     }
 
     fn home(&self, r: u16) -> Rm {
@@ -535,7 +676,7 @@ impl<'p> Gen<'p> {
     }
 
     fn find(&self, r: u16) -> Option<u8> {
-        (0..16)
+        (0..self.regs)
             .find(|&y| self.ymm[y].holds == Some((r, self.stream)))
             .map(|y| y as u8)
     }
@@ -563,7 +704,7 @@ impl<'p> Gen<'p> {
 
     /// A free register: an empty one, else the one whose value is read last (stored first if it must be kept).
     fn alloc(&mut self) -> u8 {
-        let y = (0..16)
+        let y = (0..self.regs)
             .filter(|&y| !self.ymm[y].locked)
             .max_by_key(|&y| match self.ymm[y].holds {
                 None => (2, 0),
@@ -642,7 +783,7 @@ impl<'p> Gen<'p> {
 
     /// After an instruction: unlocks every register and lets go of the values not read again.
     fn finish(&mut self) {
-        for y in 0..16 {
+        for y in 0..self.regs {
             self.ymm[y].locked = false;
             if let Some((r, s)) = self.ymm[y].holds {
                 if !self.live(r, s) {
@@ -668,7 +809,7 @@ impl<'p> Gen<'p> {
                 // 0 - a, as the interpreter's negation (so -0 stays +0 the same way).
                 let ra = self.rm(a);
                 let y = self.def(d);
-                self.s.arith(XOR, y, y, Rm::Reg(y));
+                self.s.zero(y);
                 self.s.arith(SUB, y, y, ra);
             }
             Instr::Sqrt(d, a) => {
@@ -803,8 +944,12 @@ impl<'p> Gen<'p> {
         }
     }
 
-    /// e^a inline: the same steps as `exp_f64x4` / `exp_f32x8`. Returns its scratch registers, still locked.
+    /// e^a inline: the same steps as `exp_f64x4` / `exp_f32x8` (f64 in AVX-512: [`Gen::exp_table`]). Returns
+    /// its scratch registers, still locked.
     fn exp(&mut self, d: u16, a: u16) -> Vec<u8> {
+        if self.s.f64 && self.s.isa == Isa::Avx512 {
+            return self.exp_table(d, a);
+        }
         let nonpositive = self.program.first_operand_nonpositive(self.pos);
         let x = self.reg(a);
         let f64 = self.s.f64;
@@ -844,8 +989,8 @@ impl<'p> Gen<'p> {
             self.consts.bits(splat(e.bias.to_le_bytes()))
         } else {
             let bytes: Vec<u8> = e32.table.iter().flat_map(|v| v.to_le_bytes()).collect();
-            self.consts
-                .bits(bytes.try_into().expect("a table of 8 lanes of 32 bits"))
+            let table: [u8; 32] = bytes.try_into().expect("a table of 8 lanes of 32 bits");
+            self.consts.bits(splat(table))
         };
         let s = &mut self.s;
         // The constants first, so a NaN comes through (see exp_f64x4).
@@ -900,10 +1045,68 @@ impl<'p> Gen<'p> {
         [t, t1, t2].into_iter().chain(t3).collect()
     }
 
+    /// e^a as `exp_f64x4_table` ([`ExpForm::Table`], f64 in AVX-512): the clamp and reduction as the other
+    /// form's, the table entry by `vpermi2pd` as soon as the reduction's integer is known (off the polynomial's
+    /// chain), e^r - 1 as even and odd parts in r², T + T (e^r - 1) in one multiply-add, and `vscalefpd`.
+    fn exp_table(&mut self, d: u16, a: u16) -> Vec<u8> {
+        let nonpositive = self.program.first_operand_nonpositive(self.pos);
+        let x = self.reg(a);
+        let into_x = !self.live_after(a) && !self.is_const(a);
+        let t = if into_x {
+            self.ymm[x as usize].holds = None;
+            x
+        } else {
+            self.alloc()
+        };
+        let (t1, t2, t3, t4) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
+        let y = self.def(d);
+        let c = &EXP_F64_TABLE;
+        let f = |g: &mut Gen, v: f64| g.consts.float(v);
+        let (lo, hi, magic, log2e) = (
+            f(self, c.clamp.0),
+            f(self, c.clamp.1),
+            f(self, c.magic),
+            f(self, c.log2e),
+        );
+        let (ln2hi, ln2lo) = (f(self, c.ln2.0), f(self, c.ln2.1));
+        let [c6, c5, c4, c3, c2, c1] = c.poly.map(|v| f(self, v));
+        let entries: Vec<u8> = c.table.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let first = self.consts.bits(entries[..64].try_into().expect("8 entries"));
+        let second = self.consts.bits(entries[64..].try_into().expect("8 entries"));
+        let s = &mut self.s;
+        // The clamp, constants first so a NaN comes through (as exp_f64x4).
+        let lo_reg = if into_x { t1 } else { t };
+        s.load(lo_reg, lo);
+        s.arith(MAX, t, lo_reg, Rm::Reg(x));
+        if !nonpositive {
+            s.load(t1, hi);
+            s.arith(MIN, t, t1, Rm::Reg(t));
+        }
+        s.load(t1, magic);
+        s.fma(FMADD231, false, t1, t, log2e); // t1 = xc log2e + magic: its low 4 bits are 16 q mod 16
+        s.arith(SUB, t2, t1, magic); // q
+        s.load(t3, first);
+        s.permute_two(t1, t3, second); // t1 = T, the table entry
+        s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - q ln2hi
+        s.fma(FNMADD231, false, t, t2, ln2lo); // r -= q ln2lo
+        s.arith(MUL, t3, t, Rm::Reg(t)); // r²
+        s.load(t4, c5);
+        s.fma(FMADD231, true, t4, t3, c3); // odd = r² c5 + c3
+        s.load(y, c6);
+        s.fma(FMADD231, true, y, t3, c4); // even = r² c6 + c4
+        s.fma(FMADD231, true, t4, t3, c1); // odd = r² odd + c1
+        s.fma(FMADD231, true, y, t3, c2); // even = r² even + c2
+        s.arith(MUL, t4, t4, Rm::Reg(t)); // odd r
+        s.fma(FMADD231, true, y, t3, Rm::Reg(t4)); // e^r - 1 = r² even + odd r
+        s.fma(FMADD231, true, y, t1, Rm::Reg(t1)); // T (e^r - 1) + T
+        s.scale(y, y, Rm::Reg(t2)); // 2^floor(q) T e^r
+        vec![t, t1, t2, t3, t4]
+    }
+
     /// Instruction `i` through [`helper`]: every value still needed goes home first (calls may change every
     /// `ymm` register), and the result is left at home.
     fn call(&mut self, i: usize, d: u16, a: u16, b: u16) {
-        for y in 0..16 {
+        for y in 0..self.regs {
             if let Some((r, s)) = self.ymm[y].holds {
                 let operand = s == self.stream && (r == a || r == b);
                 if self.ymm[y].dirty && (self.live(r, s) || operand) {
@@ -912,7 +1115,7 @@ impl<'p> Gen<'p> {
                 }
             }
         }
-        self.ymm = [Ymm::default(); 16];
+        self.ymm = [Ymm::default(); VREGS];
         let addr = |g: &Gen, r: u16| match g.home(r) {
             Rm::Mem(base, disp) => (base, disp),
             Rm::Reg(_) => unreachable!("homes are in memory"),
@@ -924,9 +1127,11 @@ impl<'p> Gen<'p> {
         asm.lea(RSI, dst.0, dst.1);
         asm.lea(RDX, src.0, src.1);
         asm.lea(RCX, src2.0, src2.1);
-        // mov r8d, i; mov rax, helper; call rax
+        // mov r8d, i; mov r9d, vectors per register; mov rax, helper; call rax
         asm.bytes(&[0x41, 0xB8 | (R8 & 7)]);
         asm.bytes(&(i as u32).to_le_bytes());
+        asm.bytes(&[0x41, 0xB8 | (R9 & 7)]);
+        asm.bytes(&(self.width as u32 / 32).to_le_bytes());
         asm.bytes(&[0x48, 0xB8 | RAX]);
         asm.bytes(&helper.to_le_bytes());
         asm.bytes(&[0xFF, 0xD0]);
@@ -939,9 +1144,33 @@ mod tests {
     use crate::Function;
     use wide::{f32x8, f64x4};
 
-    /// Evaluates a block both ways and compares every output bit for bit.
+    /// The instruction sets this CPU runs.
+    fn isas() -> Vec<Isa> {
+        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+        let avx512 = avx2 && std::arch::is_x86_feature_detected!("avx512f");
+        [(avx2, Isa::Avx2), (avx512, Isa::Avx512)]
+            .into_iter()
+            .filter_map(|(has, isa)| has.then_some(isa))
+            .collect()
+    }
+
+    /// Evaluates a block by the interpreter and by each instruction set's code this CPU runs, and compares every
+    /// output bit for bit.
     fn same_bits<V: Lanes>(program: &Program, points: &[[f64; 2]], n: usize, streams: u8) -> Result<(), String> {
-        let kernel = Kernel::compile_streams::<V>(program, streams).ok_or("no executable memory")?;
+        for isa in isas() {
+            same_bits_in::<V>(program, isa, points, n, streams).map_err(|e| format!("{isa:?}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    fn same_bits_in<V: Lanes>(
+        program: &Program,
+        isa: Isa,
+        points: &[[f64; 2]],
+        n: usize,
+        streams: u8,
+    ) -> Result<(), String> {
+        let kernel = Kernel::compile_streams::<V>(program, isa, streams).ok_or("no executable memory")?;
         let x: [V; B] = std::array::from_fn(|k| {
             V::load(
                 &(0..V::N)
@@ -957,7 +1186,7 @@ mod tests {
             )
         });
         let mut interp = program.registers_for::<V>();
-        program.eval_interpreted(&mut interp, &x, &y, n);
+        program.eval_interpreted_with(&mut interp, &x, &y, n, form_of(isa));
         let mut compiled = program.registers_for::<V>();
         compiled[0] = x;
         compiled[1] = y;
@@ -1063,11 +1292,13 @@ mod tests {
         ] {
             let f = Function::resolve(formula).unwrap();
             let p = Program::new(&f.tapes().gradient);
-            let pairs = Kernel::compile::<f64x4>(&p).expect("machine code").exp_pairs;
-            assert!(
-                paired.is_none_or(|want| want == (pairs > 0)),
-                "{formula}: {pairs} pairs"
-            );
+            for isa in isas() {
+                let pairs = Kernel::compile::<f64x4>(&p, isa).expect("machine code").exp_pairs;
+                assert!(
+                    paired.is_none_or(|want| want == (pairs > 0)),
+                    "{formula} {isa:?}: {pairs} pairs"
+                );
+            }
             for n in [B, 3] {
                 same_bits::<f64x4>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f64: {e}"));
                 same_bits::<f32x8>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f32: {e}"));

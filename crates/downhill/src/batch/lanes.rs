@@ -48,6 +48,8 @@ pub trait Lanes:
     fn min(self, other: Self) -> Self;
     /// e^self.
     fn exp(self) -> Self;
+    /// e^self in the form [`ExpForm::Table`] (f64 lanes; f32 lanes have one form, [`Lanes::exp`]).
+    fn exp_table(self) -> Self;
     /// One of the grammar's functions.
     fn call(self, f: Func) -> Self;
     /// Bit i set where lane i is finite and |lane| <= limit.
@@ -65,7 +67,7 @@ macro_rules! per_lane {
 }
 
 macro_rules! lanes_impl {
-    ($t:ty, $s:ty, $n:expr, $exp:ident, $p:ident) => {
+    ($t:ty, $s:ty, $n:expr, $exp:ident, $exp_table:ident, $p:ident) => {
         impl Lanes for $t {
             const N: usize = $n;
             const PRECISION: super::Precision = super::Precision::$p;
@@ -129,6 +131,10 @@ macro_rules! lanes_impl {
                 $exp(self)
             }
             #[inline(always)]
+            fn exp_table(self) -> Self {
+                $exp_table(self)
+            }
+            #[inline(always)]
             fn within(self, limit: f64) -> u32 {
                 use wide::CmpLe;
                 self.abs().cmp_le(<$t>::splat(limit as $s)).move_mask() as u32
@@ -160,8 +166,22 @@ macro_rules! lanes_impl {
     };
 }
 
-lanes_impl!(f64x4, f64, 4, exp_f64x4, F64);
-lanes_impl!(f32x8, f32, 8, exp_f32x8, F32);
+lanes_impl!(f64x4, f64, 4, exp_f64x4, exp_f64x4_table, F64);
+lanes_impl!(f32x8, f32, 8, exp_f32x8, exp_f32x8, F32);
+
+/// How f64 lanes compute e^x. The interpreter and the compiled kernels agree on it bit for bit; which one runs
+/// is decided once per process, by the machine code the CPU takes (`jit.rs`), and the interpreter follows it, so
+/// a machine's results do not depend on `DOWNHILL_JIT`. Both are accurate to about one unit in the last place
+/// and differ from each other (and from libm) only in last bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpForm {
+    /// [`exp_f64x4`]: a degree-11 polynomial, 2^n built in the exponent bits. What AVX2 code computes, and
+    /// the interpreter on CPUs without AVX-512.
+    Polynomial,
+    /// [`exp_f64x4_table`]: 2^(j/16) from a 16-entry table (one `vpermi2pd`), a degree-6 polynomial, and the
+    /// scaling of `vscalefpd`. What AVX-512 code computes: five multiply-adds fewer per exp.
+    Table,
+}
 
 /// The constants of an exp: its clamp (see [`exp_f64x4`] for the ends it makes), the rounding trick's magic
 /// number, 2^k/ln 2 and the two-part ln 2/2^k for a table of 2^(j/2^k), and the polynomial (highest power
@@ -254,6 +274,55 @@ pub(crate) const EXP_F32: ExpConsts<f32> = ExpConsts {
     table: &scale_table_f32(POW2_EIGHTHS),
 };
 
+/// The constants of [`exp_f64x4_table`] (and of the AVX-512 kernels' exp).
+pub(crate) struct ExpTable {
+    /// Below -746 e^x rounds to 0 and above 710 to inf (vscalefpd's own rounding makes the exact thresholds).
+    pub clamp: (f64, f64),
+    /// 1.5 * 2^48: adding it rounds to a multiple of 1/16, whose sixteenths are the low bits.
+    pub magic: f64,
+    pub log2e: f64,
+    /// ln 2 in two parts, as [`EXP_F64`]'s (with FMA, r = (x - q high) - q low rounds twice, near r).
+    pub ln2: (f64, f64),
+    /// e^r - 1 = c1 r + ... + c6 r^6, highest power first: minimax for relative error on |r| <= ln2/32
+    /// (`bench/exp_remez.py --table 4 6`, worst 8.4e-18 with the coefficients rounded to f64).
+    pub poly: [f64; 6],
+    /// 2^(j/16), each the f64 nearest to it.
+    pub table: [f64; 16],
+}
+
+pub(crate) const EXP_F64_TABLE: ExpTable = ExpTable {
+    clamp: (-746.0, 710.0),
+    magic: 422_212_465_065_984.0,
+    log2e: std::f64::consts::LOG2_E,
+    ln2: EXP_F64.ln2,
+    poly: [
+        0.001_388_950_320_271_354_3,
+        0.008_333_497_134_891_678,
+        0.041_666_666_642_515_77,
+        0.166_666_666_628_029_76,
+        0.500_000_000_000_002,
+        1.000_000_000_000_002_2,
+    ],
+    table: [
+        1.0,
+        1.044_273_782_427_413_8,
+        1.090_507_732_665_257_7,
+        1.138_788_634_756_691_6,
+        1.189_207_115_002_721,
+        1.241_857_812_073_484,
+        1.296_839_554_651_009_6,
+        1.354_255_546_936_892_7,
+        std::f64::consts::SQRT_2,
+        1.476_826_145_939_499_3,
+        1.542_210_825_407_940_7,
+        1.610_490_331_949_254_3,
+        1.681_792_830_507_429,
+        1.756_252_160_373_299_5,
+        1.834_008_086_409_342_4,
+        1.915_206_561_397_147_4,
+    ],
+};
+
 /// A polynomial (coefficients highest power first) at `r`, as E(r²) + r·O(r²) with the even and odd parts
 /// each by Horner: two independent chains of half the length, so an exp waits on about 6 multiply-adds in a
 /// row instead of 11, for one multiply more (r²). The compiled kernels (`jit.rs`) do the same steps.
@@ -312,6 +381,40 @@ pub fn exp_f64x4(x: f64x4) -> f64x4 {
     let bits: u64x4 = bytemuck::cast(t);
     let scale: f64x4 = bytemuck::cast((bits + u64x4::splat(c.bias)) << c.shift as u64);
     p * scale
+}
+
+/// e^x for four doubles as the AVX-512 kernels compute it ([`ExpForm::Table`]): x = q ln2 + r with q a multiple
+/// of 1/16 and |r| <= ln2/32, e^x = 2^floor(q) T e^r with T = 2^(q - floor(q)) from a table of 16, e^r - 1 by a
+/// degree-6 polynomial (even and odd parts by Horner in r², as [`split_horner`]), and T e^r = T + T (e^r - 1)
+/// in one multiply-add, so the table entry's rounding is the only other error. The power of two is applied as
+/// `vscalefpd` does, rounding once: from 2^-1022 down that is a correctly rounded subnormal, and the result is
+/// inf exactly where it passes f64::MAX, as libm's. Worst relative error over 7.8 million points of [-708, 709.7]:
+/// 2.2e-16 (one unit in the last place; [`exp_f64x4`]: 3.2e-16).
+///
+/// The compiled kernels pick the entry with `vpermi2pd` and scale with `vscalefpd`; here both are done lane
+/// by lane (v 2^a 2^b with a = floor(q)/2: the first product is exact, the second rounds once, as
+/// `vscalefpd`). This form runs as machine code wherever it is chosen, so the interpreter's lanes are only
+/// for comparisons.
+#[inline(always)]
+pub fn exp_f64x4_table(x: f64x4) -> f64x4 {
+    let c = &EXP_F64_TABLE;
+    let (t, r) = reduce!(f64x4, c, x);
+    let r2 = r * r;
+    let [c6, c5, c4, c3, c2, c1] = c.poly.map(f64x4::splat);
+    let odd = c5.mul_add(r2, c3).mul_add(r2, c1);
+    let even = c6.mul_add(r2, c4).mul_add(r2, c2);
+    let em1 = even.mul_add(r2, odd * r).to_array();
+    let bits: [u64; 4] = bytemuck::cast(t);
+    let magic = c.magic.to_bits() as i64;
+    f64x4::from(std::array::from_fn::<f64, 4, _>(|i| {
+        let entry = c.table[(bits[i] & 15) as usize];
+        let v = entry.mul_add(em1[i], entry);
+        // t = magic + q exactly (both in [2^48, 2^49)), so its bits less the magic number's are 16 q.
+        let m = (bits[i] as i64).wrapping_sub(magic) >> 4;
+        let pow2 = |k: i64| f64::from_bits((k.wrapping_add(1023) as u64) << 52);
+        // |m| <= 1077 (the clamp): both halves are normal powers of two. A NaN lane is NaN through v.
+        v * pow2(m >> 1) * pow2(m - (m >> 1))
+    }))
 }
 
 /// e^x for eight floats, with a table: x = (n/8) ln2 + r with |r| <= ln2/16, e^x = 2^(n>>3) 2^((n&7)/8) e^r,
@@ -465,6 +568,56 @@ mod tests {
         for x in [-87.35f32, -87.5, -87.7, -87.97] {
             let got = exp_f32x8(f32x8::splat(x)).to_array()[0];
             assert!(got > 0.0 && got < f32::MIN_POSITIVE, "e^{x} = {got:e}");
+        }
+    }
+
+    #[test]
+    fn the_table_exp_is_accurate_everywhere_and_ends_where_libm_does() {
+        let mut worst = 0.0f64;
+        let mut x = -708.0;
+        while x < 709.7 {
+            let xs = [x, x + 0.013, x + 0.37, x + 0.5];
+            let got = exp_f64x4_table(f64x4::from(xs)).to_array();
+            for (g, x) in got.iter().zip(xs) {
+                let want = x.exp();
+                worst = worst.max((g - want).abs() / want);
+            }
+            x += 0.000_731;
+        }
+        assert!(worst < 2.3e-16, "worst relative error {worst}");
+        // The table: each entry the f64 nearest 2^(j/16) (within half a unit of libm's exp2).
+        for (j, &e) in EXP_F64_TABLE.table.iter().enumerate() {
+            let want = (j as f64 / 16.0).exp2();
+            assert!((e - want).abs() <= 1.2e-16 * want, "entry {j}: {e} against {want}");
+        }
+        // libm's ends: finite up to 709.78 (f64::MAX), subnormal results to within one of their units, 0 below.
+        let near_max = 709.782_712_89;
+        let ends = exp_f64x4_table(f64x4::from([near_max, 709.783, -740.0, -745.2])).to_array();
+        assert!(
+            ends[0].is_finite() && (ends[0] / near_max.exp() - 1.0).abs() < 2.3e-16,
+            "{ends:?}"
+        );
+        assert_eq!(ends[1], f64::INFINITY);
+        assert!((ends[2] - (-740.0f64).exp()).abs() <= 5e-324, "{ends:?}");
+        assert_eq!(ends[3], 0.0);
+        let edge = exp_f64x4_table(f64x4::from([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0])).to_array();
+        assert!(edge[0].is_nan());
+        assert_eq!(edge[1..], [f64::INFINITY, 0.0, 1.0]);
+        for x in [-1e300, -800.0, -746.0, -745.14] {
+            assert_eq!(exp_f64x4_table(f64x4::splat(x)).to_array(), [0.0; 4], "e^{x}");
+        }
+        for x in [1e300, 800.0, 710.0] {
+            assert_eq!(exp_f64x4_table(f64x4::splat(x)).to_array(), [f64::INFINITY; 4], "e^{x}");
+        }
+        // Every subnormal result within one unit (4.9e-324) of libm's.
+        let mut x = -745.1;
+        while x < -708.3 {
+            let got = exp_f64x4_table(f64x4::splat(x)).to_array()[0];
+            assert!(
+                (got - x.exp()).abs() <= 5e-324 || (got / x.exp() - 1.0).abs() < 2.3e-16,
+                "e^{x} = {got:e}"
+            );
+            x += 0.0173;
         }
     }
 

@@ -31,6 +31,20 @@ use crate::{Function, Schedule};
 use lanes::Lanes;
 use program::{Program, Reg, B, INPUT_X, INPUT_Y};
 
+/// What evaluates a batch's blocks on this machine, for reports: `"AVX-512"` or `"AVX2"` (machine code of that
+/// instruction set) or `"interpreter"` (other CPUs, or `DOWNHILL_JIT=0`). `DOWNHILL_JIT=avx2` keeps to AVX2 on
+/// a CPU with AVX-512.
+pub fn machine_code() -> &'static str {
+    #[cfg(all(target_arch = "x86_64", unix))]
+    if jit::enabled() {
+        return match jit::isa() {
+            Some(jit::Isa::Avx512) => "AVX-512",
+            _ => "AVX2",
+        };
+    }
+    "interpreter"
+}
+
 /// Arithmetic precision of the lanes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {

@@ -5,7 +5,7 @@
 use crate::expr::parser::Func;
 use crate::expr::tape::{Op, Tape};
 
-use super::lanes::Lanes;
+use super::lanes::{ExpForm, Lanes};
 
 /// Lane vectors per block.
 pub const B: usize = 32;
@@ -63,6 +63,8 @@ pub struct Program {
     consts: Vec<(u16, f64)>,
     outputs: Vec<u16>,
     registers: usize,
+    /// How f64 lanes compute exp here, in the interpreter as in the machine code.
+    exp_form: ExpForm,
     #[cfg(all(target_arch = "x86_64", unix))]
     kernel: Option<super::jit::Kernel>,
 }
@@ -346,19 +348,29 @@ impl Program {
             consts,
             outputs,
             registers,
+            exp_form: ExpForm::Polynomial,
             #[cfg(all(target_arch = "x86_64", unix))]
             kernel: None,
         }
     }
 
     /// Compiles the program to machine code for lanes `V` where that is possible (x86-64 with AVX2 and FMA,
-    /// see `jit.rs`); evaluations with `V` then run it. Elsewhere the interpreter runs.
+    /// or AVX-512, see `jit.rs`); evaluations with `V` then run it. Elsewhere the interpreter runs. Either way
+    /// f64's exp takes the form of this machine's code ([`ExpForm`]).
     pub fn compile<V: Lanes>(mut self) -> Program {
         #[cfg(all(target_arch = "x86_64", unix))]
-        if super::jit::enabled() {
-            self.kernel = super::jit::Kernel::compile::<V>(&self);
+        {
+            self.exp_form = super::jit::exp_form();
+            if let (true, Some(isa)) = (super::jit::enabled(), super::jit::isa()) {
+                self.kernel = super::jit::Kernel::compile::<V>(&self, isa);
+            }
         }
         self
+    }
+
+    /// How f64 lanes compute exp in this program.
+    pub fn exp_form(&self) -> ExpForm {
+        self.exp_form
     }
 
     pub(super) fn instrs(&self) -> &[Instr] {
@@ -434,19 +446,32 @@ impl Program {
                 return;
             }
         }
-        self.interpret(regs, n);
+        self.interpret(regs, n, self.exp_form);
     }
 
     /// [`Program::eval_first`] by the interpreter, whether or not there is machine code.
     #[inline(always)]
     pub fn eval_interpreted<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
+        self.eval_interpreted_with(regs, x, y, n, self.exp_form);
+    }
+
+    /// [`Program::eval_interpreted`] with f64's exp in `form`.
+    #[inline(always)]
+    pub(super) fn eval_interpreted_with<V: Lanes>(
+        &self,
+        regs: &mut [Reg<V>],
+        x: &Reg<V>,
+        y: &Reg<V>,
+        n: usize,
+        form: ExpForm,
+    ) {
         regs[INPUT_X as usize] = *x;
         regs[INPUT_Y as usize] = *y;
-        self.interpret(regs, n);
+        self.interpret(regs, n, form);
     }
 
     #[inline(always)]
-    fn interpret<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize) {
+    fn interpret<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize, exp_form: ExpForm) {
         let n = n.min(B);
         // Every register index of the program is below `registers` (they were numbered by `new`), so the
         // unchecked accesses in `binary` and `unary` stay inside `regs`.
@@ -465,7 +490,10 @@ impl Program {
                 Instr::Sqrt(d, a) => unary(regs, n, d, a, |p| p.sqrt()),
                 Instr::Powf(d, a, c) => unary(regs, n, d, a, |p| p.powf(c)),
                 // exp is by far the most common call (peaks has three): its own loop, no dispatch per vector.
-                Instr::Call(d, Func::Exp, a) => unary(regs, n, d, a, |p| p.exp()),
+                Instr::Call(d, Func::Exp, a) => match exp_form {
+                    ExpForm::Polynomial => unary(regs, n, d, a, |p| p.exp()),
+                    ExpForm::Table => unary(regs, n, d, a, |p| p.exp_table()),
+                },
                 Instr::Call(d, f, a) => unary(regs, n, d, a, |p| p.call(f)),
                 Instr::MulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_add(q, r)),
                 Instr::MulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
@@ -598,6 +626,44 @@ mod tests {
                     assert_eq!(got.to_bits(), p.output(&interpreted, k)[i / 4].lane(i % 4).to_bits());
                 }
             }
+        }
+    }
+
+    /// A compiled program's interpreter computes f64's exp in the form of its machine code, so the two agree bit
+    /// for bit through the public calls (and `DOWNHILL_JIT=0` changes no result on a machine).
+    #[test]
+    fn compiled_programs_and_their_interpreter_agree_bit_for_bit() {
+        fn check<V: Lanes>(f: &Function) {
+            let p = Program::new(&f.tapes().value_gradient).compile::<V>();
+            #[cfg(all(target_arch = "x86_64", unix))]
+            if let Some(k) = &p.kernel {
+                assert_eq!(p.exp_form(), super::super::jit::form_of(k.isa()));
+            }
+            let lanes = |c: usize| -> Reg<V> {
+                std::array::from_fn(|k| {
+                    V::load(
+                        &(0..V::N)
+                            .map(|j| -3.0 + 0.047 * (k * V::N + j + 31 * c) as f64)
+                            .collect::<Vec<_>>(),
+                    )
+                })
+            };
+            let (mut compiled, mut interpreted) = (p.registers_for::<V>(), p.registers_for::<V>());
+            p.eval(&mut compiled, &lanes(0), &lanes(1));
+            p.eval_interpreted(&mut interpreted, &lanes(0), &lanes(1), B);
+            for k in 0..p.outputs().len() {
+                for v in 0..B {
+                    for j in 0..V::N {
+                        let (a, b) = (p.output(&compiled, k)[v].lane(j), p.output(&interpreted, k)[v].lane(j));
+                        assert_eq!(a.to_bits(), b.to_bits(), "output {k}, vector {v} lane {j}");
+                    }
+                }
+            }
+        }
+        for name in ["peaks", "himmelblau", "exp(x*y) - exp(-x^2)"] {
+            let f = Function::resolve(name).unwrap();
+            check::<f64x4>(&f);
+            check::<wide::f32x8>(&f);
         }
     }
 
