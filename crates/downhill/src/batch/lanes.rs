@@ -385,7 +385,7 @@ pub fn exp_f64x4(x: f64x4) -> f64x4 {
 
 /// e^x for four doubles as the AVX-512 kernels compute it ([`ExpForm::Table`]): x = q ln2 + r with q a multiple
 /// of 1/16 and |r| <= ln2/32, e^x = 2^floor(q) T e^r with T = 2^(q - floor(q)) from a table of 16, e^r - 1 by a
-/// degree-6 polynomial (even and odd parts by Horner in r², as [`split_horner`]), and T e^r = T + T (e^r - 1)
+/// degree-6 polynomial (even and odd parts by Horner in r², as `split_horner` does), and T e^r = T + T (e^r - 1)
 /// in one multiply-add, so the table entry's rounding is the only other error. The power of two is applied as
 /// `vscalefpd` does, rounding once: from 2^-1022 down that is a correctly rounded subnormal, and the result is
 /// inf exactly where it passes f64::MAX, as libm's. Worst relative error over 7.8 million points of [-708, 709.7]:
@@ -419,8 +419,8 @@ pub fn exp_f64x4_table(x: f64x4) -> f64x4 {
 
 /// e^x for eight floats, with a table: x = (n/8) ln2 + r with |r| <= ln2/16, e^x = 2^(n>>3) 2^((n&7)/8) e^r,
 /// the table entry picked by `vpermps` from n's low bits in the rounding trick's sum and combined with
-/// 2^(n>>3) in one integer addition (see [`ExpConsts::table`]), e^r by a degree-3 polynomial whose chain is
-/// two multiply-adds long, r from a one-part ln 2 / 8 (see [`EXP_F32`]). Worst relative error over 4 million
+/// 2^(n>>3) in one integer addition (see `ExpConsts::table`), e^r by a degree-3 polynomial whose chain is
+/// two multiply-adds long, r from a one-part ln 2 / 8 (see `EXP_F32`). Worst relative error over 4 million
 /// points: 2.3e-7 on [-4, 4], 2.8e-7 on [-20, 20], 4.6e-7 on [-87.3, 88.6] (about 4 ulp; a two-part ln 2 / 8
 /// had 2.2e-7 everywhere, for 8% more time in the compiled gradient of peaks). Near a minimum an f32 gradient
 /// is rounding noise of 1e-6 or more, so the difference does not show in a lane's path. Horner's order for the

@@ -8,8 +8,9 @@
 //!
 //! A lane matches the single run from the same start (same termination, same number of updates, end point
 //! within 1e-9 relative for gd, momentum, Nesterov and Newton) on smooth landscapes in f64: the tape and the
-//! order of operations are the same; the differences come from `wide`'s vectorised `exp`, `ln`, `sin` and
-//! `cos`, which differ from libm's in the last bits (ln by up to 1e-13), and are carried along by the descent.
+//! order of operations are the same; the differences come from the vectorised `exp` (our own, in either of its
+//! forms within about one unit in the last place, see [`lanes::ExpForm`]) and `wide`'s `ln`, `sin` and `cos`,
+//! which differ from libm's in the last bits (ln by up to 1e-13), and are carried along by the descent.
 //! AdaGrad, RMSProp, Adam and AdamW take sign-like steps that orbit a minimum at about the learning rate;
 //! last-bit differences change the phase of that orbit, so their lanes end within twice the learning rate of
 //! the single run, around the same minimum.
@@ -48,9 +49,10 @@ pub fn machine_code() -> &'static str {
 /// Arithmetic precision of the lanes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {
-    /// 64-bit floats, 4 per AVX2 register.
+    /// 64-bit floats, 4 per AVX2 register (8 per AVX-512 register).
     F64,
-    /// 32-bit floats, 8 per AVX2 register: about twice the speed, about 7 significant digits.
+    /// 32-bit floats, 8 per AVX2 register (16 per AVX-512 register): about twice the speed, about 7 significant
+    /// digits.
     F32,
 }
 

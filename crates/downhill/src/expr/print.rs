@@ -2,7 +2,7 @@
 //!
 //! Both share one layout routine: a sum writes its negative terms as subtractions, a product writes its
 //! negative powers as a denominator (`x*exp(u)/3`, `1/sqrt(x)`), the power 1/2 is `sqrt`; only the spelling
-//! of fractions, powers, calls and parentheses differs, through the [`Syntax`] trait.
+//! of fractions, powers, calls and parentheses differs, through the `Syntax` trait.
 
 use super::num::Num;
 use super::parser::{Constant, Func, Var};
