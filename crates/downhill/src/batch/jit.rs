@@ -950,17 +950,8 @@ impl<'p> Gen<'p> {
         if self.s.f64 && self.s.isa == Isa::Avx512 {
             return self.exp_table(d, a);
         }
-        let nonpositive = self.program.first_operand_nonpositive(self.pos);
-        let x = self.reg(a);
         let f64 = self.s.f64;
-        // An argument not read again gives its register to the clamped argument: one register fewer.
-        let into_x = !self.live_after(a) && !self.is_const(a);
-        let t = if into_x {
-            self.ymm[x as usize].holds = None;
-            x
-        } else {
-            self.alloc()
-        };
+        let (x, t) = self.exp_operand(a);
         let (t1, t2) = (self.alloc(), self.alloc());
         // A fourth for f64's two polynomial chains; f32's one chain does without.
         let t3 = f64.then(|| self.alloc());
@@ -992,19 +983,8 @@ impl<'p> Gen<'p> {
             let table: [u8; 32] = bytes.try_into().expect("a table of 8 lanes of 32 bits");
             self.consts.bits(splat(table))
         };
+        self.exp_round([x, t, t1, t2], [lo, hi, magic, log2e]); // t1 = xc log2e + magic, t2 = n
         let s = &mut self.s;
-        // The constants first, so a NaN comes through (see exp_f64x4).
-        let lo_reg = if into_x { t1 } else { t };
-        s.load(lo_reg, lo);
-        s.arith(MAX, t, lo_reg, Rm::Reg(x));
-        // An argument never above 0 needs no upper clamp (the result is the same: min(hi, a) is a).
-        if !nonpositive {
-            s.load(t1, hi);
-            s.arith(MIN, t, t1, Rm::Reg(t));
-        }
-        s.load(t1, magic);
-        s.fma(FMADD231, false, t1, t, log2e); // t1 = xc * log2e + magic
-        s.arith(SUB, t2, t1, magic); // n
         s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - n * ln2hi
         if let Some(lo) = ln2lo {
             s.fma(FNMADD231, false, t, t2, lo);
@@ -1045,19 +1025,41 @@ impl<'p> Gen<'p> {
         [t, t1, t2].into_iter().chain(t3).collect()
     }
 
+    /// An exp's argument `a` in a register `x`, and the register `t` for the clamped argument: `x` itself when
+    /// `a` is not read again (one register fewer), which then holds nothing.
+    fn exp_operand(&mut self, a: u16) -> (u8, u8) {
+        let x = self.reg(a);
+        if !self.live_after(a) && !self.is_const(a) {
+            self.ymm[x as usize].holds = None;
+            (x, x)
+        } else {
+            (x, self.alloc())
+        }
+    }
+
+    /// The start every exp shares (`reduce!` in `lanes.rs`): `t` = the argument `x` clamped to [lo, hi], `t1` =
+    /// t log2e + magic (its low bits the rounded integer), `t2` = t1 - magic. The constants come first, so a NaN
+    /// comes through; an argument never above 0 skips the upper clamp (min(hi, a) is a).
+    fn exp_round(&mut self, [x, t, t1, t2]: [u8; 4], [lo, hi, magic, log2e]: [Rm; 4]) {
+        let nonpositive = self.program.first_operand_nonpositive(self.pos);
+        let s = &mut self.s;
+        let lo_reg = if t == x { t1 } else { t };
+        s.load(lo_reg, lo);
+        s.arith(MAX, t, lo_reg, Rm::Reg(x));
+        if !nonpositive {
+            s.load(t1, hi);
+            s.arith(MIN, t, t1, Rm::Reg(t));
+        }
+        s.load(t1, magic);
+        s.fma(FMADD231, false, t1, t, log2e);
+        s.arith(SUB, t2, t1, magic);
+    }
+
     /// e^a as `exp_f64x4_table` ([`ExpForm::Table`], f64 in AVX-512): the clamp and reduction as the other
     /// form's, the table entry by `vpermi2pd` as soon as the reduction's integer is known (off the polynomial's
     /// chain), e^r - 1 as even and odd parts in r², T + T (e^r - 1) in one multiply-add, and `vscalefpd`.
     fn exp_table(&mut self, d: u16, a: u16) -> Vec<u8> {
-        let nonpositive = self.program.first_operand_nonpositive(self.pos);
-        let x = self.reg(a);
-        let into_x = !self.live_after(a) && !self.is_const(a);
-        let t = if into_x {
-            self.ymm[x as usize].holds = None;
-            x
-        } else {
-            self.alloc()
-        };
+        let (x, t) = self.exp_operand(a);
         let (t1, t2, t3, t4) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
         let y = self.def(d);
         let c = &EXP_F64_TABLE;
@@ -1073,18 +1075,9 @@ impl<'p> Gen<'p> {
         let entries: Vec<u8> = c.table.iter().flat_map(|v| v.to_le_bytes()).collect();
         let first = self.consts.bits(entries[..64].try_into().expect("8 entries"));
         let second = self.consts.bits(entries[64..].try_into().expect("8 entries"));
+        // t1 = xc log2e + magic: its low 4 bits are 16 q mod 16; t2 = q.
+        self.exp_round([x, t, t1, t2], [lo, hi, magic, log2e]);
         let s = &mut self.s;
-        // The clamp, constants first so a NaN comes through (as exp_f64x4).
-        let lo_reg = if into_x { t1 } else { t };
-        s.load(lo_reg, lo);
-        s.arith(MAX, t, lo_reg, Rm::Reg(x));
-        if !nonpositive {
-            s.load(t1, hi);
-            s.arith(MIN, t, t1, Rm::Reg(t));
-        }
-        s.load(t1, magic);
-        s.fma(FMADD231, false, t1, t, log2e); // t1 = xc log2e + magic: its low 4 bits are 16 q mod 16
-        s.arith(SUB, t2, t1, magic); // q
         s.load(t3, first);
         s.permute_two(t1, t3, second); // t1 = T, the table entry
         s.fma(FNMADD231, false, t, t2, ln2hi); // r = xc - q ln2hi
