@@ -56,7 +56,32 @@ pub trait Lanes:
     fn within(self, limit: f64) -> u32;
     /// Bit i set where lane i <= the other's lane i (false for NaN).
     fn le(self, other: Self) -> u32;
+    /// Lane i of `self` where bit i of `mask` is set, else lane i of `other` (one blend).
+    fn select(self, mask: u32, other: Self) -> Self;
 }
+
+/// For each mask of `N` lanes, a vector whose lanes are all ones where the mask's bit is set (for `blendv`).
+macro_rules! lane_masks {
+    ($name:ident, $bits:ty, $n:expr) => {
+        const $name: [[$bits; $n]; 1 << $n] = {
+            let mut t = [[0; $n]; 1 << $n];
+            let mut m = 0;
+            while m < 1 << $n {
+                let mut j = 0;
+                while j < $n {
+                    if m >> j & 1 == 1 {
+                        t[m][j] = <$bits>::MAX;
+                    }
+                    j += 1;
+                }
+                m += 1;
+            }
+            t
+        };
+    };
+}
+lane_masks!(MASKS_4, u64, 4);
+lane_masks!(MASKS_8, u32, 8);
 
 /// Applies a scalar function lane by lane (for functions without a vector form).
 macro_rules! per_lane {
@@ -67,7 +92,7 @@ macro_rules! per_lane {
 }
 
 macro_rules! lanes_impl {
-    ($t:ty, $s:ty, $n:expr, $exp:ident, $exp_table:ident, $p:ident) => {
+    ($t:ty, $s:ty, $n:expr, $exp:ident, $exp_table:ident, $masks:ident, $p:ident) => {
         impl Lanes for $t {
             const N: usize = $n;
             const PRECISION: super::Precision = super::Precision::$p;
@@ -145,6 +170,11 @@ macro_rules! lanes_impl {
                 self.cmp_le(other).move_mask() as u32
             }
             #[inline(always)]
+            fn select(self, mask: u32, other: Self) -> Self {
+                let m: $t = bytemuck::cast($masks[(mask & ((1 << $n) - 1)) as usize]);
+                m.blend(self, other)
+            }
+            #[inline(always)]
             fn call(self, f: Func) -> Self {
                 match f {
                     Func::Exp => $exp(self),
@@ -166,8 +196,8 @@ macro_rules! lanes_impl {
     };
 }
 
-lanes_impl!(f64x4, f64, 4, exp_f64x4, exp_f64x4_table, F64);
-lanes_impl!(f32x8, f32, 8, exp_f32x8, exp_f32x8, F32);
+lanes_impl!(f64x4, f64, 4, exp_f64x4, exp_f64x4_table, MASKS_4, F64);
+lanes_impl!(f32x8, f32, 8, exp_f32x8, exp_f32x8, MASKS_8, F32);
 
 /// How f64 lanes compute e^x. The interpreter and the compiled kernels agree on it bit for bit; which one runs
 /// is decided once per process, by the machine code the CPU takes (`jit.rs`), and the interpreter follows it, so
