@@ -53,21 +53,51 @@ pub enum Isa {
     Avx512,
 }
 
+impl Isa {
+    /// Vector registers.
+    fn registers(self) -> usize {
+        match self {
+            Isa::Avx2 => 16,
+            Isa::Avx512 => 32,
+        }
+    }
+
+    /// Bytes per vector register: one or two of the block's 32-byte vectors.
+    fn width(self) -> i32 {
+        match self {
+            Isa::Avx2 => 32,
+            Isa::Avx512 => 64,
+        }
+    }
+}
+
+/// Whether this CPU runs `isa`'s code (AVX-512 code also uses AVX2 and FMA instructions' forms).
+fn cpu_has(isa: Isa) -> bool {
+    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    match isa {
+        Isa::Avx2 => avx2,
+        Isa::Avx512 => avx2 && std::arch::is_x86_feature_detected!("avx512f"),
+    }
+}
+
 /// The instruction set this CPU's kernels use: AVX-512 where the CPU has it, else AVX2 with FMA, else none.
 /// `DOWNHILL_JIT=avx2` keeps to AVX2 where AVX-512 is (for comparisons). Decided once per process; f64's exp
 /// form follows it ([`exp_form`]).
 pub fn isa() -> Option<Isa> {
     static ISA: OnceLock<Option<Isa>> = OnceLock::new();
     *ISA.get_or_init(|| {
-        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
         let capped = std::env::var("DOWNHILL_JIT").is_ok_and(|v| v == "avx2");
-        match (avx2, avx512 && !capped) {
-            (false, _) => None,
-            (true, false) => Some(Isa::Avx2),
-            (true, true) => Some(Isa::Avx512),
-        }
+        [Isa::Avx512, Isa::Avx2]
+            .into_iter()
+            .filter(|&isa| !(capped && isa == Isa::Avx512))
+            .find(|&isa| cpu_has(isa))
     })
+}
+
+/// The instruction set of the kernels that run: [`isa`], unless `DOWNHILL_JIT=0` turns them off.
+pub fn kernel_isa() -> Option<Isa> {
+    static ON: OnceLock<Option<Isa>> = OnceLock::new();
+    *ON.get_or_init(|| isa().filter(|_| std::env::var("DOWNHILL_JIT").map_or(true, |v| v != "0")))
 }
 
 /// How f64 lanes compute exp on this machine: the form its kernels use, whether or not they run
@@ -84,18 +114,13 @@ pub fn form_of(isa: Isa) -> ExpForm {
     }
 }
 
-/// Vectors whose instructions each loop iteration interleaves. One is fastest (measured in AVX2 code) (the fastest
+/// Vectors whose instructions each loop iteration interleaves. One is fastest in AVX2 code (the fastest
 /// of 200 one-core runs of peaks, ns per point-step: f64 6.4 with one stream, 6.7 with two, 7.0 with three;
 /// f32 3.1, 3.4, 3.3): out-of-order execution already overlaps consecutive vectors, and more streams spill.
 const STREAMS: u8 = 1;
 
 /// Bytes between two registers of a block (B vectors of 32 bytes).
 const REG_BYTES: i32 = (B * 32) as i32;
-
-/// Whether compiled kernels are used: the CPU has AVX2 and FMA and `DOWNHILL_JIT` is not `0`.
-pub fn enabled() -> bool {
-    std::env::var("DOWNHILL_JIT").map_or(true, |v| v != "0") && isa().is_some()
-}
 
 /// A compiled program for one precision.
 #[derive(Debug)]
@@ -513,10 +538,6 @@ struct Gen<'p> {
     /// `next[i][r]`: the next instruction after `i` that reads the value register `r` holds at `i`.
     next: Vec<Vec<u32>>,
     ymm: [Ymm; VREGS],
-    /// Vector registers the instruction set has (16 or 32), and bytes per register (32 or 64: one or two of
-    /// the block's vectors).
-    regs: usize,
-    width: i32,
     /// The instruction being compiled, and for which stream (one of the vectors a loop iteration runs).
     pos: usize,
     stream: u8,
@@ -561,14 +582,6 @@ impl<'p> Gen<'p> {
             is_output,
             next,
             ymm: [Ymm::default(); VREGS],
-            regs: match isa {
-                Isa::Avx2 => 16,
-                Isa::Avx512 => 32,
-            },
-            width: match isa {
-                Isa::Avx2 => 32,
-                Isa::Avx512 => 64,
-            },
             pos: 0,
             stream: 0,
             helper,
@@ -580,7 +593,7 @@ impl<'p> Gen<'p> {
     /// (one or two vectors) at a time, `streams` widths per iteration (their instructions interleaved), then
     /// one at a time for the rest.
     fn function(&mut self, streams: u8) {
-        let two = self.width == 64;
+        let width = self.s.isa.width();
         let a = &mut self.s.asm;
         for r in [RBX, R12, R13, R14, RBP] {
             a.push(r);
@@ -588,7 +601,7 @@ impl<'p> Gen<'p> {
         a.mov(RBX, RDI);
         a.mov(RBP, RSI);
         a.mov(R12, RSI);
-        if two {
+        if width == 64 {
             // Pairs of vectors: r12 = (n + 1) / 2 (add r12, 1; shr r12, 1).
             a.bytes(&[0x49, 0x83, 0xC4, 0x01, 0x49, 0xD1, 0xEC]);
         }
@@ -602,7 +615,7 @@ impl<'p> Gen<'p> {
         let a = &mut self.s.asm;
         // add rbx, width * streams; sub r12, streams; cmp r12, streams; jae top
         a.bytes(&[0x48, 0x81, 0xC3]);
-        a.bytes(&(self.width * streams as i32).to_le_bytes());
+        a.bytes(&(width * streams as i32).to_le_bytes());
         a.bytes(&[0x49, 0x83, 0xEC, streams, 0x49, 0x83, 0xFC, streams, 0x0F, 0x83]);
         let back = top as i64 - (a.code.len() as i64 + 4);
         a.bytes(&(back as i32).to_le_bytes());
@@ -617,7 +630,7 @@ impl<'p> Gen<'p> {
             self.body(1);
             let a = &mut self.s.asm;
             // add rbx, width; dec r12; jnz tail_top
-            a.bytes(&[0x48, 0x83, 0xC3, self.width as u8, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
+            a.bytes(&[0x48, 0x83, 0xC3, width as u8, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
             let back = tail_top as i64 - (a.code.len() as i64 + 4);
             a.bytes(&(back as i32).to_le_bytes());
             let end = a.code.len();
@@ -655,7 +668,7 @@ impl<'p> Gen<'p> {
             }
             i += 1;
         }
-        for y in 0..self.regs {
+        for y in 0..self.s.isa.registers() {
             if let Some((r, s)) = self.ymm[y].holds {
                 if self.ymm[y].dirty && self.is_output[r as usize] {
                     let home = self.home_of(r, s);
@@ -668,7 +681,7 @@ impl<'p> Gen<'p> {
 
     /// Where register `r` of stream `s` lives in memory.
     fn home_of(&self, r: u16, s: u8) -> Rm {
-        self.const_of[r as usize].unwrap_or(Rm::Mem(RBX, r as i32 * REG_BYTES + self.width * s as i32))
+        self.const_of[r as usize].unwrap_or(Rm::Mem(RBX, r as i32 * REG_BYTES + self.s.isa.width() * s as i32))
     }
 
     fn home(&self, r: u16) -> Rm {
@@ -676,7 +689,7 @@ impl<'p> Gen<'p> {
     }
 
     fn find(&self, r: u16) -> Option<u8> {
-        (0..self.regs)
+        (0..self.s.isa.registers())
             .find(|&y| self.ymm[y].holds == Some((r, self.stream)))
             .map(|y| y as u8)
     }
@@ -704,7 +717,7 @@ impl<'p> Gen<'p> {
 
     /// A free register: an empty one, else the one whose value is read last (stored first if it must be kept).
     fn alloc(&mut self) -> u8 {
-        let y = (0..self.regs)
+        let y = (0..self.s.isa.registers())
             .filter(|&y| !self.ymm[y].locked)
             .max_by_key(|&y| match self.ymm[y].holds {
                 None => (2, 0),
@@ -783,7 +796,7 @@ impl<'p> Gen<'p> {
 
     /// After an instruction: unlocks every register and lets go of the values not read again.
     fn finish(&mut self) {
-        for y in 0..self.regs {
+        for y in 0..self.s.isa.registers() {
             self.ymm[y].locked = false;
             if let Some((r, s)) = self.ymm[y].holds {
                 if !self.live(r, s) {
@@ -1099,7 +1112,7 @@ impl<'p> Gen<'p> {
     /// Instruction `i` through [`helper`]: every value still needed goes home first (calls may change every
     /// `ymm` register), and the result is left at home.
     fn call(&mut self, i: usize, d: u16, a: u16, b: u16) {
-        for y in 0..self.regs {
+        for y in 0..self.s.isa.registers() {
             if let Some((r, s)) = self.ymm[y].holds {
                 let operand = s == self.stream && (r == a || r == b);
                 if self.ymm[y].dirty && (self.live(r, s) || operand) {
@@ -1124,7 +1137,7 @@ impl<'p> Gen<'p> {
         asm.bytes(&[0x41, 0xB8 | (R8 & 7)]);
         asm.bytes(&(i as u32).to_le_bytes());
         asm.bytes(&[0x41, 0xB8 | (R9 & 7)]);
-        asm.bytes(&(self.width as u32 / 32).to_le_bytes());
+        asm.bytes(&(self.s.isa.width() as u32 / 32).to_le_bytes());
         asm.bytes(&[0x48, 0xB8 | RAX]);
         asm.bytes(&helper.to_le_bytes());
         asm.bytes(&[0xFF, 0xD0]);
@@ -1139,11 +1152,9 @@ mod tests {
 
     /// The instruction sets this CPU runs.
     fn isas() -> Vec<Isa> {
-        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-        let avx512 = avx2 && std::arch::is_x86_feature_detected!("avx512f");
-        [(avx2, Isa::Avx2), (avx512, Isa::Avx512)]
+        [Isa::Avx2, Isa::Avx512]
             .into_iter()
-            .filter_map(|(has, isa)| has.then_some(isa))
+            .filter(|&isa| cpu_has(isa))
             .collect()
     }
 
@@ -1218,7 +1229,7 @@ mod tests {
 
     #[test]
     fn an_exp_argument_never_above_zero_skips_the_upper_clamp_and_only_then() {
-        if !enabled() {
+        if kernel_isa().is_none() {
             return;
         }
         // (formula, whether its one exp's argument is provably never above 0)
@@ -1248,7 +1259,7 @@ mod tests {
 
     #[test]
     fn compiled_code_equals_the_interpreter_bit_for_bit_on_every_catalog_function() {
-        if !enabled() {
+        if kernel_isa().is_none() {
             return;
         }
         for entry in crate::catalog::entries() {
@@ -1268,7 +1279,7 @@ mod tests {
 
     #[test]
     fn exps_side_by_side_compute_what_they_compute_alone() {
-        if !enabled() {
+        if kernel_isa().is_none() {
             return;
         }
         let gaussians: Vec<String> = (1..=12)
@@ -1301,7 +1312,7 @@ mod tests {
 
     #[test]
     fn many_live_values_spill_and_come_back() {
-        if !enabled() {
+        if kernel_isa().is_none() {
             return;
         }
         // Forty products all alive at once: more values than ymm registers.

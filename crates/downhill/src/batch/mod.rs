@@ -37,11 +37,10 @@ use program::{Program, Reg, B, INPUT_X, INPUT_Y};
 /// a CPU with AVX-512.
 pub fn machine_code() -> &'static str {
     #[cfg(all(target_arch = "x86_64", unix))]
-    if jit::enabled() {
-        return match jit::isa() {
-            Some(jit::Isa::Avx512) => "AVX-512",
-            _ => "AVX2",
-        };
+    match jit::kernel_isa() {
+        Some(jit::Isa::Avx512) => return "AVX-512",
+        Some(jit::Isa::Avx2) => return "AVX2",
+        None => {}
     }
     "interpreter"
 }

@@ -361,7 +361,7 @@ impl Program {
         #[cfg(all(target_arch = "x86_64", unix))]
         {
             self.exp_form = super::jit::exp_form();
-            if let (true, Some(isa)) = (super::jit::enabled(), super::jit::isa()) {
+            if let Some(isa) = super::jit::kernel_isa() {
                 self.kernel = super::jit::Kernel::compile::<V>(&self, isa);
             }
         }
