@@ -120,7 +120,11 @@ fn signs(tape: &Tape) -> Vec<(bool, bool)> {
                 )
             }
             Op::Neg(a) => (s(a).1, s(a).0),
-            Op::Sqrt(_) | Op::Powf(..) => (true, false),
+            Op::Sqrt(_) => (true, false),
+            // a^c keeps a's sign for an odd integer c (the tape makes powers from 1e15 on Powf, so
+            // x^1000000000000001 is one); for any other c it is never below 0 (or NaN).
+            Op::Powf(a, c) if c.fract() == 0.0 && (c / 2.0).fract() != 0.0 => s(a),
+            Op::Powf(..) => (true, false),
             Op::Call(f, _) => (matches!(f, Func::Exp | Func::Abs | Func::Cosh), false),
         };
         sign.push((nonneg, nonpos));
@@ -594,6 +598,21 @@ mod tests {
     }
 
     #[test]
+    fn odd_powers_keep_the_sign_of_their_base() {
+        let sign_of_last = |formula: &str| {
+            let f = Function::parse(formula).unwrap();
+            let tape = &f.tapes().value;
+            *signs(tape).last().unwrap()
+        };
+        // -(x^c): never above 0 for an even or fractional c, either sign for an odd one.
+        assert_eq!(sign_of_last("-(x^1000000000000001.0)"), (false, false));
+        assert_eq!(sign_of_last("-(x^1000000000000002.0)"), (false, true));
+        assert_eq!(sign_of_last("-(x^2.5)"), (false, true));
+        assert_eq!(sign_of_last("-(x^1e300)"), (false, true));
+        assert_eq!(sign_of_last("-((x*x)^1000000000000001.0)"), (false, true));
+    }
+
+    #[test]
     fn negations_that_only_lose_products_fold_into_them() {
         let count = |p: &Program, want: fn(&Instr) -> bool| p.instrs().iter().filter(|i| want(i)).count();
         // peaks' exps read -x² - (y+1)², -x² - y² and -y² - (x+1)²: no negation is left, three -(a b) - c.
@@ -660,7 +679,15 @@ mod tests {
                 }
             }
         }
-        for name in ["peaks", "himmelblau", "exp(x*y) - exp(-x^2)"] {
+        // An odd power from 1e15 on is a Powf that keeps its base's sign: exp's argument here is above 0 for
+        // x < 0, so the compiled exp must keep its upper clamp.
+        for name in [
+            "peaks",
+            "himmelblau",
+            "exp(x*y) - exp(-x^2)",
+            "exp(-(x^1000000000000001.0)) + y^2",
+            "exp(-(x^3.0000000000000004)) + exp(-(x^1e300))",
+        ] {
             let f = Function::resolve(name).unwrap();
             check::<f64x4>(&f);
             check::<wide::f32x8>(&f);
