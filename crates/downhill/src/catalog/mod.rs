@@ -58,15 +58,23 @@ pub fn entries() -> &'static [CatalogEntry] {
     data::ENTRIES
 }
 
-/// Looks a function up by name. Case, `_` and `-` and spaces do not matter (`six_hump_camel`, `Six-Hump-Camel`).
+/// Looks a function up by name. Case does not matter, nor which single separator (`-`, `_`, space or `.`)
+/// stands between two words (`six_hump_camel`, `Six-Hump-Camel`); surrounding spaces are ignored. Anything
+/// else is not a name: `-peaks` is the expression minus peaks, not peaks.
 pub fn lookup(name: &str) -> Option<&'static CatalogEntry> {
-    let key = normalize(name);
-    entries().iter().find(|e| normalize(e.name) == key)
+    let key = normalize(name.trim())?;
+    entries().iter().find(|e| normalize(e.name).as_deref() == Some(key.as_str()))
 }
 
-fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect()
+/// The words of a name, lowercased and joined, if it is a name: words of letters and digits with one
+/// separator between two of them.
+fn normalize(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for word in name.split(['-', '_', ' ', '.']) {
+        if word.is_empty() || !word.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    Some(out)
 }
