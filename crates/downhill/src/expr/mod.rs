@@ -50,43 +50,52 @@ impl Function {
     /// Parses an expression of x and y.
     pub fn parse(text: &str) -> Result<Function, ParseError> {
         let ast = parser::parse(text)?;
-        Ok(Function::build(None, text, ast))
+        Function::build(None, text, ast)
     }
 
     /// A catalog function by name, or else an expression. Errors for a near-miss of a catalog name suggest it.
     pub fn resolve(spec: &str) -> Result<Function, ParseError> {
         if let Some(entry) = catalog::lookup(spec) {
             let ast = parser::parse(entry.formula)?;
-            return Ok(Function::build(Some(entry.name), entry.formula, ast));
+            return Function::build(Some(entry.name), entry.formula, ast);
         }
         Function::parse(spec).map_err(|mut e| {
-            let single_word = spec
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
-            if single_word && spec.trim().len() > 2 {
+            if let ParseErrorKind::UnknownName { name, suggestion } = &mut e.kind {
                 let names: Vec<&str> = catalog::entries().iter().map(|e| e.name).collect();
-                if let Some(s) = parser::did_you_mean(spec.trim(), &names) {
-                    e.kind = ParseErrorKind::UnknownName {
-                        name: spec.trim().into(),
-                        suggestion: format!(" (did you mean the catalog function '{s}'?)"),
-                    };
-                } else if let ParseErrorKind::UnknownName { suggestion, .. } = &mut e.kind {
-                    suggestion.push_str("; `downhill functions` lists the built-in functions");
+                if let Some(entry) = catalog::lookup(name) {
+                    *suggestion = format!(
+                        " ('{}' is a catalog function: its name stands alone, not inside an expression)",
+                        entry.name
+                    );
+                } else if spec.trim() == name.as_str() && name.len() > 2 {
+                    if let Some(s) = parser::did_you_mean(name, &names) {
+                        *suggestion = format!(" (did you mean the catalog function '{s}'?)");
+                    }
                 }
             }
             e
         })
     }
 
-    fn build(name: Option<&'static str>, text: &str, ast: Ast) -> Function {
+    fn build(name: Option<&'static str>, text: &str, ast: Ast) -> Result<Function, ParseError> {
         let mut pool = Pool::new();
-        let f = lower(&mut pool, &ast);
+        let f = lower(&mut pool, &ast)?;
         let gx = pool.derivative(f, Var::X);
         let gy = pool.derivative(f, Var::Y);
         let hxx = pool.derivative(gx, Var::X);
         let hxy = pool.derivative(gx, Var::Y);
         let hyy = pool.derivative(gy, Var::Y);
+        if pool.exhausted() {
+            return Err(ParseError {
+                kind: ParseErrorKind::TooComplex {
+                    budget: pool::WORK_BUDGET,
+                },
+                span: Span {
+                    start: 0,
+                    end: text.len(),
+                },
+            });
+        }
         let full = Tape::compile(&pool, &[f, gx, gy, hxx, hxy, hyy]);
         let tapes = Tapes {
             value: full.select(&[0]),
@@ -94,7 +103,7 @@ impl Function {
             value_gradient: full.select(&[0, 1, 2]),
             full,
         };
-        Function {
+        Ok(Function {
             name,
             source: text.to_string(),
             ast,
@@ -103,7 +112,7 @@ impl Function {
             grad: [gx, gy],
             hess: [hxx, hxy, hyy],
             tapes,
-        }
+        })
     }
 
     /// The catalog name, if this is a catalog function.
@@ -290,8 +299,12 @@ fn short(v: f64) -> String {
     format!("{}", (v * 1e6).round() / 1e6)
 }
 
-fn lower(pool: &mut Pool, ast: &Ast) -> Id {
-    match &ast.kind {
+/// Lowers the syntax tree into the pool, refusing any part that depends on neither variable and is not a
+/// finite number (SymPy's `nan` and `zoo`): simplifying would otherwise make it vanish (`0*ln(0)` is 0,
+/// `(1/0) - (1/0)` is 0, `(x-x)/(x-x)` is 1) or leave a function undefined everywhere. Parts are checked
+/// innermost first, so the error points at the smallest undefined part.
+fn lower(pool: &mut Pool, ast: &Ast) -> Result<Id, ParseError> {
+    let id = match &ast.kind {
         AstKind::Num(n) => {
             let num = match n.int {
                 Some(i) => Num::int(i),
@@ -302,27 +315,51 @@ fn lower(pool: &mut Pool, ast: &Ast) -> Id {
         AstKind::Var(v) => pool.var(*v),
         AstKind::Const(c) => pool.constant(*c),
         AstKind::Neg(a) => {
-            let a = lower(pool, a);
+            let a = lower(pool, a)?;
             pool.neg(a)
         }
         AstKind::Bin(op, a, b) => {
-            let (a, b) = (lower(pool, a), lower(pool, b));
+            let (a, b) = (lower(pool, a)?, lower(pool, b)?);
             match op {
                 BinOp::Add => pool.add(a, b),
                 BinOp::Sub => pool.sub(a, b),
                 BinOp::Mul => pool.mul(a, b),
+                // A divisor that simplified to 0 ((x-x), sin(0)): the quotient is undefined everywhere, and
+                // the simplifier would take 0 times it for 0.
+                BinOp::Div if pool.as_num(b).is_some_and(Num::is_zero) => {
+                    return Err(undefined(ast.span, "division by zero".into()));
+                }
                 BinOp::Div => pool.div(a, b),
                 BinOp::Pow => pool.pow(a, b),
             }
         }
         AstKind::Call(CallName::Sqrt, a) => {
-            let a = lower(pool, a);
+            let a = lower(pool, a)?;
             pool.sqrt(a)
         }
         AstKind::Call(CallName::Func(f), a) => {
-            let a = lower(pool, a);
+            let a = lower(pool, a)?;
             pool.call(*f, a)
         }
+    };
+    if pool.is_constant(id) && !pool.constant_value(id).is_finite() && !pool.exhausted() {
+        // The part is the same number at every point: evaluate its syntax at an unremarkable point (where
+        // no part such as x/x is undefined by accident) for the innermost cause.
+        let mut found = None;
+        eval_ast(ast, [0.577_215_664_9, 0.618_033_988_7], &mut found);
+        let (span, reason) = match found {
+            Some(NonFinite { span, reason }) => (span, reason),
+            None => (ast.span, "it is not a finite number".into()),
+        };
+        return Err(undefined(span, reason));
+    }
+    Ok(id)
+}
+
+fn undefined(span: Span, reason: String) -> ParseError {
+    ParseError {
+        kind: ParseErrorKind::Undefined(reason),
+        span,
     }
 }
 
@@ -368,6 +405,67 @@ mod tests {
             .unwrap()
             .reason
             .starts_with("overflow"));
+    }
+
+    /// Parts that are the same non-finite number everywhere are refused where they are, never simplified
+    /// away (SymPy gives nan or zoo for each of these).
+    #[test]
+    fn undefined_parts_stay_undefined_and_are_pointed_at() {
+        for (text, at, reason) in [
+            ("0/0 + x", "0/0", "division by zero"),
+            ("(x-x)/(x-x) + y", "(x-x)/(x-x)", "division by zero"),
+            ("0*(1/0) + x", "(1/0)", "division by zero"),
+            ("0*ln(0) + x", "ln(0)", "ln of zero"),
+            ("ln(0)-ln(0)+x", "ln(0)", "ln of zero"),
+            ("(1/0)-(1/0)+x^2", "(1/0)", "division by zero"),
+            ("sqrt(-1)*0 + x", "sqrt(-1)", "sqrt of a negative number (-1)"),
+            ("x + exp(1000)", "exp(1000)", "overflow"),
+            ("x*(-1)^0.5", "(-1)^0.5", "a negative number (-1) to a fractional power"),
+            ("ln(x - x) + y", "ln(x - x)", "ln of zero"),
+            ("x/sin(0)", "x/sin(0)", "division by zero"),
+        ] {
+            let e = Function::parse(text).unwrap_err();
+            let ParseErrorKind::Undefined(why) = &e.kind else {
+                panic!("{text}: {e:?}")
+            };
+            assert!(why.starts_with(reason), "{text}: {why}");
+            assert_eq!(&text[e.span.start..e.span.end], at, "{text}");
+        }
+        // Defined for every x: x/x is 1 and 0*x is 0, as in SymPy.
+        for text in ["x/x + y", "0*x + y", "(x-x)^0 + y", "exp(-1000) + x"] {
+            assert!(Function::parse(text).is_ok(), "{text}");
+        }
+    }
+
+    /// The symbolic work of a function is bounded: a product of many distinct factors, whose Hessian grows
+    /// with the cube of their number, is refused with the bound named instead of taking minutes.
+    #[test]
+    fn symbolic_work_is_bounded() {
+        let product = |n: usize| (1..=n).map(|i| format!("(x+{i})")).collect::<Vec<_>>().join("*");
+        let small = Function::parse(&product(60)).unwrap();
+        assert!(small.symbolic().0.work() < pool::WORK_BUDGET);
+        let e = Function::parse(&product(299)).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::TooComplex { budget: pool::WORK_BUDGET });
+        assert_eq!(e.span, Span { start: 0, end: product(299).len() });
+        assert!(e.to_string().contains("10,000,000 steps"), "{e}");
+        // The catalog is far inside the budget.
+        for entry in catalog::entries() {
+            let f = Function::resolve(entry.name).unwrap();
+            assert!(f.symbolic().0.work() < pool::WORK_BUDGET / 100, "{}", entry.name);
+        }
+    }
+
+    #[test]
+    fn a_catalog_name_inside_an_expression_is_not_the_function() {
+        for text in ["-peaks", "- peaks", "--peaks", "2*peaks", "peaks-"] {
+            assert!(Function::resolve(text).is_err(), "{text}");
+        }
+        let e = Function::resolve("-peaks").unwrap_err();
+        assert!(e.to_string().contains("'peaks' is a catalog function"), "{e}");
+        assert_eq!(e.span, Span { start: 1, end: 6 });
+        // Separators between words are free; around the name, spaces only.
+        assert_eq!(Function::resolve(" Six_Hump-camel ").unwrap().name(), Some("six-hump-camel"));
+        assert!(Function::resolve("six--hump-camel").is_err());
     }
 
     #[test]

@@ -281,6 +281,20 @@ pub enum ParseErrorKind {
     /// Too long.
     #[error("the expression is too long ({0} bytes; at most {MAX_LEN})")]
     TooLong(usize),
+    /// A part that depends on neither variable and is not a finite number (`0/0`, `ln(0)`, `sqrt(-1)`,
+    /// `exp(1000)`): undefined wherever the function is evaluated, so it is refused, not simplified away.
+    #[error("this part is undefined: {0}")]
+    Undefined(String),
+    /// Differentiating the expression would take more symbolic work than the budget allows.
+    #[error(
+        "the expression is too large to differentiate: its gradient and Hessian need more than {} steps of \
+         symbolic work (products of many distinct factors grow fastest); simplify it",
+        grouped(*.budget)
+    )]
+    TooComplex {
+        /// The work budget that was exceeded.
+        budget: u64,
+    },
 }
 
 /// A parse error: what and where.
@@ -291,6 +305,19 @@ pub struct ParseError {
     pub kind: ParseErrorKind,
     /// Where, as a byte range of the source.
     pub span: Span,
+}
+
+/// A count with thousands separators: 4,000,000.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn err<T>(kind: ParseErrorKind, span: Span) -> Result<T, ParseError> {
@@ -488,7 +515,8 @@ impl Parser {
     /// this operand follows, for the "expected an expression after '+'" message.
     fn expr(&mut self, min_bp: u8, after: Option<(&str, Span)>) -> Result<Ast, ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        // The outermost expression is not nested in anything: MAX_DEPTH levels inside it are allowed.
+        if self.depth > MAX_DEPTH + 1 {
             return err(ParseErrorKind::TooDeep, self.peek().1);
         }
         let mut lhs = self.prefix(after)?;
@@ -797,6 +825,12 @@ mod tests {
         assert!(matches!(e(&deep).kind, ParseErrorKind::TooLong(_)));
         let deep = format!("{}x{}", "(".repeat(2_000), ")".repeat(2_000));
         assert_eq!(e(&deep).kind, ParseErrorKind::TooDeep);
+        // Exactly MAX_DEPTH levels are allowed, one more is not.
+        let nested = |n: usize| format!("{}x{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH)).is_ok());
+        assert_eq!(e(&nested(MAX_DEPTH + 1)).kind, ParseErrorKind::TooDeep);
+        assert!(parse(&format!("{}x", "-".repeat(MAX_DEPTH))).is_ok());
+        assert_eq!(e(&format!("{}x", "-".repeat(MAX_DEPTH + 1))).kind, ParseErrorKind::TooDeep);
         assert_eq!(e(&"-".repeat(500)).kind, ParseErrorKind::TooDeep);
         assert_eq!(e(&"x^".repeat(300)).kind, ParseErrorKind::TooDeep);
         // Long but flat input is fine.

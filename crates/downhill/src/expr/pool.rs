@@ -41,18 +41,79 @@ pub enum Node {
     Call(Func, Id),
 }
 
+/// How much symbolic work one pool may do, in steps: a node made, or a term or factor visited while
+/// simplifying a sum or product. The length limit on the text alone does not bound the work: a product of n
+/// distinct factors has a Hessian of about n^3 factors (a product of 299 factors once took 27 s and 700 MB).
+/// Peaks' whole Hessian takes about 3,300 steps, a product of 80 factors 2.8 million; the budget stops a
+/// product of about 120, after about 0.7 s on the development machine.
+pub const WORK_BUDGET: u64 = 10_000_000;
+
 /// Interned expression nodes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Pool {
     nodes: Vec<Node>,
+    /// For each node, the variables it depends on: bit 0 for x, bit 1 for y.
+    vars: Vec<u8>,
+    /// For each node that depends on no variable, its value (NaN or infinite where it is undefined).
+    values: Vec<f64>,
     index: HashMap<Node, Id>,
     derivative_memo: HashMap<(Id, Var), Id>,
+    work: u64,
+    budget: u64,
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::with_budget(WORK_BUDGET)
+    }
 }
 
 impl Pool {
-    /// An empty pool.
+    /// An empty pool with the default budget ([`WORK_BUDGET`]).
     pub fn new() -> Pool {
         Pool::default()
+    }
+
+    /// An empty pool that may do `budget` steps of work. Once the budget is spent, every constructor returns
+    /// at once with a meaningless node and [`Pool::exhausted`] is true: the caller checks it and reports.
+    pub fn with_budget(budget: u64) -> Pool {
+        let mut pool = Pool {
+            nodes: Vec::new(),
+            vars: Vec::new(),
+            values: Vec::new(),
+            index: HashMap::new(),
+            derivative_memo: HashMap::new(),
+            work: 0,
+            budget,
+        };
+        // Node 0 is the number 0: what the constructors return once the budget is spent.
+        pool.int(0);
+        pool
+    }
+
+    /// Whether the work budget was spent (the pool's results since then are meaningless).
+    pub fn exhausted(&self) -> bool {
+        self.work > self.budget
+    }
+
+    /// The steps of work done so far.
+    pub fn work(&self) -> u64 {
+        self.work
+    }
+
+    fn charge(&mut self, steps: usize) -> bool {
+        self.work = self.work.saturating_add(steps as u64);
+        self.exhausted()
+    }
+
+    /// Whether a node depends on neither variable.
+    pub fn is_constant(&self, id: Id) -> bool {
+        self.vars[id.0 as usize] == 0
+    }
+
+    /// The value of a node that depends on no variable (NaN for one that does).
+    pub fn constant_value(&self, id: Id) -> f64 {
+        self.values[id.0 as usize]
     }
 
     /// The node behind an id.
@@ -71,13 +132,43 @@ impl Pool {
     }
 
     fn intern(&mut self, node: Node) -> Id {
+        let size = match &node {
+            Node::Add(xs) | Node::Mul(xs) => xs.len(),
+            _ => 1,
+        };
+        self.charge(size);
         if let Some(&id) = self.index.get(&node) {
             return id;
         }
+        let var_bit = |v: Var| match v {
+            Var::X => 1u8,
+            Var::Y => 2,
+        };
+        let (vars, value) = match &node {
+            Node::Num(n) => (0, n.value()),
+            Node::Var(v) => (var_bit(*v), f64::NAN),
+            Node::Const(c) => (0, c.value()),
+            Node::Add(xs) => self.fold(xs, 0.0, |a, b| a + b),
+            Node::Mul(xs) => self.fold(xs, 1.0, |a, b| a * b),
+            Node::Pow(b, e) => {
+                let (b, e) = (b.0 as usize, e.0 as usize);
+                (self.vars[b] | self.vars[e], self.values[b].powf(self.values[e]))
+            }
+            Node::Call(f, a) => (self.vars[a.0 as usize], f.apply(self.values[a.0 as usize])),
+        };
         let id = Id(self.nodes.len() as u32);
         self.nodes.push(node.clone());
+        self.vars.push(vars);
+        self.values.push(if vars == 0 { value } else { f64::NAN });
         self.index.insert(node, id);
         id
+    }
+
+    /// The variables of some operands, and the fold of their values (meaningful only when there are none).
+    fn fold(&self, ids: &[Id], init: f64, f: impl Fn(f64, f64) -> f64) -> (u8, f64) {
+        ids.iter().fold((0, init), |(vars, acc), id| {
+            (vars | self.vars[id.0 as usize], f(acc, self.values[id.0 as usize]))
+        })
     }
 
     /// A number.
@@ -162,12 +253,19 @@ impl Pool {
 
     /// The sum of many terms, simplified.
     pub fn add_all(&mut self, terms: Vec<Id>) -> Id {
+        if self.charge(terms.len()) {
+            return Id(0);
+        }
         let mut constant = Num::ZERO;
         let mut leftovers: Vec<Id> = Vec::new();
-        // Coefficient per non-numeric part, in first-seen order.
+        // Coefficient per non-numeric part, in first-seen order, found by the part's id.
         let mut groups: Vec<(Id, Num)> = Vec::new();
+        let mut group_of: HashMap<Id, usize> = HashMap::new();
         let mut stack: Vec<Id> = terms.into_iter().rev().collect();
         while let Some(t) = stack.pop() {
+            if self.charge(1) {
+                return Id(0);
+            }
             if let Node::Add(ts) = self.node(t) {
                 stack.extend(ts.iter().rev());
                 continue;
@@ -178,12 +276,15 @@ impl Pool {
                     Some(s) => constant = s,
                     None => leftovers.push(t),
                 },
-                Some(r) => match groups.iter_mut().find(|(g, _)| *g == r) {
-                    Some((_, sum)) => match sum.checked_add(c) {
-                        Some(s) => *sum = s,
+                Some(r) => match group_of.get(&r) {
+                    Some(&g) => match groups[g].1.checked_add(c) {
+                        Some(s) => groups[g].1 = s,
                         None => leftovers.push(t),
                     },
-                    None => groups.push((r, c)),
+                    None => {
+                        group_of.insert(r, groups.len());
+                        groups.push((r, c));
+                    }
                 },
             }
         }
@@ -225,12 +326,19 @@ impl Pool {
 
     /// The product of many factors, simplified.
     pub fn mul_all(&mut self, factors: Vec<Id>) -> Id {
+        if self.charge(factors.len()) {
+            return Id(0);
+        }
         let mut coefficient = Num::ONE;
         let mut leftovers: Vec<Id> = Vec::new();
-        // Exponent terms per base, in first-seen order.
+        // Exponent terms per base, in first-seen order, found by the base's id.
         let mut groups: Vec<(Id, Vec<Id>)> = Vec::new();
+        let mut group_of: HashMap<Id, usize> = HashMap::new();
         let mut stack: Vec<Id> = factors.into_iter().rev().collect();
         while let Some(f) = stack.pop() {
+            if self.charge(1) {
+                return Id(0);
+            }
             match self.node(f).clone() {
                 Node::Mul(fs) => stack.extend(fs.iter().rev()),
                 Node::Num(n) => match coefficient.checked_mul(n) {
@@ -242,9 +350,12 @@ impl Pool {
                         Node::Pow(b, e) => (b, e),
                         _ => (f, self.int(1)),
                     };
-                    match groups.iter_mut().find(|(b, _)| *b == base) {
-                        Some((_, exps)) => exps.push(exp),
-                        None => groups.push((base, vec![exp])),
+                    match group_of.get(&base) {
+                        Some(&g) => groups[g].1.push(exp),
+                        None => {
+                            group_of.insert(base, groups.len());
+                            groups.push((base, vec![exp]));
+                        }
                     }
                 }
             }
@@ -363,19 +474,20 @@ impl Pool {
 
     /// Whether an expression depends on a variable.
     pub fn depends_on(&self, id: Id, v: Var) -> bool {
-        match self.node(id) {
-            Node::Num(_) | Node::Const(_) => false,
-            Node::Var(w) => *w == v,
-            Node::Add(xs) | Node::Mul(xs) => xs.iter().any(|&t| self.depends_on(t, v)),
-            Node::Pow(b, e) => self.depends_on(*b, v) || self.depends_on(*e, v),
-            Node::Call(_, a) => self.depends_on(*a, v),
-        }
+        let bit = match v {
+            Var::X => 1,
+            Var::Y => 2,
+        };
+        self.vars[id.0 as usize] & bit != 0
     }
 
     /// The partial derivative of `id` with respect to `v`, simplified.
     pub fn derivative(&mut self, id: Id, v: Var) -> Id {
         if let Some(&d) = self.derivative_memo.get(&(id, v)) {
             return d;
+        }
+        if self.charge(1) {
+            return Id(0);
         }
         let d = self.derivative_uncached(id, v);
         self.derivative_memo.insert((id, v), d);
