@@ -9,7 +9,7 @@ pub fn segments(s: &Samples, vmin: f64, vmax: f64, levels: usize) -> Vec<((f64, 
     let y = |fj: f64| d[2] + (d[3] - d[2]) * fj / (s.ny - 1) as f64;
     let mut out = Vec::new();
     for k in 1..=levels {
-        let level = vmin + (vmax - vmin) * k as f64 / (levels + 1) as f64;
+        let level = crate::scale::lerp(vmin, vmax, k as f64 / (levels + 1) as f64);
         for j in 0..s.ny - 1 {
             for i in 0..s.nx - 1 {
                 let z = |a: usize, b: usize| s.values[(j + b) * s.nx + i + a];

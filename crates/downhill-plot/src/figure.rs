@@ -11,6 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::colormap::Colormap;
 use crate::encode::{self, Format, Raster};
+use crate::scale::{fraction, lerp, nice_ticks};
 use crate::{font, PlotError};
 
 /// A marker shape.
@@ -244,10 +245,6 @@ impl Samples {
     }
 }
 
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
-    a + (b - a) * t
-}
-
 /// The colour of non-finite values.
 const NAN_COLOR: [u8; 3] = [200, 200, 200];
 
@@ -258,8 +255,6 @@ const LUT: usize = 1024;
 /// samples, coloured through a lookup table.
 fn heat_raster(s: &Samples, w: u32, h: u32, colormap: Colormap, vmin: f64, vmax: f64) -> Vec<u8> {
     let lut: Vec<[u8; 3]> = (0..LUT).map(|k| colormap.rgb(k as f64 / (LUT - 1) as f64)).collect();
-    let span = if vmax > vmin { vmax - vmin } else { 1.0 };
-    let to_index = (LUT - 1) as f64 / span;
     let columns: Vec<f64> = (0..w)
         .map(|px| (px as f64 + 0.5) / w as f64 * (s.nx - 1) as f64)
         .collect();
@@ -269,7 +264,7 @@ fn heat_raster(s: &Samples, w: u32, h: u32, colormap: Colormap, vmin: f64, vmax:
         for &fi in &columns {
             let v = s.at(fi, fj);
             let c = if v.is_finite() {
-                lut[((v - vmin) * to_index).clamp(0.0, (LUT - 1) as f64) as usize]
+                lut[(fraction(v, vmin, vmax) * (LUT - 1) as f64).clamp(0.0, (LUT - 1) as f64) as usize]
             } else {
                 NAN_COLOR
             };
@@ -427,19 +422,6 @@ fn inside(p: [f64; 2], d: [f64; 4]) -> bool {
     p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]
 }
 
-/// Tick labels: short, no float noise.
-fn tick(v: f64) -> String {
-    let r = (v * 1e6).round() / 1e6;
-    let s = format!("{r}");
-    if s == "-0" {
-        "0".into()
-    } else if s.len() > 8 {
-        format!("{r:.3e}")
-    } else {
-        s
-    }
-}
-
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &Panel,
@@ -447,6 +429,13 @@ fn draw_panel<DB: DrawingBackend>(
     sink: &mut RasterSink,
 ) -> Result<(), PlotError> {
     let d = p.domain;
+    let drawable =
+        |lo: f64, hi: f64| lo.is_finite() && hi.is_finite() && (hi / 2.0 - lo / 2.0) > 0.0 && (hi - lo).is_finite();
+    if !(drawable(d[0], d[1]) && drawable(d[2], d[3])) {
+        return Err(PlotError::BadSetting(format!(
+            "the domain {d:?} cannot be drawn: each side must be finite, increasing, and narrower than 1.8e308"
+        )));
+    }
     let (w, h) = area.dim_in_pixel();
     let (main, bar_area) = if p.colorbar && p.image.is_none() {
         let (m, b) = area.split_horizontally(w.saturating_sub((78.0 * s) as u32));
@@ -473,7 +462,7 @@ fn draw_panel<DB: DrawingBackend>(
         builder.caption(t, ("sans-serif", 14.0 * s));
     }
     let mut chart = builder.build_cartesian_2d(d[0]..d[1], d[2]..d[3]).map_err(drawing)?;
-    let fmt = |v: &f64| tick(*v);
+    let fmt = |v: &f64| crate::scale::label(*v);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -509,14 +498,29 @@ fn draw_panel<DB: DrawingBackend>(
     if p.quiver {
         draw_quiver(&mut chart, p.function, d, s)?;
     }
+    // Paths as pixel segments, each drawn alone: plotters joins the segments of a wide polyline with mitres,
+    // which at a sharp reversal reach far from the path, and a segment of zero length (two points on one
+    // pixel) makes its corners NaN, drawn at the panel's corner.
+    let base = plot.get_base_pixel();
+    let to_pixel = |pt: (f64, f64)| {
+        let (px, py) = chart.backend_coord(&pt);
+        (px - base.0, py - base.1)
+    };
     for path in &p.paths {
         let color = rgb(path.color)
             .mix(path.alpha)
             .stroke_width((path.width * s).round().max(1.0) as u32);
         for run in clip_polyline(&path.points, d) {
-            chart
-                .draw_series(std::iter::once(PathElement::new(run, color)))
-                .map_err(drawing)?;
+            let mut last: Option<(i32, i32)> = None;
+            for pt in run {
+                let q = to_pixel(pt);
+                match last {
+                    Some(a) if a == q => continue,
+                    Some(a) => plot.draw(&PathElement::new(vec![a, q], color)).map_err(drawing)?,
+                    None => {}
+                }
+                last = Some(q);
+            }
         }
     }
     for path in &p.paths {
@@ -699,6 +703,8 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The colour bar: the colour map from vmin (bottom) to vmax (top), round ticks (safe for any finite range,
+/// see [`crate::scale`]) with their labels clear of the bar, and `f` as its title.
 #[allow(clippy::too_many_arguments)]
 fn draw_colorbar<DB: DrawingBackend>(
     bar: &DrawingArea<DB, Shift>,
@@ -710,36 +716,52 @@ fn draw_colorbar<DB: DrawingBackend>(
     bottom: u32,
     sink: &mut RasterSink,
 ) -> Result<(), PlotError> {
-    let mut builder = ChartBuilder::on(bar);
-    builder
-        .margin_top(top_margin + if p.title.is_some() { (14.0 * s * 1.6) as u32 } else { 0 })
-        .margin_left((6.0 * s) as u32)
-        .x_label_area_size(bottom)
-        .set_label_area_size(LabelAreaPosition::Right, (50.0 * s) as u32);
-    let mut chart = builder.build_cartesian_2d(0.0..1.0, vmin..vmax).map_err(drawing)?;
-    let fmt = |v: &f64| tick(*v);
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .y_labels(7)
-        .y_label_formatter(&fmt)
-        .label_style(("sans-serif", 11.0 * s))
-        .draw()
-        .map_err(drawing)?;
-    let plot = chart.plotting_area().strip_coord_spec();
-    let (pw, ph) = plot.dim_in_pixel();
-    let mut raster = Vec::with_capacity((pw * ph * 3) as usize);
+    let title_h = if p.title.is_some() { (14.0 * s * 1.6) as u32 } else { 0 };
+    let (_, h) = bar.dim_in_pixel();
+    let top = top_margin + title_h + (16.0 * s) as u32;
+    let bar_w = (14.0 * s).round().max(4.0) as u32;
+    let left = (6.0 * s) as u32;
+    let ph = h.saturating_sub(top + bottom).max(2);
+    let strip = bar.margin(top, h.saturating_sub(top + ph), left, 0);
+    let (colors, _) = strip.split_horizontally(bar_w);
+    let mut raster = Vec::with_capacity((bar_w * ph * 3) as usize);
     for py in 0..ph {
         let c = p.colormap.rgb(1.0 - (py as f64 + 0.5) / ph as f64);
-        for _ in 0..pw {
+        for _ in 0..bar_w {
             raster.extend_from_slice(&c);
         }
     }
-    blit(&plot, raster, (pw, ph), sink)?;
-    plot.draw(&Rectangle::new(
-        [(0, 0), (pw as i32 - 1, ph as i32 - 1)],
-        BLACK.stroke_width(1),
+    blit(&colors, raster, (bar_w, ph), sink)?;
+    colors
+        .draw(&Rectangle::new(
+            [(0, 0), (bar_w as i32 - 1, ph as i32 - 1)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(drawing)?;
+    let font = ("sans-serif", 11.0 * s).into_font().color(&BLACK);
+    let tick_len = (4.0 * s).round().max(2.0) as i32;
+    for v in nice_ticks(vmin, vmax, 6) {
+        let y = ((1.0 - fraction(v, vmin, vmax)) * (ph as f64 - 1.0)).round() as i32;
+        let x = bar_w as i32;
+        strip
+            .draw(&PathElement::new(
+                vec![(x, y), (x + tick_len, y)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(drawing)?;
+        strip
+            .draw(&Text::new(
+                crate::scale::label(v),
+                (x + tick_len + (3.0 * s) as i32, y),
+                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(drawing)?;
+    }
+    // The title over the bar: what the colours are.
+    bar.draw(&Text::new(
+        "f(x, y)",
+        (left as i32, (top - (4.0 * s) as u32) as i32),
+        font.pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))
     .map_err(drawing)?;
     Ok(())
@@ -757,12 +779,5 @@ mod tests {
         let runs = clip_polyline(&[[0.2, 0.2], [0.4, 0.4], [0.6, 0.2]], d);
         assert_eq!(runs, vec![vec![(0.2, 0.2), (0.4, 0.4), (0.6, 0.2)]]);
         assert!(clip_polyline(&[[2.0, 2.0], [3.0, 3.0]], d).is_empty());
-    }
-
-    #[test]
-    fn ticks_are_short() {
-        assert_eq!(tick(0.30000000000000004), "0.3");
-        assert_eq!(tick(-0.0), "0");
-        assert_eq!(tick(2.0), "2");
     }
 }

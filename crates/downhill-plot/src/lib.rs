@@ -8,6 +8,7 @@ pub mod contour;
 pub mod encode;
 pub mod figure;
 mod font;
+pub mod scale;
 pub mod surface;
 
 pub use anim::animate;

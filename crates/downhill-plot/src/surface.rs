@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::colormap::Colormap;
 use crate::encode::{self, Format};
 use crate::figure::{drawing, Samples};
+use crate::scale::{fraction, label, nice_ticks as tick_values};
 use crate::{font, PlotError};
 
 /// A surface figure.
@@ -133,41 +134,18 @@ pub fn render_surface(s: &Surface, format: Format) -> Result<Vec<u8>, PlotError>
     }
 }
 
-fn tick_values(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    let raw = (hi - lo) / target as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
-    let mut v = (lo / step).ceil() * step;
-    let mut out = Vec::new();
-    while v <= hi + step * 1e-9 {
-        out.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
-        v += step;
-    }
-    out
-}
-
-fn label(v: f64) -> String {
-    let r = (v * 1e6).round() / 1e6;
-    format!("{r}")
-}
-
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Surface) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(drawing)?;
     let d = s.domain;
     let samples = Samples::new(s.function, d, CELLS + 1, CELLS + 1);
     let (lo, hi) = samples.range();
     let (zlo, zhi) = (s.zmin.unwrap_or(lo), s.zmax.unwrap_or(hi));
-    let zspan = if zhi > zlo { zhi - zlo } else { 1.0 };
     let view = View::new(s.elev, s.azim, s.width, s.height, 62.0 * s.scale, 24.0 * s.scale);
     let unit = |x: f64, y: f64, z: f64| -> [f64; 3] {
         [
             (x - d[0]) / (d[1] - d[0]) - 0.5,
             (y - d[2]) / (d[3] - d[2]) - 0.5,
-            ((z.clamp(zlo, zhi) - zlo) / zspan - 0.5) * 2.0 * HZ,
+            (fraction(z.clamp(zlo, zhi), zlo, zhi) - 0.5) * 2.0 * HZ,
         ]
     };
     let sc = s.scale;
@@ -245,12 +223,12 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Surface) -> Resul
             }
             let pts: Vec<[f64; 3]> = corners.iter().map(|(p, _)| *p).collect();
             let centre = [0, 1, 2].map(|k| pts.iter().map(|p| p[k]).sum::<f64>() / 4.0);
-            let mean_z = corners.iter().map(|(_, z)| z.clamp(zlo, zhi)).sum::<f64>() / 4.0;
+            let mean_z = corners.iter().map(|(_, z)| z.clamp(zlo, zhi) / 4.0).sum::<f64>();
             let normal = normalize(cross(sub(pts[2], pts[0]), sub(pts[3], pts[1])));
             let shade = 0.75 + 0.25 * dot(normal, light).abs();
             let c = s
                 .colormap
-                .rgb((mean_z - zlo) / zspan)
+                .rgb(fraction(mean_z, zlo, zhi))
                 .map(|v| (v as f64 * shade).round() as u8);
             quads.push((
                 view.depth(centre),
