@@ -109,7 +109,7 @@ pub struct BasinsArgs {
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// map: write the label of every start as CSV (one row per y from ymin, one column per x; attractor
-    /// index, -1 diverged, -2 not converged).
+    /// index, -1 diverged, -2 not converged, -3 left the domain, -4 f not finite where the run ended).
     #[arg(long, value_name = "FILE.csv")]
     pub labels: Option<PathBuf>,
     /// map: print JSON.

@@ -71,7 +71,7 @@ const WINDOW: usize = 72;
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.message)?;
+        write!(f, "error: {}", clean(&self.message))?;
         if let Some((source, span)) = &self.source {
             let (line, marks) = caret_lines(source, *span);
             write!(f, "\n  {line}\n  {marks}")?;
@@ -80,19 +80,79 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// The source (windowed around the span when it is long, control characters shown as spaces) and a line of
-/// carets under the span, aligned by characters, not bytes.
+/// How a character of the user's text is shown: itself, or an escape for characters that would act instead
+/// of showing (control characters such as ESC, bidirectional overrides that reorder the line, line and
+/// paragraph separators, zero-width and other format characters).
+fn shown(c: char) -> Option<String> {
+    let invisible = c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
+    invisible.then(|| format!("\\u{{{:x}}}", c as u32))
+}
+
+/// Columns a piece of text takes in a terminal (wide characters take two).
+fn columns(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// The longest word of a message shown whole; longer ones (an echoed 10,000-character name) are cut.
+const LONGEST_WORD: usize = 60;
+
+/// A message made safe to print: escapes for characters that would act on the terminal, and overlong words
+/// cut in the middle with their length given.
+pub fn clean(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4096));
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let keep = |cs: &[char], out: &mut String| {
+            for &c in cs {
+                match shown(c) {
+                    Some(e) => out.push_str(&e),
+                    None => out.push(c),
+                }
+            }
+        };
+        if chars.len() > LONGEST_WORD {
+            keep(&chars[..LONGEST_WORD / 2], &mut out);
+            out.push_str(&format!("…[{} characters]…", chars.len()));
+            keep(&chars[chars.len() - 8..], &mut out);
+        } else {
+            keep(&chars, &mut out);
+        }
+    }
+    out
+}
+
+/// The source (windowed around the span when it is long, characters that would act on the terminal
+/// escaped) and a line of carets under the span, aligned by terminal columns (wide characters take two).
 pub fn caret_lines(source: &str, span: Span) -> (String, String) {
     let chars: Vec<(usize, char)> = source.char_indices().collect();
     let column = |byte: usize| chars.iter().position(|&(b, _)| b >= byte).unwrap_or(chars.len());
     let start = column(span.start.min(source.len()));
     let end = column(span.end.min(source.len())).max(start + 1);
-    // A window of at most WINDOW characters that shows the start of the span.
+    let pieces: Vec<String> = chars
+        .iter()
+        .map(|&(_, c)| shown(c).unwrap_or_else(|| c.to_string()))
+        .collect();
+    let widths: Vec<usize> = pieces.iter().map(|p| columns(p)).collect();
+    // A window of at most WINDOW columns that shows the start of the span.
     let (mut from, mut to) = (0, chars.len());
-    if chars.len() > WINDOW {
-        from = start.saturating_sub(WINDOW / 3);
-        to = (from + WINDOW).min(chars.len());
-        from = to.saturating_sub(WINDOW).min(from);
+    if widths.iter().sum::<usize>() > WINDOW {
+        from = start;
+        let mut used = widths.get(start).copied().unwrap_or(1);
+        // About a third of the window before the span, the rest after it.
+        while from > 0 && used + widths[from - 1] <= WINDOW / 3 {
+            from -= 1;
+            used += widths[from];
+        }
+        to = start + 1;
+        while to < chars.len() && used + widths[to] <= WINDOW {
+            used += widths[to];
+            to += 1;
+        }
+        to = to.min(chars.len());
     }
     let mut line = String::new();
     let mut marks = String::new();
@@ -100,9 +160,10 @@ pub fn caret_lines(source: &str, span: Span) -> (String, String) {
         line.push_str("...");
         marks.push_str("   ");
     }
-    for (i, &(_, c)) in chars.iter().enumerate().take(to).skip(from) {
-        line.push(if c.is_control() { ' ' } else { c });
-        marks.push(if (start..end).contains(&i) { '^' } else { ' ' });
+    for i in from..to {
+        line.push_str(&pieces[i]);
+        let mark = if (start..end).contains(&i) { '^' } else { ' ' };
+        marks.extend(std::iter::repeat_n(mark, widths[i]));
     }
     if to < chars.len() {
         line.push_str("...");
@@ -123,6 +184,31 @@ mod tests {
         let (line, marks) = caret_lines("é + exq(x)", Span { start: 5, end: 8 });
         assert_eq!(line, "é + exq(x)");
         assert_eq!(marks, "    ^^^");
+    }
+
+    #[test]
+    fn carets_align_by_terminal_column_after_wide_characters() {
+        // U+3000 (ideographic space) and 中 take two columns each.
+        let (line, marks) = caret_lines("\u{3000}中 + exq(x)", Span { start: 10, end: 13 });
+        assert_eq!(line, "\u{3000}中 + exq(x)");
+        assert_eq!(marks, "        ^^^");
+    }
+
+    #[test]
+    fn characters_that_act_on_the_terminal_are_escaped() {
+        let (line, marks) = caret_lines("x\u{1b}[31m + \u{202e}y", Span { start: 1, end: 2 });
+        assert_eq!(line, "x\\u{1b}[31m + \\u{202e}y");
+        assert_eq!(marks, " ^^^^^^");
+        assert_eq!(
+            clean("unknown name '\u{2028}a\u{7}'"),
+            "unknown name '\\u{2028}a\\u{7}'"
+        );
+        let long = format!("unknown name '{}' here", "a".repeat(10_000));
+        let cut = clean(&long);
+        assert!(
+            cut.len() < 120 && cut.contains("[10002 characters]") && cut.ends_with("here"),
+            "{cut}"
+        );
     }
 
     #[test]

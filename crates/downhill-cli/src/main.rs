@@ -17,6 +17,10 @@ use diagnostic::CliError;
 fn main() -> ExitCode {
     // clap prints its own usage errors and exits with code 2.
     let cli = Cli::parse();
+    // The server handles Ctrl-C itself (a graceful shutdown); every other command cleans up and stops.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        output::install_signals();
+    }
     let result = match cli.command {
         Command::Functions { json } => commands::functions::run(json),
         Command::Diff {
@@ -37,7 +41,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = std::io::stdout().flush();
-            eprintln!("{e}");
+            // A full or closed standard error is no reason to panic: the exit code still tells.
+            let _ = writeln!(std::io::stderr(), "{e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -264,6 +264,8 @@ pub async fn basins(body: Bytes) -> ApiResult {
             "attractors": attractors,
             "diverged_fraction": map.diverged as f64 / total,
             "unconverged_fraction": map.not_converged as f64 / total,
+            "left_domain_fraction": map.left_domain as f64 / total,
+            "undefined_fraction": map.undefined as f64 / total,
             "elapsed_s": started.elapsed().as_secs_f64(),
             "point_steps": map.point_steps,
             "labels": map.labels,

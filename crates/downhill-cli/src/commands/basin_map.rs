@@ -1,10 +1,11 @@
 //! `downhill basins --style map`: every start a pixel, coloured by the attractor its run reaches.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use downhill::batch::basins::{basin_map, Attractor, BasinConfig, BasinMap, DIVERGED, NOT_CONVERGED};
+use downhill::batch::basins::{
+    basin_map, Attractor, BasinConfig, BasinMap, DIVERGED, LEFT_DOMAIN, NOT_CONVERGED, UNDEFINED,
+};
 use downhill::batch::{BatchConfig, Control, Precision};
 use downhill::{Function, Method, OptimizerSpec, Schedule};
 use downhill_plot::{Figure, Format, Glyph, GridImage, Marker, Path, Shape, TAB10};
@@ -16,14 +17,13 @@ use crate::diagnostic::CliError;
 use crate::format::{num, point, table};
 use crate::output;
 
-/// Set by Ctrl-C: the map stops at the next check and nothing is written.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
 /// Colours of the first attractors: matplotlib's tab10 without its grey (which would read as "not
 /// converged"); later ones step round the hue circle by the golden angle.
 const PALETTE: [usize; 9] = [0, 1, 2, 3, 4, 5, 6, 8, 9];
 const DIVERGED_COLOR: [u8; 3] = [20, 20, 20];
 const NOT_CONVERGED_COLOR: [u8; 3] = [235, 235, 235];
+const LEFT_DOMAIN_COLOR: [u8; 3] = [110, 110, 110];
+const UNDEFINED_COLOR: [u8; 3] = [214, 196, 160];
 
 /// The colour of attractor `i`.
 pub fn attractor_color(i: usize) -> [u8; 3] {
@@ -75,6 +75,8 @@ pub fn picture(map: &BasinMap) -> GridImage {
             let c = match map.labels[k] {
                 DIVERGED => DIVERGED_COLOR,
                 NOT_CONVERGED => NOT_CONVERGED_COLOR,
+                LEFT_DOMAIN => LEFT_DOMAIN_COLOR,
+                UNDEFINED => UNDEFINED_COLOR,
                 a => shade(attractor_color(a as usize), (map.steps[k] as f64 / max_steps).sqrt()),
             };
             rgb.extend_from_slice(&c);
@@ -120,13 +122,14 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
             "--cluster-tol must be finite and positive (got {cluster_tol})"
         )));
     }
-    let plot_format = match &args.plot {
+    let plot_out = match &args.plot {
         Some(p) => Some(plot::target(p, &[Format::Png, Format::Svg], "figure")?),
         None => None,
     };
-    if let Some(p) = &args.labels {
-        output::check_writable(p, "labels")?;
-    }
+    let labels_out = match &args.labels {
+        Some(p) => Some(output::prepare(p, "labels")?),
+        None => None,
+    };
     let config = BasinConfig {
         grid,
         domain: d,
@@ -143,7 +146,7 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
         // Steps of size lr * |g| below a thousandth of the clustering tolerance: settled.
         stationary_tol: (cluster_tol * 1e-3 / lr).min(1e-2),
     };
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
+    let (interrupted, _polling) = output::interrupted();
     let total = (grid[0] * grid[1]) as u64;
     let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total);
@@ -163,7 +166,7 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
         f,
         &config,
         &Control {
-            cancel: Some(&INTERRUPTED),
+            cancel: Some(interrupted),
             progress: Some(&progress),
         },
     );
@@ -174,12 +177,15 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
     if map.cancelled {
         return Err(CliError::Interrupted);
     }
-    if let Some(p) = &args.labels {
-        output::write_atomically(p, |w| write_labels(w, &map))?;
+    if map.undefined == total {
+        return Err(nowhere_finite(f, d));
     }
-    if let (Some(p), Some(format)) = (&args.plot, plot_format) {
+    if let Some(out) = labels_out {
+        out.write(|w| write_labels(w, &map))?;
+    }
+    if let Some((format, out)) = plot_out {
         let fig = figure(f, &look, &map, method, epochs, lr, args.ascent);
-        plot::write(p, &downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
+        out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
     }
     let fraction = |n: u64| n as f64 / total as f64;
     if args.json {
@@ -195,12 +201,29 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
             "attractors": attractors,
             "diverged_fraction": fraction(map.diverged),
             "unconverged_fraction": fraction(map.not_converged),
+            "left_domain_fraction": fraction(map.left_domain),
+            "undefined_fraction": fraction(map.undefined),
             "elapsed_s": elapsed,
             "point_steps": map.point_steps,
         });
         return crate::emit(&crate::format::json(&v));
     }
     crate::emit(&summary(&map, elapsed))
+}
+
+/// The error for a map whose every run ended where f is not finite: where and why, at the domain's centre
+/// (or the first of a few points where a cause shows).
+fn nowhere_finite(f: &Function, d: [f64; 4]) -> CliError {
+    let centre = [(d[0] + d[1]) / 2.0, (d[2] + d[3]) / 2.0];
+    let message = "the function is not finite wherever the map's runs ended, so there is nothing to map";
+    match f.explain_non_finite(centre) {
+        Some(cause) => CliError::at(
+            format!("{message}; at {}: {}", point(centre), cause.reason),
+            f.source(),
+            cause.span,
+        ),
+        None => CliError::input(format!("{message} (check --domain)")),
+    }
 }
 
 fn write_labels(w: &mut dyn Write, map: &BasinMap) -> std::io::Result<()> {
@@ -258,6 +281,20 @@ fn summary(map: &BasinMap, elapsed: f64) -> String {
         String::new(),
         share(map.not_converged),
     ]);
+    for (label, name, n) in [
+        (LEFT_DOMAIN, "left the domain", map.left_domain),
+        (UNDEFINED, "f not finite at the end", map.undefined),
+    ] {
+        if n > 0 {
+            rows.push(vec![
+                label.to_string(),
+                name.into(),
+                String::new(),
+                String::new(),
+                share(n),
+            ]);
+        }
+    }
     let mut out = format!(
         "{}x{} starts, {} attractors, {:.2} s ({} point-steps, {:.2} ns each)\n",
         map.grid[0],
@@ -341,6 +378,18 @@ fn figure<'a>(
             square([190, 190, 190]),
         ));
     }
+    if map.left_domain > 0 {
+        panel.legend.push((
+            format!("left the domain {:.1}%", 100.0 * map.left_domain as f64 / total),
+            square(LEFT_DOMAIN_COLOR),
+        ));
+    }
+    if map.undefined > 0 {
+        panel.legend.push((
+            format!("f not finite {:.1}%", 100.0 * map.undefined as f64 / total),
+            square(UNDEFINED_COLOR),
+        ));
+    }
     let kind = if ascent { "ascent" } else { "descent" };
     plot::single(
         look,
@@ -365,6 +414,8 @@ mod tests {
             attractors: vec![],
             diverged: 1,
             not_converged: 1,
+            left_domain: 0,
+            undefined: 0,
             point_steps: 305,
             cancelled: false,
         };

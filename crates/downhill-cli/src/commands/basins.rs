@@ -69,7 +69,7 @@ fn run_trajectories(
     if args.json || args.labels.is_some() {
         return Err(CliError::input("--json and --labels belong to --style map"));
     }
-    let format = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
+    let (format, out) = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
     let look = plot::look(&args.look, f, args.ascent)?;
     let grid = args.grid.unwrap_or([25, 25]);
     let epochs = args.epochs.unwrap_or(100);
@@ -97,7 +97,7 @@ fn run_trajectories(
     }
     let (figure, results) = trajectories(f, &look, starts, grid, lr, epochs, args.ascent, method, spec)?;
     let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
-    plot::write(path, &bytes)?;
+    out.write_bytes(&bytes)?;
     crate::emit(&summary(f, &results, n))
 }
 

@@ -37,7 +37,7 @@ fn gd(f: &Function, start: [f64; 2], lr: f64, epochs: u64, ascent: bool) -> Resu
 }
 
 fn save(dir: &Path, name: &str, bytes: &[u8], written: &mut Vec<String>) -> Result<(), CliError> {
-    plot::write(&dir.join(name), bytes)?;
+    crate::output::prepare(&dir.join(name), "figure")?.write_bytes(bytes)?;
     written.push(name.to_string());
     Ok(())
 }

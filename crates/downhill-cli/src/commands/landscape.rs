@@ -13,11 +13,11 @@ pub fn run(args: &LandscapeArgs) -> Result<(), CliError> {
         .plot
         .as_ref()
         .ok_or_else(|| CliError::input("--plot FILE is required"))?;
-    let format = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
+    let (format, out) = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
     let look = plot::look(&args.look, &f, false)?;
     let mut panel = super::run::panel(&f, &look);
     panel.title = Some(f.text());
     let figure = plot::single(&look, Some(plot::name(&f)), panel);
     let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
-    plot::write(path, &bytes)
+    out.write_bytes(&bytes)
 }

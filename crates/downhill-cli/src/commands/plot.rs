@@ -7,7 +7,7 @@ use downhill_plot::{Colormap, Format};
 
 use crate::args::PlotArgs;
 use crate::diagnostic::CliError;
-use crate::output;
+use crate::output::{self, Output};
 
 /// The look of a figure, validated.
 #[derive(Clone, Debug)]
@@ -96,9 +96,9 @@ pub fn look(a: &PlotArgs, f: &Function, ascent: bool) -> Result<Look, CliError> 
     })
 }
 
-/// The format of an output path, checked before any work: a known extension among `allowed`, a directory
-/// that exists.
-pub fn target(path: &Path, allowed: &[Format], what: &str) -> Result<Format, CliError> {
+/// The format of an output path and the output itself, checked before any work: a known extension among
+/// `allowed`, a place that can be written ([`output::prepare`]).
+pub fn target(path: &Path, allowed: &[Format], what: &str) -> Result<(Format, Output), CliError> {
     let format = Format::from_path(path).map_err(|e| CliError::input(e.to_string()))?;
     if !allowed.contains(&format) {
         let names: Vec<&str> = allowed.iter().map(|f| extension(*f)).collect();
@@ -108,8 +108,7 @@ pub fn target(path: &Path, allowed: &[Format], what: &str) -> Result<Format, Cli
             names.join(" or ")
         )));
     }
-    output::check_writable(path, what)?;
-    Ok(format)
+    Ok((format, output::prepare(path, what)?))
 }
 
 fn extension(f: Format) -> &'static str {
@@ -118,12 +117,6 @@ fn extension(f: Format) -> &'static str {
         Format::Svg => ".svg",
         Format::Gif => ".gif",
     }
-}
-
-/// Writes bytes whole or not at all.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    output::write_atomically(path, |w| w.write_all(bytes))?;
-    Ok(())
 }
 
 /// A plot error as a failure (a drawing or encoding error is not the user's fault).

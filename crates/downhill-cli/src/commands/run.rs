@@ -133,30 +133,41 @@ pub fn execute(s: &Settings) -> Result<RunResult, CliError> {
 /// `downhill run`.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let s = settings(args)?;
-    if let Some(path) = &args.csv {
-        output::check_writable(path, "CSV")?;
-    }
-    let plot_format = match &args.plot {
+    let csv_out = match &args.csv {
+        Some(path) => Some(output::prepare(path, "CSV")?),
+        None => None,
+    };
+    let plot_out = match &args.plot {
         Some(path) => Some(plot::target(path, &[Format::Png, Format::Svg], "figure")?),
         None => None,
     };
-    if let Some(path) = &args.gif {
-        plot::target(path, &[Format::Gif], "animation")?;
-    }
+    let gif_out = match &args.gif {
+        Some(path) => Some(plot::target(path, &[Format::Gif], "animation")?.1),
+        None => None,
+    };
     let look = plot::look(&args.look, &s.function, s.config.ascent)?;
     let result = execute(&s)?;
-    if let Some(path) = &args.csv {
-        output::write_atomically(path, |w| write_csv(w, &s, &result))?;
+    // A CSV on standard output takes it: the summary (or JSON) then goes to standard error.
+    let summary_to_stderr = csv_out.as_ref().is_some_and(output::Output::is_stdout);
+    if let Some(out) = csv_out {
+        out.write(|w| write_csv(w, &s, &result))?;
     }
-    if let (Some(path), Some(format)) = (&args.plot, plot_format) {
+    if let Some((format, out)) = plot_out {
         let look = look_for_run(&look, &args.look, &result);
-        let bytes = downhill_plot::render(&figure(&s, &result, &look), format).map_err(plot::failed)?;
-        plot::write(path, &bytes)?;
+        out.write_bytes(&downhill_plot::render(&figure(&s, &result, &look), format).map_err(plot::failed)?)?;
     }
-    if let Some(path) = &args.gif {
+    if let Some(out) = gif_out {
         let look = look_for_run(&look, &args.look, &result);
-        let bytes = downhill_plot::animate(&figure(&s, &result, &look), 0).map_err(plot::failed)?;
-        plot::write(path, &bytes)?;
+        out.write_bytes(&downhill_plot::animate(&figure(&s, &result, &look), 0).map_err(plot::failed)?)?;
+    }
+    if summary_to_stderr {
+        let text = if args.json {
+            crate::format::json(&to_json(&args.function, &s, &result))
+        } else {
+            summary(&s, &result)
+        };
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        return Ok(());
     }
     if args.json {
         crate::emit(&crate::format::json(&to_json(&args.function, &s, &result)))
@@ -221,7 +232,7 @@ pub fn summary(s: &Settings, r: &RunResult) -> String {
     row("stopped", termination_text(s, r));
     row("end point", r.stationary_point.name().to_string());
     if let Some(entry) = s.function.name().and_then(catalog::lookup) {
-        if let Some(text) = documented(entry, r) {
+        if let Some(text) = documented(entry, r, c.ascent) {
             row("known", text);
         }
     }
@@ -273,8 +284,8 @@ fn kind_text(k: ExtremumKind) -> &'static str {
 }
 
 /// What the catalog knows about the end point: the documented extremum it reached, and the global minimum
-/// (or maximum, for ascent) when that is somewhere else.
-fn documented(entry: &catalog::CatalogEntry, r: &RunResult) -> Option<String> {
+/// (the global maximum for an ascent) when that is not where the run ended.
+fn documented(entry: &catalog::CatalogEntry, r: &RunResult, ascent: bool) -> Option<String> {
     let distance = |e: &Extremum| (e.point[0] - r.end[0]).hypot(e.point[1] - r.end[1]);
     let nearest = entry
         .extrema
@@ -293,9 +304,10 @@ fn documented(entry: &catalog::CatalogEntry, r: &RunResult) -> Option<String> {
     } else {
         format!("not at a documented point of {}", entry.name)
     };
-    let best_kind = match nearest.kind {
-        ExtremumKind::LocalMaximum | ExtremumKind::GlobalMaximum => ExtremumKind::GlobalMaximum,
-        _ => ExtremumKind::GlobalMinimum,
+    let best_kind = if ascent {
+        ExtremumKind::GlobalMaximum
+    } else {
+        ExtremumKind::GlobalMinimum
     };
     let best = entry
         .extrema

@@ -14,7 +14,7 @@ pub fn run(args: &SurfaceArgs) -> Result<(), CliError> {
         .plot
         .as_ref()
         .ok_or_else(|| CliError::input("--plot FILE is required"))?;
-    let format = plot::target(path_out, &[Format::Png, Format::Svg], "figure")?;
+    let (format, out) = plot::target(path_out, &[Format::Png, Format::Svg], "figure")?;
     let look = plot::look(&args.look, &f, false)?;
     if !(args.elev.is_finite() && args.azim.is_finite()) {
         return Err(CliError::input("--elev and --azim must be finite angles in degrees"));
@@ -45,5 +45,5 @@ pub fn run(args: &SurfaceArgs) -> Result<(), CliError> {
         scale: look.scale,
     };
     let bytes = downhill_plot::render_surface(&surface, format).map_err(plot::failed)?;
-    plot::write(path_out, &bytes)
+    out.write_bytes(&bytes)
 }

@@ -132,13 +132,14 @@ pub fn labels(settings: &[Setting]) -> Vec<String> {
 pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let f = super::resolve_function(&args.function)?;
     let settings = settings(args)?;
-    let plot_format = match &args.plot {
+    let plot_out = match &args.plot {
         Some(path) => Some(plot::target(path, &[Format::Png, Format::Svg], "figure")?),
         None => None,
     };
-    if let Some(path) = &args.gif {
-        plot::target(path, &[Format::Gif], "animation")?;
-    }
+    let gif_out = match &args.gif {
+        Some(path) => Some(plot::target(path, &[Format::Gif], "animation")?.1),
+        None => None,
+    };
     let look = plot::look(&args.look, &f, args.ascent)?;
     let panels = match args.layout.as_deref() {
         None => settings.len() <= 9,
@@ -160,11 +161,11 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let labels = labels(&settings);
     if args.plot.is_some() || args.gif.is_some() {
         let fig = figure(&f, &look, &settings, &results, &labels, panels);
-        if let (Some(path), Some(format)) = (&args.plot, plot_format) {
-            plot::write(path, &downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
+        if let Some((format, out)) = plot_out {
+            out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
         }
-        if let Some(path) = &args.gif {
-            plot::write(path, &downhill_plot::animate(&fig, 0).map_err(plot::failed)?)?;
+        if let Some(out) = gif_out {
+            out.write_bytes(&downhill_plot::animate(&fig, 0).map_err(plot::failed)?)?;
         }
     }
     if args.json {

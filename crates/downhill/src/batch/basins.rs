@@ -15,6 +15,15 @@ use crate::Function;
 pub const DIVERGED: i32 = -1;
 /// Label of a start whose run ended away from any stationary point.
 pub const NOT_CONVERGED: i32 = -2;
+/// Label of a start whose run ended outside the domain widened by [`OUTSIDE_MARGIN`] on each side: where it
+/// went is not on the map (momentum can carry runs onto a far plateau, where each would be an attractor).
+pub const LEFT_DOMAIN: i32 = -3;
+/// Label of a start whose run ended where f is not a finite number (`ln` of a negative number): no attractor
+/// has a value there.
+pub const UNDEFINED: i32 = -4;
+
+/// How far past the domain, as a share of its width and height, a run may end and still count.
+pub const OUTSIDE_MARGIN: f64 = 0.1;
 
 /// Starts per tile: enough to keep every core busy, small enough that a tile's starts and ends stay modest.
 const TILE: usize = 1 << 18;
@@ -54,7 +63,8 @@ pub struct BasinMap {
     pub grid: [usize; 2],
     /// The domain of the starts.
     pub domain: [f64; 4],
-    /// One label per start, row by row from ymin: an attractor index, [`DIVERGED`] or [`NOT_CONVERGED`].
+    /// One label per start, row by row from ymin: an attractor index, [`DIVERGED`], [`NOT_CONVERGED`],
+    /// [`LEFT_DOMAIN`] or [`UNDEFINED`].
     pub labels: Vec<i32>,
     /// Updates each start's run applied.
     pub steps: Vec<u32>,
@@ -64,6 +74,10 @@ pub struct BasinMap {
     pub diverged: u64,
     /// Starts that did not converge.
     pub not_converged: u64,
+    /// Starts whose runs ended outside the domain.
+    pub left_domain: u64,
+    /// Starts whose runs ended where f is not finite.
+    pub undefined: u64,
     /// Updates applied in all (the work done).
     pub point_steps: u64,
     /// Whether the map was stopped early (unfinished tiles are labelled not converged).
@@ -120,12 +134,16 @@ impl Clusterer {
     }
 }
 
-fn label_of(e: &LaneEnd, stationary_tol: f64, clusters: &mut Clusterer) -> i32 {
+fn label_of(e: &LaneEnd, stationary_tol: f64, inside: [f64; 4], clusters: &mut Clusterer) -> i32 {
     let converged = e.termination == Termination::Converged
         || (e.termination == Termination::MaxEpochs && e.gradient_norm <= stationary_tol);
+    let [x, y] = e.end;
+    let within = (inside[0]..=inside[1]).contains(&x) && (inside[2]..=inside[3]).contains(&y);
     match e.termination {
+        _ if !e.value.is_finite() => UNDEFINED,
         Termination::Diverged => DIVERGED,
-        _ if converged && e.end.iter().all(|v| v.is_finite()) => clusters.assign(e.end) as i32,
+        _ if !within => LEFT_DOMAIN,
+        _ if converged => clusters.assign(e.end) as i32,
         _ => NOT_CONVERGED,
     }
 }
@@ -148,6 +166,8 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
     let rows_per_tile = (TILE / nx.max(1)).max(1);
     let mut cancelled = false;
     let mut point_steps = 0u64;
+    let (mx, my) = (OUTSIDE_MARGIN * (d[1] - d[0]), OUTSIDE_MARGIN * (d[3] - d[2]));
+    let inside = [d[0] - mx, d[1] + mx, d[2] - my, d[3] + my];
     let mut row = 0;
     while row < ny {
         if control
@@ -173,7 +193,7 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
         };
         let ends = run_batch(f, &starts, &config.run, &tile_control);
         for (i, e) in ends.iter().enumerate() {
-            labels[offset + i] = label_of(e, config.stationary_tol, &mut clusters);
+            labels[offset + i] = label_of(e, config.stationary_tol, inside, &mut clusters);
             steps[offset + i] = e.epochs_run;
             point_steps += u64::from(e.epochs_run);
         }
@@ -199,7 +219,9 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
         .collect();
     // Ends that cluster but are not at a stationary point (a plateau where the gradient is tiny but the run
     // is still creeping) are not attractors: those starts did not converge.
-    let (kept, creeping): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, a)| a.kind != StationaryPoint::None);
+    let (kept, creeping): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|(_, a)| a.kind != StationaryPoint::None && a.value.is_finite());
     let mut found = kept;
     found.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.value.total_cmp(&b.1.value)));
     let mut renumber = vec![NOT_CONVERGED; clusters.first.len()];
@@ -210,8 +232,9 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
     for l in labels.iter_mut().filter(|l| **l >= 0) {
         *l = renumber[*l as usize];
     }
-    let diverged = labels.iter().filter(|&&l| l == DIVERGED).count() as u64;
-    let not_converged = labels.iter().filter(|&&l| l == NOT_CONVERGED).count() as u64;
+    let count = |label: i32| labels.iter().filter(|&&l| l == label).count() as u64;
+    let (diverged, not_converged) = (count(DIVERGED), count(NOT_CONVERGED));
+    let (left_domain, undefined) = (count(LEFT_DOMAIN), count(UNDEFINED));
     BasinMap {
         grid: config.grid,
         domain: d,
@@ -220,6 +243,8 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
         attractors: found.into_iter().map(|(_, a)| a).collect(),
         diverged,
         not_converged,
+        left_domain,
+        undefined,
         point_steps,
         cancelled,
     }
@@ -326,6 +351,52 @@ mod tests {
                 "{a:?} {b:?}"
             );
         }
+    }
+
+    /// Momentum carries some of peaks' starts out onto its far plateau, where each would stop at a "flat"
+    /// point of its own: those starts left the domain, and the attractors are the landscape's own.
+    #[test]
+    fn runs_that_end_outside_the_domain_are_not_attractors() {
+        let f = Function::resolve("peaks").unwrap();
+        let mut c = config(48, [-3.0, 3.0, -3.0, 3.0], 1000, 0.01);
+        c.run.spec = OptimizerSpec::new(crate::Method::Momentum, &crate::Options::default()).unwrap();
+        let map = basin_map(&f, &c, &Control::NONE);
+        assert!(map.left_domain > 0, "{map:?}");
+        assert!(map.labels.contains(&LEFT_DOMAIN));
+        assert!(map.attractors.len() <= 8, "{:?}", map.attractors);
+        for a in &map.attractors {
+            let d = 3.0 * (1.0 + OUTSIDE_MARGIN);
+            assert!(a.point[0].abs() <= d && a.point[1].abs() <= d, "{a:?}");
+            assert_ne!(a.kind, StationaryPoint::Flat, "{a:?}");
+        }
+        let total: u64 = map.attractors.iter().map(|a| a.count).sum::<u64>()
+            + map.diverged
+            + map.not_converged
+            + map.left_domain
+            + map.undefined;
+        assert_eq!(total, 48 * 48);
+    }
+
+    /// sqrt(x + 2) is not defined left of -2: those starts are undefined, not diverged, and no attractor has
+    /// a value that is not a number. (Starts right of -2 descend to the minimum near (1, 0).)
+    #[test]
+    fn starts_where_the_function_is_not_finite_are_undefined() {
+        let f = Function::parse("0.001*sqrt(x + 2) + (x - 1)^2 + y^2").unwrap();
+        let map = basin_map(&f, &config(20, [-3.0, 3.0, -1.0, 1.0], 200, 0.01), &Control::NONE);
+        for (k, &label) in map.labels.iter().enumerate() {
+            let x = -3.0 + 6.0 * (k % 20) as f64 / 19.0;
+            if x < -2.0 {
+                assert_eq!(label, UNDEFINED, "start {k} at x = {x}");
+            } else {
+                assert_ne!(label, UNDEFINED, "start {k} at x = {x}");
+            }
+        }
+        assert!(map.undefined > 0);
+        assert!(
+            map.attractors.iter().all(|a| a.value.is_finite()),
+            "{:?}",
+            map.attractors
+        );
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub struct LaneEnd {
     pub termination: Termination,
     /// The gradient norm at `end` (NaN where it is not finite).
     pub gradient_norm: f64,
+    /// f at `end` (NaN or infinite where f is not finite there, such as `ln` of a negative number).
+    pub value: f64,
 }
 
 /// Reports progress (lanes finished so far) and asks whether to stop.
@@ -139,19 +141,22 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
             epochs_run: 0,
             termination: Termination::MaxEpochs,
             gradient_norm: f64::NAN,
+            value: f64::NAN,
         };
         starts.len()
     ];
+    // f and its gradient at the ends: a program of their own, so the epochs' program computes no value.
+    let at_ends = Program::new(&f.tapes().value_gradient).compile::<V>();
     out.par_chunks_mut(block).zip(starts.par_chunks(block)).for_each_init(
-        || program.registers_for::<V>(),
-        |regs, (ends, chunk)| {
+        || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
+        |(regs, end_regs), (ends, chunk)| {
             let plain_gd = matches!(config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
             if plain_gd {
                 gd_block::<V>(&program, regs, chunk, config, control, ends);
             } else {
                 generic_block::<V>(&program, regs, chunk, config, control, ends, needs_hessian);
             }
-            gradient_norms::<V>(&program, regs, ends, needs_hessian);
+            evaluate_ends::<V>(&at_ends, end_regs, ends);
             let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
             if let Some(p) = control.progress {
                 p(n);
@@ -277,6 +282,7 @@ fn gd_block<V: Lanes>(
             },
             termination: termination[i],
             gradient_norm: f64::NAN,
+            value: f64::NAN,
         };
     }
 }
@@ -490,18 +496,15 @@ fn pack<V: Lanes>(
     now
 }
 
-/// Fills in the gradient norm at every lane's end.
-fn gradient_norms<V: Lanes>(program: &Program, regs: &mut [Reg<V>], ends: &mut [LaneEnd], needs_hessian: bool) {
+/// Fills in f and the gradient norm at every lane's end (`program` computes f, df/dx, df/dy).
+fn evaluate_ends<V: Lanes>(program: &Program, regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
     let points: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
     let (x, y) = load::<V>(&points);
     program.eval(regs, &x, &y);
-    let first = usize::from(needs_hessian);
     for (i, e) in ends.iter_mut().enumerate() {
-        let (gx, gy) = (
-            lane(program.output(regs, first), i),
-            lane(program.output(regs, first + 1), i),
-        );
-        e.gradient_norm = gx.hypot(gy);
+        let out = |k: usize| lane(program.output(regs, k), i);
+        e.value = out(0);
+        e.gradient_norm = out(1).hypot(out(2));
     }
 }
 
@@ -537,6 +540,7 @@ fn generic_block<V: Lanes>(
             epochs_run: 0,
             termination: Termination::MaxEpochs,
             gradient_norm: f64::NAN,
+            value: f64::NAN,
         };
     }
     let sign = if config.ascent { -1.0 } else { 1.0 };

@@ -63,7 +63,9 @@ pub fn entries() -> &'static [CatalogEntry] {
 /// else is not a name: `-peaks` is the expression minus peaks, not peaks.
 pub fn lookup(name: &str) -> Option<&'static CatalogEntry> {
     let key = normalize(name.trim())?;
-    entries().iter().find(|e| normalize(e.name).as_deref() == Some(key.as_str()))
+    entries()
+        .iter()
+        .find(|e| normalize(e.name).as_deref() == Some(key.as_str()))
 }
 
 /// The words of a name, lowercased and joined, if it is a name: words of letters and digits with one

@@ -445,8 +445,19 @@ mod tests {
         let small = Function::parse(&product(60)).unwrap();
         assert!(small.symbolic().0.work() < pool::WORK_BUDGET);
         let e = Function::parse(&product(299)).unwrap_err();
-        assert_eq!(e.kind, ParseErrorKind::TooComplex { budget: pool::WORK_BUDGET });
-        assert_eq!(e.span, Span { start: 0, end: product(299).len() });
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::TooComplex {
+                budget: pool::WORK_BUDGET
+            }
+        );
+        assert_eq!(
+            e.span,
+            Span {
+                start: 0,
+                end: product(299).len()
+            }
+        );
         assert!(e.to_string().contains("10,000,000 steps"), "{e}");
         // The catalog is far inside the budget.
         for entry in catalog::entries() {
@@ -464,7 +475,10 @@ mod tests {
         assert!(e.to_string().contains("'peaks' is a catalog function"), "{e}");
         assert_eq!(e.span, Span { start: 1, end: 6 });
         // Separators between words are free; around the name, spaces only.
-        assert_eq!(Function::resolve(" Six_Hump-camel ").unwrap().name(), Some("six-hump-camel"));
+        assert_eq!(
+            Function::resolve(" Six_Hump-camel ").unwrap().name(),
+            Some("six-hump-camel")
+        );
         assert!(Function::resolve("six--hump-camel").is_err());
     }
 

@@ -239,10 +239,10 @@ pub enum ParseErrorKind {
         hint: String,
     },
     /// A number that cannot be read.
-    #[error("malformed number '{0}'")]
+    #[error("malformed number '{}'", echo(.0))]
     BadNumber(String),
     /// A number beyond the range of f64.
-    #[error("the number '{0}' is too large for a 64-bit float")]
+    #[error("the number '{}' is too large for a 64-bit float", echo(.0))]
     NumberTooLarge(String),
     /// An operand is missing.
     #[error("expected an expression {0}")]
@@ -257,10 +257,10 @@ pub enum ParseErrorKind {
     #[error("expected an operator before this (write '*' to multiply)")]
     MissingOperator,
     /// A function name not followed by `(`.
-    #[error("expected '(' after the function name '{0}'")]
+    #[error("expected '(' after the function name '{}'", echo(.0))]
     FunctionNeedsParen(String),
     /// An unknown function.
-    #[error("unknown function '{name}'{suggestion}")]
+    #[error("unknown function '{}'{suggestion}", echo(name))]
     UnknownFunction {
         /// The name written.
         name: String,
@@ -268,7 +268,7 @@ pub enum ParseErrorKind {
         suggestion: String,
     },
     /// An unknown variable or name.
-    #[error("unknown name '{name}'{suggestion}")]
+    #[error("unknown name '{}'{suggestion}", echo(name))]
     UnknownName {
         /// The name written.
         name: String,
@@ -305,6 +305,17 @@ pub struct ParseError {
     pub kind: ParseErrorKind,
     /// Where, as a byte range of the source.
     pub span: Span,
+}
+
+/// Text from the input as a message shows it: whole up to 40 characters, else its start, an ellipsis and
+/// its length (an unknown name can be 10,000 characters long).
+fn echo(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= 40 {
+        text.to_string()
+    } else {
+        format!("{}… ({n} characters)", text.chars().take(24).collect::<String>())
+    }
 }
 
 /// A count with thousands separators: 4,000,000.
@@ -830,7 +841,10 @@ mod tests {
         assert!(parse(&nested(MAX_DEPTH)).is_ok());
         assert_eq!(e(&nested(MAX_DEPTH + 1)).kind, ParseErrorKind::TooDeep);
         assert!(parse(&format!("{}x", "-".repeat(MAX_DEPTH))).is_ok());
-        assert_eq!(e(&format!("{}x", "-".repeat(MAX_DEPTH + 1))).kind, ParseErrorKind::TooDeep);
+        assert_eq!(
+            e(&format!("{}x", "-".repeat(MAX_DEPTH + 1))).kind,
+            ParseErrorKind::TooDeep
+        );
         assert_eq!(e(&"-".repeat(500)).kind, ParseErrorKind::TooDeep);
         assert_eq!(e(&"x^".repeat(300)).kind, ParseErrorKind::TooDeep);
         // Long but flat input is fine.
