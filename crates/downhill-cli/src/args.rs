@@ -37,14 +37,19 @@ pub enum Command {
         json: bool,
     },
     /// Run an optimizer from a start point and report where it ends.
+    #[command(allow_negative_numbers = true)]
     Run(Box<RunArgs>),
     /// Draw a function as a heat map.
+    #[command(allow_negative_numbers = true)]
     Landscape(Box<LandscapeArgs>),
     /// Draw a function as a 3-D surface.
+    #[command(allow_negative_numbers = true)]
     Surface(Box<SurfaceArgs>),
     /// Run from a grid of starts and draw where each goes (basins of attraction).
+    #[command(allow_negative_numbers = true)]
     Basins(Box<BasinsArgs>),
     /// Run several settings (learning rates, epochs, optimizers, seeds) and compare them.
+    #[command(allow_negative_numbers = true)]
     Sweep(Box<SweepArgs>),
     /// Start the explorer in the browser: a server on 127.0.0.1 (Ctrl-C stops it).
     Serve {
@@ -87,7 +92,7 @@ pub struct BasinsArgs {
     #[arg(long, value_name = "LR")]
     pub lr: Option<f64>,
     /// Updates per start [map: 1000; trajectories: 100, as in the seed].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_epochs)]
     pub epochs: Option<u64>,
     /// map: a start stops as converged when its gradient norm is at most G [default: 1e-8; 1e-4 with
     /// --precision f32].
@@ -135,7 +140,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "LR,..", value_delimiter = ',')]
     pub lr: Vec<f64>,
     /// Epoch counts, comma-separated.
-    #[arg(long, value_name = "N,..", value_delimiter = ',', default_value = "1000")]
+    #[arg(long, value_name = "N,..", value_delimiter = ',', default_value = "1000", value_parser = parse_epochs)]
     pub epochs: Vec<u64>,
     /// Optimizers, comma-separated.
     #[arg(long, value_name = "NAME,..", value_delimiter = ',', default_value = "gd")]
@@ -194,7 +199,7 @@ pub struct SurfaceArgs {
     #[arg(long, default_value_t = 0.01, value_name = "LR")]
     pub lr: f64,
     /// Epochs of the drawn descent.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
     pub epochs: u64,
     #[command(flatten)]
     pub look: PlotArgs,
@@ -216,7 +221,7 @@ pub struct PlotArgs {
     #[arg(long, value_name = "V", allow_hyphen_values = true)]
     pub vmax: Option<f64>,
     /// Draw N contour lines (10 when given without a number).
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10")]
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10", value_parser = parse_contours)]
     pub contours: Option<usize>,
     /// Draw the direction of steepest descent as arrows.
     #[arg(long)]
@@ -244,7 +249,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "LR", allow_hyphen_values = true)]
     pub lr: Option<f64>,
     /// Number of updates.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
     pub epochs: u64,
     /// Climb to a maximum instead of descending.
     #[arg(long)]
@@ -351,15 +356,25 @@ fn parse_box(text: &str) -> Result<[f64; 4], String> {
     parse_numbers(text, "XMIN,XMAX,YMIN,YMAX")
 }
 
+/// A whole number from `min` to `max`, or a message that says so.
+fn whole(text: &str, min: u64, max: u64, what: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ if max == u64::MAX => Err(format!("expected {what}: a whole number, {min} or more")),
+        _ => Err(format!("expected {what}: a whole number from {min} to {max}")),
+    }
+}
+
+fn parse_epochs(text: &str) -> Result<u64, String> {
+    whole(text, 1, u64::MAX, "a number of epochs")
+}
+
+fn parse_contours(text: &str) -> Result<usize, String> {
+    whole(text, 1, 100, "a number of contour levels").map(|n| n as usize)
+}
+
 fn parse_grid(text: &str) -> Result<[usize; 2], String> {
-    let parse = |t: &str| -> Result<usize, String> {
-        let n: usize = t.trim().parse().map_err(|_| format!("'{t}' is not a whole number"))?;
-        if (2..=8192).contains(&n) {
-            Ok(n)
-        } else {
-            Err(format!("{n} is out of range (2 to 8192 starts per side)"))
-        }
-    };
+    let parse = |t: &str| whole(t, 2, 8192, "starts per side").map(|n| n as usize);
     match text.split_once(['x', 'X']) {
         Some((a, b)) => Ok([parse(a)?, parse(b)?]),
         None => {

@@ -15,8 +15,10 @@ use args::{Cli, Command};
 use diagnostic::CliError;
 
 fn main() -> ExitCode {
-    // clap prints its own usage errors and exits with code 2.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     // The server handles Ctrl-C itself (a graceful shutdown); every other command cleans up and stops.
     if !matches!(cli.command, Command::Serve { .. }) {
         output::install_signals();
@@ -45,6 +47,33 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{e}");
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+/// clap's help and version go to standard output as clap prints them; its usage errors are printed with the
+/// user's text made safe (escapes for control and bidirectional characters, overlong words cut), exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code() as u8);
+    }
+    let text = e.render().to_string();
+    let cleaned: Vec<String> = text.lines().map(diagnostic::clean).collect();
+    let _ = writeln!(std::io::stderr(), "{}", cleaned.join("\n").trim_end());
+    ExitCode::from(2)
+}
+
+/// Prints a value as JSON ([`format::json`]'s layout) to stdout, streamed; a closed pipe is not an error.
+pub fn emit_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<(), CliError> {
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format::write_json(out, v) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failure(e.into())),
     }
 }
 

@@ -139,21 +139,23 @@ pub fn prepare(path: &Path, what: &str) -> Result<Output, CliError> {
             how: How::Stdout,
         });
     }
-    let target = resolve_links(path).map_err(|e| refuse(e.to_string()))?;
-    match fs::metadata(&target) {
+    let target = match fs::metadata(path) {
         Ok(m) if m.is_dir() => return Err(refuse("it is a directory".into())),
         Ok(m) if !m.is_file() => {
+            // Opened through the path, as the kernel resolves it (/dev/stdout is a link to a pipe's name).
             let file = fs::OpenOptions::new()
                 .write(true)
-                .open(&target)
+                .open(path)
                 .map_err(|e| refuse(e.to_string()))?;
             return Ok(Output {
                 shown,
                 how: How::Direct(file),
             });
         }
-        _ => {}
-    }
+        Ok(_) => fs::canonicalize(path).map_err(|e| refuse(e.to_string()))?,
+        // A new file, or a link to one that does not exist yet.
+        Err(_) => resolve_links(path).map_err(|e| refuse(e.to_string()))?,
+    };
     let dir = parent(&target);
     if !dir.is_dir() {
         return Err(refuse(format!("the directory '{}' does not exist", dir.display())));

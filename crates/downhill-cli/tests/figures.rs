@@ -265,7 +265,7 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
     );
     bad(
         &["basins", "peaks", "--plot", s(&d.join("x.png")), "--grid", "1"],
-        "out of range",
+        "a whole number from 2 to 8192",
     );
     bad(
         &[
@@ -287,7 +287,7 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
         &["basins", "peaks", "--starts=0,1,0,1"],
         "--starts belongs to --style trajectories",
     );
-    bad(&["basins", "peaks", "--grid", "9000"], "out of range");
+    bad(&["basins", "peaks", "--grid", "9000"], "a whole number from 2 to 8192");
     bad(&["basins", "peaks", "--lr", "0"], "learning rate");
     bad(
         &["basins", "peaks", "--labels", s(&d.join("missing/l.csv"))],

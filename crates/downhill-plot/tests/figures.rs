@@ -197,3 +197,61 @@ fn non_finite_regions_are_grey_not_garbage() {
     let grey = rgb.chunks(3).filter(|c| c == &[200, 200, 200]).count();
     assert!(grey > 10_000, "{grey} grey pixels");
 }
+
+/// Paths stay where their points are. Gradient descent on Rosenbrock at lr 0.003 zig-zags across the valley,
+/// reverses sharply and repeats pixels where it crawls: no red may appear outside the box of its points'
+/// pixels (a mitre spike at a reversal, a line to the panel's corner, a stroke over the colour bar).
+#[test]
+fn paths_draw_only_near_their_points() {
+    let f = Function::resolve("rosenbrock").unwrap();
+    let config = downhill::RunConfig::new([-1.2, 1.0]).learning_rate(0.003).epochs(5000);
+    let r = downhill::run(&f, &config, &downhill::OptimizerSpec::gd()).unwrap();
+    let points = r.path();
+    let mut fig = figure(&f, points.clone());
+    let panel = &mut fig.panels[0];
+    panel.domain = [-2.0, 2.0, -1.0, 3.0];
+    // A plain green picture instead of the landscape: its pixels mark the plot area exactly.
+    panel.image = Some(downhill_plot::GridImage {
+        width: 1,
+        height: 1,
+        rgb: vec![10, 200, 10],
+    });
+    panel.paths[0].start = None;
+    panel.paths[0].end = None;
+    let (w, h) = (fig.width, fig.height);
+    let rgb = render_rgb(&fig).unwrap();
+    let red = |c: [u8; 3]| c[0] > 150 && c[1] < 100 && c[2] < 100;
+    let reds: Vec<(u32, u32)> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| red(pixel(&rgb, w, x, y)))
+        .collect();
+    assert!(reds.len() > 100, "the path is drawn");
+    // Data to pixels from the plot area: the green picture's bounding box.
+    let (mut x0, mut x1, mut y0, mut y1) = (w, 0, h, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if pixel(&rgb, w, x, y) == [10, 200, 10] {
+                (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+            }
+        }
+    }
+    let px = |p: [f64; 2]| {
+        (
+            x0 as f64 + (p[0] + 2.0) / 4.0 * (x1 - x0) as f64,
+            y1 as f64 - (p[1] + 1.0) / 4.0 * (y1 - y0) as f64,
+        )
+    };
+    let (mut lo_x, mut hi_x, mut lo_y, mut hi_y) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for p in &points {
+        let (x, y) = px(*p);
+        (lo_x, hi_x, lo_y, hi_y) = (lo_x.min(x), hi_x.max(x), lo_y.min(y), hi_y.max(y));
+    }
+    let slack = 4.0;
+    for &(x, y) in &reds {
+        let (x, y) = (x as f64, y as f64);
+        assert!(
+            x >= lo_x - slack && x <= hi_x + slack && y >= lo_y - slack && y <= hi_y + slack,
+            "red at ({x}, {y}), outside the path's box x {lo_x:.0}..{hi_x:.0}, y {lo_y:.0}..{hi_y:.0}"
+        );
+    }
+}

@@ -29,6 +29,18 @@ pub struct RunConfig {
     pub xtol: Option<f64>,
     /// Stop as `left_domain` when a position leaves `[xmin, xmax, ymin, ymax]`.
     pub bounds: Option<[f64; 4]>,
+    /// Which positions the result keeps.
+    pub record: Record,
+}
+
+/// Which positions (with their values and gradients) a run keeps: 40 bytes each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// Every one (the seed's trajectory; 400 MB for 10^7 epochs).
+    All,
+    /// Evenly spaced ones, between `n` and `2n` of them for a long run: every `stride`-th update, the stride
+    /// doubling whenever `2n` are kept (for figures of long runs, whose memory then stays bounded).
+    AtMost(usize),
 }
 
 impl RunConfig {
@@ -43,6 +55,7 @@ impl RunConfig {
             gtol: None,
             xtol: None,
             bounds: None,
+            record: Record::All,
         }
     }
 
@@ -68,8 +81,9 @@ impl RunConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.start.iter().all(|v| v.is_finite()) {
             return Err(ConfigError(format!(
-                "the start point must be finite (got {:?})",
-                self.start
+                "the start point must be finite (got ({}, {}))",
+                shown(self.start[0]),
+                shown(self.start[1])
             )));
         }
         check_learning_rate(self.learning_rate)?;
@@ -77,17 +91,14 @@ impl RunConfig {
             if let Some(t) = tol {
                 if !(t.is_finite() && t >= 0.0) {
                     return Err(ConfigError(format!(
-                        "--{name} must be finite and non-negative (got {t})"
+                        "{name} must be finite and non-negative (got {})",
+                        shown(t)
                     )));
                 }
             }
         }
         if let Some(b) = self.bounds {
-            if !(b.iter().all(|v| v.is_finite()) && b[0] < b[1] && b[2] < b[3]) {
-                return Err(ConfigError(format!(
-                    "the box must be XMIN,XMAX,YMIN,YMAX with XMIN < XMAX and YMIN < YMAX (got {b:?})"
-                )));
-            }
+            check_region("the box", b)?;
             let [x, y] = self.start;
             if !(b[0] <= x && x <= b[1] && b[2] <= y && y <= b[3]) {
                 return Err(ConfigError(format!(
@@ -97,6 +108,43 @@ impl RunConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// Checks a region `[xmin, xmax, ymin, ymax]` (a plot's domain, a run's box), named `what` in the error:
+/// finite bounds, each side increasing, its width a finite number (not [-1e308, 1e308]), and wide enough
+/// for its magnitude that points and ticks inside it are distinct numbers (not [1e16, 1e16 + 1]).
+pub fn check_region(what: &str, r: [f64; 4]) -> Result<[f64; 4], ConfigError> {
+    let side = |lo: f64, hi: f64, axis: &str| -> Result<(), ConfigError> {
+        let (lo_, hi_) = (shown(lo), shown(hi));
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            return Err(ConfigError(format!(
+                "{what} must be XMIN,XMAX,YMIN,YMAX, finite, with {axis}MIN < {axis}MAX (got {axis} from {lo_} to {hi_})"
+            )));
+        }
+        if !(hi - lo).is_finite() {
+            return Err(ConfigError(format!(
+                "{what} is too wide: {axis} from {lo_} to {hi_} spans more than the largest 64-bit float"
+            )));
+        }
+        if hi - lo < 1e-9 * lo.abs().max(hi.abs()) {
+            return Err(ConfigError(format!(
+                "{what} is too narrow for its size: {axis} from {lo_} to {hi_} is less than a billionth of it"
+            )));
+        }
+        Ok(())
+    };
+    side(r[0], r[1], "X")?;
+    side(r[2], r[3], "Y")?;
+    Ok(r)
+}
+
+/// A number in a message: plain when moderate, in exponent form when huge or tiny (not 309 digits).
+pub fn shown(v: f64) -> String {
+    if v == 0.0 || (1e-4..1e9).contains(&v.abs()) || !v.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
     }
 }
 
@@ -146,7 +194,8 @@ pub struct RunResult {
     pub termination: Termination,
     /// What the end point is.
     pub stationary_point: StationaryPoint,
-    /// The position after each update (the start is not included, as in the seed).
+    /// The position after each update (the start is not included, as in the seed); with
+    /// [`Record::AtMost`], after every `stride`-th update.
     pub trajectory: Vec<[f64; 2]>,
     /// f at each trajectory point.
     pub values: Vec<f64>,
@@ -154,14 +203,21 @@ pub struct RunResult {
     pub gradients: Vec<[f64; 2]>,
     /// Where the function or its gradient stopped being finite, when that ended the run.
     pub non_finite: Option<NonFiniteAt>,
+    /// Updates between two kept positions: 1 with [`Record::All`]. `trajectory[k]` is the position after
+    /// update `(k + 1) * stride`.
+    pub stride: u64,
 }
 
 impl RunResult {
-    /// The whole path: the start, then the position after each update (what a figure draws).
+    /// The whole path: the start, then the position after each update (after each kept one, and the end,
+    /// with [`Record::AtMost`]): what a figure draws.
     pub fn path(&self) -> Vec<[f64; 2]> {
-        let mut points = Vec::with_capacity(self.trajectory.len() + 1);
+        let mut points = Vec::with_capacity(self.trajectory.len() + 2);
         points.push(self.start);
         points.extend_from_slice(&self.trajectory);
+        if self.trajectory.last() != Some(&self.end) && self.epochs_run > 0 {
+            points.push(self.end);
+        }
         points
     }
 }
@@ -187,6 +243,63 @@ pub enum RunError {
     NotFiniteAtStart(NonFiniteAt),
 }
 
+/// Keeps the positions, values and gradients a [`Record`] asks for.
+struct Recorder {
+    limit: Option<usize>,
+    stride: u64,
+    updates: u64,
+    trajectory: Vec<[f64; 2]>,
+    values: Vec<f64>,
+    gradients: Vec<[f64; 2]>,
+}
+
+impl Recorder {
+    fn new(record: Record, epochs: u64) -> Recorder {
+        let limit = match record {
+            Record::All => None,
+            Record::AtMost(n) => Some(n.max(1)),
+        };
+        let capacity = match limit {
+            None => epochs.min(1 << 20) as usize,
+            Some(n) => (2 * n as u64).min(epochs) as usize,
+        };
+        Recorder {
+            limit,
+            stride: 1,
+            updates: 0,
+            trajectory: Vec::with_capacity(capacity),
+            values: Vec::with_capacity(capacity),
+            gradients: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn push(&mut self, p: [f64; 2], value: f64, gradient: [f64; 2]) {
+        self.updates += 1;
+        if self.updates % self.stride != 0 {
+            return;
+        }
+        self.trajectory.push(p);
+        self.values.push(value);
+        self.gradients.push(gradient);
+        if let Some(n) = self.limit {
+            if self.trajectory.len() >= 2 * n {
+                // Entry k is update (k + 1) * stride: the odd k are the multiples of twice the stride.
+                fn keep_odd<T>(v: &mut Vec<T>) {
+                    let mut k = 0;
+                    v.retain(|_| {
+                        k += 1;
+                        k % 2 == 0
+                    });
+                }
+                keep_odd(&mut self.trajectory);
+                keep_odd(&mut self.values);
+                keep_odd(&mut self.gradients);
+                self.stride *= 2;
+            }
+        }
+    }
+}
+
 fn finite2(v: [f64; 2]) -> bool {
     v[0].is_finite() && v[1].is_finite()
 }
@@ -206,10 +319,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             cause: f.explain_non_finite(p),
         }));
     }
-    let capacity = usize::try_from(config.epochs.min(1 << 20)).unwrap_or(0);
-    let mut trajectory = Vec::with_capacity(capacity);
-    let mut values = Vec::with_capacity(capacity);
-    let mut gradients = Vec::with_capacity(capacity);
+    let mut kept = Recorder::new(config.record, config.epochs);
     let mut termination = Termination::MaxEpochs;
     let mut non_finite = None;
     let mut here = (start.value, start.gradient, start.hessian);
@@ -249,9 +359,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             let (v, g) = f.value_gradient_with(p, &mut scratch);
             (v, g, [[0.0; 2]; 2])
         };
-        trajectory.push(p);
-        values.push(here.0);
-        gradients.push(here.1);
+        kept.push(p, here.0, here.1);
         if p[0].abs().max(p[1].abs()) > DIVERGENCE_LIMIT {
             termination = Termination::Diverged;
             break;
@@ -273,12 +381,13 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         end: p,
         value: end.value,
         gradient: end.gradient,
-        epochs_run: trajectory.len() as u64,
+        epochs_run: kept.updates,
         termination,
         stationary_point: classify(p, &end),
-        trajectory,
-        values,
-        gradients,
+        trajectory: kept.trajectory,
+        values: kept.values,
+        gradients: kept.gradients,
         non_finite,
+        stride: kept.stride,
     })
 }

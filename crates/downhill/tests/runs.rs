@@ -154,3 +154,27 @@ fn schedules_shape_the_learning_rate_over_the_run() {
     let cosine = steps("cosine");
     assert!((cosine[0] - 0.1).abs() < 1e-9 && cosine.windows(2).all(|w| w[1] < w[0]));
 }
+
+/// A long run can keep evenly spaced positions only: between n and 2n of them, each the position of the full
+/// run at its update, and the end kept apart; memory then stays bounded whatever the number of epochs.
+#[test]
+fn a_run_can_keep_a_bounded_share_of_its_positions() {
+    use downhill::run::Record;
+    let f = Function::resolve("rosenbrock").unwrap();
+    let mut config = RunConfig::new([-1.2, 1.0]).learning_rate(0.001).epochs(10_007);
+    let all = run(&f, &config, &OptimizerSpec::gd()).unwrap();
+    config.record = Record::AtMost(100);
+    let some = run(&f, &config, &OptimizerSpec::gd()).unwrap();
+    assert_eq!(all.stride, 1);
+    assert_eq!(some.epochs_run, 10_007);
+    assert_eq!(some.end, all.end);
+    assert!((100..200).contains(&some.trajectory.len()), "{}", some.trajectory.len());
+    assert_eq!(some.stride, 64);
+    for (k, p) in some.trajectory.iter().enumerate() {
+        let update = (k as u64 + 1) * some.stride;
+        assert_eq!(*p, all.trajectory[update as usize - 1], "entry {k}");
+        assert_eq!(some.values[k], all.values[update as usize - 1]);
+    }
+    let path = some.path();
+    assert_eq!((path[0], *path.last().unwrap()), (all.start, all.end));
+}

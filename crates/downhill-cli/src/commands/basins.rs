@@ -117,7 +117,9 @@ pub fn trajectories<'a>(
     let n = grid[0] * grid[1];
     let mut results = Vec::with_capacity(n);
     for start in grid_starts(starts, grid) {
-        let config = RunConfig::new(start).learning_rate(lr).epochs(epochs).ascent(ascent);
+        let mut config = RunConfig::new(start).learning_rate(lr).epochs(epochs).ascent(ascent);
+        // Up to 10,000 drawn paths of up to 10^5 epochs: kept in full they could take 40 GB.
+        config.record = downhill::run::Record::AtMost(250);
         match downhill::run(f, &config, spec) {
             Ok(r) => results.push(r),
             // A start where the function is not finite is skipped, and counted below.

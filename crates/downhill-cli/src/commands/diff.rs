@@ -8,7 +8,7 @@ pub fn run(spec: &str, hessian: bool, latex: bool, json: bool) -> Result<(), Cli
     if json {
         let v =
             serde_json::to_value(downhill::report::DiffReport::new(spec, &f, hessian)).map_err(anyhow::Error::from)?;
-        return crate::emit(&crate::format::json(&v));
+        return crate::emit_json(&v);
     }
     let mut rows: Vec<(&str, String)> = Vec::new();
     if latex {

@@ -9,7 +9,7 @@ use crate::format::{num, point, table};
 pub fn run(json: bool) -> Result<(), CliError> {
     if json {
         let v = serde_json::to_value(catalog::entries()).map_err(anyhow::Error::from)?;
-        return crate::emit(&crate::format::json(&v));
+        return crate::emit_json(&v);
     }
     let mut rows = Vec::new();
     for e in catalog::entries() {

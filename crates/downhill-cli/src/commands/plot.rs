@@ -39,10 +39,11 @@ const MAX_PIXELS: f64 = 8000.0;
 pub fn look(a: &PlotArgs, f: &Function, ascent: bool) -> Result<Look, CliError> {
     let entry = f.name().and_then(catalog::lookup);
     let domain = a.domain.or(entry.map(|e| e.domain)).unwrap_or([-3.0, 3.0, -3.0, 3.0]);
-    if !(domain[0] < domain[1] && domain[2] < domain[3]) {
-        return Err(CliError::input(
-            "--domain must be XMIN,XMAX,YMIN,YMAX with XMIN < XMAX and YMIN < YMAX",
-        ));
+    downhill::run::check_region("--domain", domain).map_err(|e| CliError::input(e.to_string()))?;
+    for (flag, v) in [("--vmin", a.vmin), ("--vmax", a.vmax)] {
+        if let Some(v) = v.filter(|v| !v.is_finite()) {
+            return Err(CliError::input(format!("{flag} must be a finite number (got {v})")));
+        }
     }
     let colormap = match &a.colormap {
         Some(name) => Colormap::from_name(name).ok_or_else(|| {
@@ -61,7 +62,11 @@ pub fn look(a: &PlotArgs, f: &Function, ascent: bool) -> Result<Look, CliError> 
     let vmax = a.vmax.or(seed_clip.then_some(5.0));
     if let (Some(lo), Some(hi)) = (vmin, vmax) {
         if lo >= hi {
-            return Err(CliError::input(format!("--vmin ({lo}) must be below --vmax ({hi})")));
+            return Err(CliError::input(format!(
+                "--vmin ({}) must be below --vmax ({})",
+                downhill::run::shown(lo),
+                downhill::run::shown(hi)
+            )));
         }
     }
     if !(a.dpi.is_finite() && (20.0..=1200.0).contains(&a.dpi)) {
@@ -78,11 +83,6 @@ pub fn look(a: &PlotArgs, f: &Function, ascent: bool) -> Result<Look, CliError> 
         )));
     }
     let contours = a.contours.unwrap_or(0);
-    if contours > 100 {
-        return Err(CliError::input(format!(
-            "--contours {contours} is too many (at most 100)"
-        )));
-    }
     Ok(Look {
         domain,
         colormap,

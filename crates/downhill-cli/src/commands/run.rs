@@ -121,10 +121,20 @@ pub fn execute(s: &Settings) -> Result<RunResult, CliError> {
                 s.function.source(),
                 cause.span,
             ),
-            None => CliError::input(format!(
-                "the gradient is not finite at the start point {} (the function is not differentiable there)",
-                point(at.point)
-            )),
+            None => {
+                // The value is finite, so the gradient is not: too large for a float, or undefined.
+                let g = s.function.gradient(at.point);
+                let why = if g.iter().any(|v| v.is_infinite()) {
+                    "it overflows: the function is too steep there for a 64-bit float"
+                } else {
+                    "it is undefined there (the function is not differentiable at that point)"
+                };
+                CliError::input(format!(
+                    "the gradient is not finite at the start point {}: {why} (gradient {})",
+                    point(at.point),
+                    point(g)
+                ))
+            }
         },
         RunError::Config(e) => CliError::input(e.to_string()),
     })
@@ -162,7 +172,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     if summary_to_stderr {
         let text = if args.json {
-            crate::format::json(&to_json(&args.function, &s, &result))
+            crate::format::json(&report(&args.function, &s, &result))
         } else {
             summary(&s, &result)
         };
@@ -170,7 +180,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if args.json {
-        crate::emit(&crate::format::json(&to_json(&args.function, &s, &result)))
+        crate::emit_json(&report(&args.function, &s, &result))
     } else {
         crate::emit(&summary(&s, &result))
     }
@@ -188,9 +198,8 @@ fn write_csv(w: &mut dyn Write, s: &Settings, r: &RunResult) -> std::io::Result<
 }
 
 /// The JSON object of DESIGN.md section 3, plus the seed, the schedule and the resolved hyper-parameters.
-pub fn to_json(function: &str, s: &Settings, r: &RunResult) -> serde_json::Value {
-    let report = downhill::report::RunReport::new(function, &s.function, s.method, s.spec, &s.config, s.seed, r);
-    serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
+pub fn report<'a>(function: &'a str, s: &Settings, r: &'a RunResult) -> downhill::report::RunReport<'a> {
+    downhill::report::RunReport::new(function, &s.function, s.method, s.spec, &s.config, s.seed, r)
 }
 
 fn method_title(m: Method) -> &'static str {

@@ -1,6 +1,7 @@
 //! `downhill sweep`: several settings from one start (or several seeds), as a table, JSON and a figure of
 //! panels or one panel of coloured paths.
 
+use downhill::run::Record;
 use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult};
 use downhill_plot::{Figure, Format, Glyph, Path, TAB10};
 use serde_json::json;
@@ -15,6 +16,9 @@ use crate::format::{num, point, table};
 const MAX_RUNS: usize = 64;
 /// The most panels in one figure.
 const MAX_PANELS: usize = 16;
+/// Positions kept per run for the figures (see [`Record::AtMost`]): a sweep's memory is bounded by its
+/// number of runs, not its epochs (64 runs of 10^7 epochs kept everything: 25 GB).
+const KEPT_POSITIONS: usize = 5_000;
 
 /// One run's settings.
 #[derive(Clone, Debug)]
@@ -88,10 +92,11 @@ pub fn execute(f: &Function, settings: &[Setting], ascent: bool) -> Result<Vec<R
         .iter()
         .map(|s| {
             let spec = OptimizerSpec::new(s.method, &Options::default()).map_err(|e| CliError::input(e.to_string()))?;
-            let config = RunConfig::new(s.start)
+            let mut config = RunConfig::new(s.start)
                 .learning_rate(s.lr)
                 .epochs(s.epochs)
                 .ascent(ascent);
+            config.record = Record::AtMost(KEPT_POSITIONS);
             downhill::run(f, &config, &spec).map_err(|e| CliError::input(e.to_string()))
         })
         .collect()
@@ -189,7 +194,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             })
             .collect();
         let v = json!({ "function": args.function, "expression": f.text(), "ascent": args.ascent, "runs": runs });
-        return crate::emit(&crate::format::json(&v));
+        return crate::emit_json(&v);
     }
     let rows: Vec<Vec<String>> = settings
         .iter()

@@ -207,7 +207,10 @@ fn check(name: &str, v: f64, ok: bool, rule: &str) -> Result<f64, ConfigError> {
     if v.is_finite() && ok {
         Ok(v)
     } else {
-        Err(ConfigError(format!("{name} must be {rule} (got {v})")))
+        Err(ConfigError(format!(
+            "{name} must be {rule} (got {})",
+            crate::run::shown(v)
+        )))
     }
 }
 
