@@ -375,3 +375,51 @@ fn out_of_range_values_say_so() {
     let nested = format!("{}x{} + y", "(".repeat(100), ")".repeat(100));
     ok(&["diff", &nested]);
 }
+
+/// Ctrl-C stops the server promptly even while a long request's work runs: the work is cancelled and the
+/// process does not wait for it.
+#[test]
+fn ctrl_c_stops_the_server_during_long_work() {
+    use std::io::{BufRead, Read, Write};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("downhill"))
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "downhill explorer at http://127.0.0.1:PORT/ (Ctrl-C stops it)"
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let body =
+        r#"{"function": "sin(x)*sin(y)+sin(2*x)+sin(3*y)+sin(x*y)", "grid": 256, "epochs": 1000, "optimizer": "adam"}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /api/basins HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe_kill(child.id(), 2);
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(8), "the server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+}

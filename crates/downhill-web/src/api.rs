@@ -1,10 +1,13 @@
 //! The JSON API: the same shapes as the command line's `--json`, bounded work per request, errors as
 //! `{"error": ..., "span": [start, end] | null}` with a 4xx status.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use downhill::batch::basins::{basin_map, BasinConfig};
@@ -23,8 +26,27 @@ pub const MAX_GRID: usize = 512;
 pub const MAX_POINT_STEPS: u64 = 65_536_000;
 /// The largest landscape side in samples.
 pub const MAX_SAMPLES: usize = 1024;
-/// Work that takes longer than this is abandoned with 503.
-pub const DEADLINE: Duration = Duration::from_secs(20);
+/// How long a request may take, at each stage.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// To send a request's head; a connection that sends less (a slow-loris attack, a client that died) is
+    /// closed.
+    pub header: Duration,
+    /// To send a request's body (408 after).
+    pub body: Duration,
+    /// For the work: past it the answer is 503, and the work is cancelled.
+    pub deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header: Duration::from_secs(10),
+            body: Duration::from_secs(10),
+            deadline: Duration::from_secs(20),
+        }
+    }
+}
 
 /// An API error.
 #[derive(Debug)]
@@ -53,8 +75,57 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Json<Value>, ApiError>;
 
+/// A request's body, read within the limit and at most [`crate::MAX_BODY`] bytes (a larger `Content-Length`
+/// is refused before anything is read).
+async fn body(limits: Limits, req: Request) -> Result<Bytes, ApiError> {
+    let status = |status: StatusCode, message: &str| ApiError {
+        status,
+        message: message.into(),
+        span: None,
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > crate::MAX_BODY as u64) {
+        return Err(status(StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large"));
+    }
+    match tokio::time::timeout(limits.body, axum::body::to_bytes(req.into_body(), crate::MAX_BODY)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(status(StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large")),
+        Err(_) => Err(status(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        )),
+    }
+}
+
+/// A request object: JSON whose top level is an object (serde would also take an array of the fields in
+/// order, which would slip past the check for unknown fields).
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("bad request body: {e}")))
+    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("bad request body: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad("bad request body: expected a JSON object"));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::bad(format!("bad request body: {e}")))
+}
+
+/// The cancel flags of running work, so that a shutdown can stop all of it.
+static RUNNING: Mutex<Vec<Weak<AtomicBool>>> = Mutex::new(Vec::new());
+
+/// How many requests' work is running now.
+pub fn running() -> usize {
+    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    running.iter().filter(|w| w.strong_count() > 0).count()
+}
+
+/// Cancels all running work (at shutdown).
+pub fn cancel_all() {
+    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    for flag in running.iter().filter_map(Weak::upgrade) {
+        flag.store(true, Ordering::Relaxed);
+    }
 }
 
 fn function(spec: &str) -> Result<Function, ApiError> {
@@ -65,11 +136,25 @@ fn function(spec: &str) -> Result<Function, ApiError> {
     })
 }
 
-/// Runs blocking work off the async threads, within the deadline.
+/// Runs blocking work off the async threads, within the deadline: all of a request's work, parsing and
+/// differentiating its function included. Work past the deadline (or running at shutdown) is told to stop
+/// through the flag it is given.
 async fn compute<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    limits: Limits,
+    work: impl FnOnce(&AtomicBool) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    match tokio::time::timeout(DEADLINE, tokio::task::spawn_blocking(work)).await {
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|w| w.strong_count() > 0);
+        running.push(Arc::downgrade(&cancel));
+    }
+    let flag = cancel.clone();
+    let result = tokio::time::timeout(limits.deadline, tokio::task::spawn_blocking(move || work(&flag))).await;
+    if result.is_err() {
+        cancel.store(true, Ordering::Relaxed);
+    }
+    match result {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,10 +187,14 @@ struct DiffRequest {
 }
 
 /// `POST /api/diff {function}`: gradient and Hessian, plain and LaTeX.
-pub async fn diff(body: Bytes) -> ApiResult {
-    let req: DiffRequest = parse(&body)?;
-    let f = function(&req.function)?;
-    to_json(DiffReport::new(&req.function, &f, true))
+pub async fn diff(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: DiffRequest = parse(&body(limits, req).await?)?;
+    compute(limits, move |_| {
+        let f = function(&req.function)?;
+        to_json(DiffReport::new(&req.function, &f, true)).map(|Json(v)| v)
+    })
+    .await
+    .map(Json)
 }
 
 #[derive(Deserialize, Default)]
@@ -140,9 +229,8 @@ fn method(name: Option<&str>) -> Result<Method, ApiError> {
 }
 
 /// `POST /api/run {function, start, lr, epochs, optimizer, ascent, ...options}`.
-pub async fn run(body: Bytes) -> ApiResult {
-    let req: RunRequest = parse(&body)?;
-    let f = function(&req.function)?;
+pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: RunRequest = parse(&body(limits, req).await?)?;
     let method = method(req.optimizer.as_deref())?;
     let options = Options {
         momentum: req.momentum,
@@ -177,7 +265,8 @@ pub async fn run(body: Bytes) -> ApiResult {
     config.gtol = req.gtol;
     config.validate().map_err(|e| ApiError::bad(e.to_string()))?;
     let name = req.function;
-    compute(move || {
+    compute(limits, move |_| {
+        let f = function(&name)?;
         let r = downhill::run(&f, &config, &spec).map_err(|e| ApiError::bad(e.to_string()))?;
         to_json(RunReport::new(&name, &f, method, spec, &config, seed, &r)).map(|Json(v)| v)
     })
@@ -198,22 +287,17 @@ struct BasinsRequest {
     precision: Option<String>,
 }
 
-fn domain_of(f: &Function, d: Option<[f64; 4]>) -> Result<[f64; 4], ApiError> {
+/// The domain asked for, else the catalog's, else [-3, 3]²; checked as the command line checks it.
+fn domain_of(spec: &str, d: Option<[f64; 4]>) -> Result<[f64; 4], ApiError> {
     let d = d
-        .or(f.name().and_then(catalog::lookup).map(|e| e.domain))
+        .or(catalog::lookup(spec).map(|e| e.domain))
         .unwrap_or([-3.0, 3.0, -3.0, 3.0]);
-    if !(d.iter().all(|v| v.is_finite()) && d[0] < d[1] && d[2] < d[3]) {
-        return Err(ApiError::bad(
-            "domain must be [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax",
-        ));
-    }
-    Ok(d)
+    downhill::run::check_region("the domain", d).map_err(|e| ApiError::bad(e.to_string()))
 }
 
 /// `POST /api/basins {function, grid, domain, lr, epochs, optimizer, ascent}`: attractors and the label grid.
-pub async fn basins(body: Bytes) -> ApiResult {
-    let req: BasinsRequest = parse(&body)?;
-    let f = function(&req.function)?;
+pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: BasinsRequest = parse(&body(limits, req).await?)?;
     let method = method(req.optimizer.as_deref())?;
     let spec = OptimizerSpec::new(method, &Options::default()).map_err(|e| ApiError::bad(e.to_string()))?;
     let grid = req.grid.unwrap_or(128);
@@ -221,7 +305,9 @@ pub async fn basins(body: Bytes) -> ApiResult {
     if !(2..=MAX_GRID).contains(&grid) {
         return Err(ApiError::bad(format!("grid {grid} is out of range (2 to {MAX_GRID})")));
     }
-    if (grid * grid) as u64 * epochs > MAX_POINT_STEPS {
+    // Checked: 2 x 2 starts times 2^62 epochs once wrapped round to 0.
+    let work = (grid as u64 * grid as u64).checked_mul(epochs);
+    if work.is_none_or(|w| w > MAX_POINT_STEPS) {
         return Err(ApiError::bad(format!(
             "grid {grid} x {epochs} epochs is too much work (at most {MAX_POINT_STEPS} point-steps)"
         )));
@@ -233,7 +319,7 @@ pub async fn basins(body: Bytes) -> ApiResult {
         Some("f32") => Precision::F32,
         Some(other) => return Err(ApiError::bad(format!("unknown precision '{other}'"))),
     };
-    let domain = domain_of(&f, req.domain)?;
+    let domain = domain_of(&req.function, req.domain)?;
     let config = BasinConfig {
         grid: [grid, grid],
         domain,
@@ -249,10 +335,21 @@ pub async fn basins(body: Bytes) -> ApiResult {
         cluster_tol: 0.01 * (domain[1] - domain[0]).max(domain[3] - domain[2]),
         stationary_tol: (1e-5 * (domain[1] - domain[0]).max(domain[3] - domain[2]) / lr).min(1e-2),
     };
-    compute(move || {
+    let name = req.function;
+    compute(limits, move |cancel| {
+        let f = function(&name)?;
         let started = Instant::now();
-        let map = basin_map(&f, &config, &Control::NONE);
+        let control = Control {
+            cancel: Some(cancel),
+            progress: None,
+        };
+        let map = basin_map(&f, &config, &control);
         let total = (grid * grid) as f64;
+        if map.undefined as f64 == total {
+            return Err(ApiError::bad(
+                "the function is not finite wherever the map's runs ended, so there is nothing to map",
+            ));
+        }
         let attractors: Vec<Value> = map
             .attractors
             .iter()
@@ -286,20 +383,23 @@ struct LandscapeRequest {
 
 /// `POST /api/landscape {function, domain, width, height}`: f on a grid of samples (rows from ymax, so the
 /// first row is the top of a picture), with the finite range.
-pub async fn landscape(body: Bytes) -> ApiResult {
-    let req: LandscapeRequest = parse(&body)?;
-    let f = function(&req.function)?;
+pub async fn landscape(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: LandscapeRequest = parse(&body(limits, req).await?)?;
     let (w, h) = (req.width.unwrap_or(256), req.height.unwrap_or(256));
     if !(2..=MAX_SAMPLES).contains(&w) || !(2..=MAX_SAMPLES).contains(&h) {
         return Err(ApiError::bad(format!("width and height must be 2 to {MAX_SAMPLES}")));
     }
-    let d = domain_of(&f, req.domain)?;
-    compute(move || {
+    let d = domain_of(&req.function, req.domain)?;
+    compute(limits, move |cancel| {
+        let f = function(&req.function)?;
         let tape = &f.tapes().value;
         let (mut slots, mut out) = (Vec::new(), [0.0]);
         let mut values = Vec::with_capacity(w * h);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for j in 0..h {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(ApiError::bad("cancelled"));
+            }
             let y = d[3] - (d[3] - d[2]) * (j as f64 + 0.5) / h as f64;
             for i in 0..w {
                 let x = d[0] + (d[1] - d[0]) * (i as f64 + 0.5) / w as f64;

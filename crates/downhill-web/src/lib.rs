@@ -5,6 +5,7 @@ pub mod api;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -18,8 +19,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 const INDEX: &str = include_str!("../assets/index.html");
 const SCRIPT: &str = include_str!("../assets/app.js");
 
-/// Every route.
+/// Every route, with the default limits.
 pub fn router() -> Router {
+    router_with(api::Limits::default())
+}
+
+/// Every route, with these limits.
+pub fn router_with(limits: api::Limits) -> Router {
     Router::new()
         .route("/", get(|| async { Html(INDEX) }))
         .route(
@@ -32,25 +38,77 @@ pub fn router() -> Router {
         .route("/api/basins", post(api::basins))
         .route("/api/landscape", post(api::landscape))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(limits)
 }
 
-/// Serves on a bound listener until `shutdown` completes.
+/// Serves on a bound listener until `shutdown` completes, with the default limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router()).with_graceful_shutdown(shutdown).await
+    serve_with(listener, shutdown, api::Limits::default()).await
+}
+
+/// Serves on a bound listener until `shutdown` completes. Each connection is HTTP/1 with a time limit on
+/// request heads, and on bodies and work ([`api::Limits`]); at shutdown, running work is cancelled
+/// ([`api::cancel_all`]) and open connections get a few seconds to finish.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: api::Limits,
+) -> std::io::Result<()> {
+    let app = router_with(limits);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
+            });
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header);
+            let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopped.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(3), connection).await;
+                }
+            }
+        });
+    }
+    api::cancel_all();
+    let _ = stop.send(true);
+    Ok(())
 }
 
 /// Binds 127.0.0.1:`port` (0: any free port), reports the address through `ready`, and serves until Ctrl-C.
+/// Work still running after that is cancelled, and the process does not wait for it.
 pub fn run(port: u16, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         ready(listener.local_addr()?);
         serve(listener, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-    })
+    });
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result
 }

@@ -24,7 +24,7 @@ pub fn resolve_function(spec: &str) -> Result<Function, CliError> {
 pub fn serve(port: u16, open: bool) -> Result<(), CliError> {
     let result = downhill_web::run(port, |addr| {
         let url = format!("http://{addr}/");
-        println!("downhill explorer at {url} (Ctrl-C stops it)");
+        let _ = crate::emit(&format!("downhill explorer at {url} (Ctrl-C stops it)\n"));
         if open {
             let opened = ["xdg-open", "open"].iter().any(|cmd| {
                 std::process::Command::new(cmd)
@@ -35,13 +35,13 @@ pub fn serve(port: u16, open: bool) -> Result<(), CliError> {
                     .is_ok()
             });
             if !opened {
-                println!("(could not open a browser: open the address yourself)");
+                let _ = crate::emit("(could not open a browser: open the address yourself)\n");
             }
         }
     });
     match result {
         Ok(()) => {
-            println!("stopped");
+            let _ = crate::emit("stopped\n");
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Err(CliError::input(format!(
