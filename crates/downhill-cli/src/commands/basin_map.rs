@@ -91,19 +91,22 @@ pub fn picture(map: &BasinMap) -> GridImage {
 
 /// The time left, from the average rate since the start: indicatif's own estimate follows the latest rate,
 /// which at the first update (a tile's first lanes, after the compile) gave "17h left" for a 17-second map.
-/// Nothing is shown until a second has passed and some starts are done.
 fn time_left(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
-    let (done, total, elapsed) = (state.pos(), state.len().unwrap_or(0), state.elapsed().as_secs_f64());
+    let text = time_left_text(state.pos(), state.len().unwrap_or(0), state.elapsed().as_secs_f64());
+    let _ = w.write_str(&text);
+}
+
+/// [`time_left`] from `done` of `total` starts after `elapsed` seconds; nothing until a second has passed
+/// and some starts are done.
+fn time_left_text(done: u64, total: u64, elapsed: f64) -> String {
     if done == 0 || elapsed < 1.0 || total <= done {
-        let _ = write!(w, "estimating time left");
-        return;
+        return "estimating time left".into();
     }
-    let left = elapsed * (total - done) as f64 / done as f64;
-    let _ = match left {
-        s if s < 90.0 => write!(w, "{:.0} s left", s.ceil()),
-        s if s < 5400.0 => write!(w, "{:.0} min left", (s / 60.0).ceil()),
-        s => write!(w, "{:.1} h left", s / 3600.0),
-    };
+    match elapsed * (total - done) as f64 / done as f64 {
+        s if s < 90.0 => format!("{:.0} s left", s.ceil()),
+        s if s < 5400.0 => format!("{:.0} min left", (s / 60.0).ceil()),
+        s => format!("{:.1} h left", s / 3600.0),
+    }
 }
 
 /// Runs the map and writes what was asked for.
@@ -421,6 +424,16 @@ fn figure<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_time_left_comes_from_the_average_rate() {
+        // A 17-second map: after its first tile's lanes the estimate is 17 s, not hours.
+        assert_eq!(time_left_text(0, 1000, 0.2), "estimating time left");
+        assert_eq!(time_left_text(1, 1000, 0.02), "estimating time left");
+        assert_eq!(time_left_text(100, 1000, 1.7), "16 s left");
+        assert_eq!(time_left_text(100, 1000, 60.0), "9 min left");
+        assert_eq!(time_left_text(10, 1000, 72.0), "2.0 h left");
+    }
 
     #[test]
     fn the_picture_puts_ymax_on_top_and_colours_by_attractor_and_steps() {

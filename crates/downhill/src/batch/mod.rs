@@ -117,6 +117,39 @@ impl Control<'_> {
     };
 }
 
+/// Evaluates the full tape (f, its gradient and Hessian) of `f` at `points` (a block of each precision,
+/// points repeated to fill it) by the machine code and by the interpreter, and reports the first output that
+/// differs in any bit (NaN equals NaN). Where the CPU has no machine code both sides are the interpreter. For
+/// tests and fuzzing: the machine code must compute exactly what the interpreter computes.
+#[doc(hidden)]
+pub fn compiled_matches_interpreter(f: &Function, points: &[[f64; 2]]) -> Result<(), String> {
+    fn check<V: Lanes>(f: &Function, points: &[[f64; 2]]) -> Result<(), String> {
+        if points.is_empty() {
+            return Ok(());
+        }
+        let p = Program::new(&f.tapes().full).compile::<V>();
+        let (x, y) = gather::<V>(B * V::N, |i| points[i % points.len()]);
+        let (mut compiled, mut interpreted) = (p.registers_for::<V>(), p.registers_for::<V>());
+        p.eval(&mut compiled, &x, &y);
+        p.eval_interpreted(&mut interpreted, &x, &y, B);
+        for k in 0..f.tapes().full.outputs().len() {
+            for i in 0..B * V::N {
+                let (a, b) = (lane(p.output(&compiled, k), i), lane(p.output(&interpreted, k), i));
+                if a.to_bits() != b.to_bits() && !(a.is_nan() && b.is_nan()) {
+                    let at = points[i % points.len()];
+                    return Err(format!(
+                        "{:?} output {k} at {at:?}: compiled {a:e}, interpreted {b:e}",
+                        V::PRECISION
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    check::<f64x4>(f, points)?;
+    check::<f32x8>(f, points)
+}
+
 /// Runs every start and reports where each lane ended, in the order of `starts`.
 pub fn run_batch(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, control: &Control) -> Vec<LaneEnd> {
     match config.precision {
