@@ -8,11 +8,11 @@
 use std::time::Instant;
 
 use downhill::batch::lanes::Lanes;
+use downhill::batch::lanes::{F32x8, F64x4};
 use downhill::batch::program::{Program, Reg, B};
 use downhill::batch::{machine_code, run_batch, BatchConfig, Control, Precision};
 use downhill::{Function, OptimizerSpec, Schedule};
 use rayon::prelude::*;
-use wide::{f32x8, f64x4};
 
 /// The reference job's settings: plain gradient descent, lr 0.01, constant, no early stop.
 fn reference_job(epochs: u64, precision: Precision) -> BatchConfig {
@@ -134,13 +134,13 @@ fn per_core() {
         });
         let hand = fastest(&|| {
             std::hint::black_box(match precision {
-                Precision::F64 => hand_fused::<f64x4>(&starts, steps, 0.01),
-                Precision::F32 => hand_fused::<f32x8>(&starts, steps, 0.01),
+                Precision::F64 => hand_fused::<F64x4>(&starts, steps, 0.01),
+                Precision::F32 => hand_fused::<F32x8>(&starts, steps, 0.01),
             });
         });
         let kernel = match precision {
-            Precision::F64 => fastest(&|| gradient_only::<f64x4>(&f, &starts, steps)),
-            Precision::F32 => fastest(&|| gradient_only::<f32x8>(&f, &starts, steps)),
+            Precision::F64 => fastest(&|| gradient_only::<F64x4>(&f, &starts, steps)),
+            Precision::F32 => fastest(&|| gradient_only::<F32x8>(&f, &starts, steps)),
         };
         println!(
             "one core, {precision:?}: engine {engine:.3} ns per point-step, hand-fused {hand:.3}, \
@@ -215,8 +215,8 @@ fn main() {
         ("hand-fused peaks gradient, f32", Precision::F32),
     ] {
         let run = || match precision {
-            Precision::F64 => hand_fused::<f64x4>(&starts, steps, 0.01),
-            Precision::F32 => hand_fused::<f32x8>(&starts, steps, 0.01),
+            Precision::F64 => hand_fused::<F64x4>(&starts, steps, 0.01),
+            Precision::F32 => hand_fused::<F32x8>(&starts, steps, 0.01),
         };
         let best = (0..3)
             .map(|_| {

@@ -43,6 +43,39 @@ pub struct BasinConfig {
     pub stationary_tol: f64,
 }
 
+impl BasinConfig {
+    /// A map's settings with the default tolerances ([`BasinConfig::default_cluster_tol`] and
+    /// [`BasinConfig::stationary_tol_for`]); the command line and the server both start from these.
+    pub fn new(grid: [usize; 2], domain: [f64; 4], run: BatchConfig) -> BasinConfig {
+        let cluster_tol = BasinConfig::default_cluster_tol(domain);
+        BasinConfig {
+            grid,
+            domain,
+            stationary_tol: BasinConfig::stationary_tol_for(cluster_tol, run.learning_rate),
+            run,
+            cluster_tol,
+        }
+    }
+
+    /// End points closer than 1% of the domain's larger side are one attractor.
+    pub fn default_cluster_tol(domain: [f64; 4]) -> f64 {
+        0.01 * (domain[1] / 2.0 - domain[0] / 2.0).max(domain[3] / 2.0 - domain[2] / 2.0) * 2.0
+    }
+
+    /// A run that used all its epochs has arrived when its steps (the learning rate times the gradient norm)
+    /// are below a thousandth of the clustering tolerance (and the norm below 0.01).
+    pub fn stationary_tol_for(cluster_tol: f64, learning_rate: f64) -> f64 {
+        (cluster_tol * 1e-3 / learning_rate).min(1e-2)
+    }
+
+    /// Sets the clustering tolerance, and the stationary tolerance that follows from it.
+    pub fn with_cluster_tol(mut self, cluster_tol: f64) -> BasinConfig {
+        self.cluster_tol = cluster_tol;
+        self.stationary_tol = BasinConfig::stationary_tol_for(cluster_tol, self.run.learning_rate);
+        self
+    }
+}
+
 /// A point where runs end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attractor {

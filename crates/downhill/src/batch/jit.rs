@@ -1146,9 +1146,9 @@ impl<'p> Gen<'p> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::lanes::{F32x8, F64x4};
     use super::*;
     use crate::Function;
-    use wide::{f32x8, f64x4};
 
     /// The instruction sets this CPU runs.
     fn isas() -> Vec<Isa> {
@@ -1252,8 +1252,8 @@ mod tests {
             assert!(exps.iter().all(|&e| e == nonpositive), "{formula}: {exps:?}");
             // Large arguments (800, -800, inf, NaN among the points) come out as the interpreter's.
             let fail = |e| panic!("{formula}: {e}");
-            same_bits::<f64x4>(&p, &points(), B, 1).unwrap_or_else(fail);
-            same_bits::<f32x8>(&p, &points(), B, 1).unwrap_or_else(fail);
+            same_bits::<F64x4>(&p, &points(), B, 1).unwrap_or_else(fail);
+            same_bits::<F32x8>(&p, &points(), B, 1).unwrap_or_else(fail);
         }
     }
 
@@ -1269,8 +1269,8 @@ mod tests {
                 for n in [B, 5, 1] {
                     for streams in [1, 2, 3] {
                         let fail = |e| panic!("{} with {streams} streams: {e}", entry.name);
-                        same_bits::<f64x4>(&p, &points(), n, streams).unwrap_or_else(fail);
-                        same_bits::<f32x8>(&p, &points(), n, streams).unwrap_or_else(fail);
+                        same_bits::<F64x4>(&p, &points(), n, streams).unwrap_or_else(fail);
+                        same_bits::<F32x8>(&p, &points(), n, streams).unwrap_or_else(fail);
                     }
                 }
             }
@@ -1297,15 +1297,15 @@ mod tests {
             let f = Function::resolve(formula).unwrap();
             let p = Program::new(&f.tapes().gradient);
             for isa in isas() {
-                let pairs = Kernel::compile::<f64x4>(&p, isa).expect("machine code").exp_pairs;
+                let pairs = Kernel::compile::<F64x4>(&p, isa).expect("machine code").exp_pairs;
                 assert!(
                     paired.is_none_or(|want| want == (pairs > 0)),
                     "{formula} {isa:?}: {pairs} pairs"
                 );
             }
             for n in [B, 3] {
-                same_bits::<f64x4>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f64: {e}"));
-                same_bits::<f32x8>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f32: {e}"));
+                same_bits::<F64x4>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f64: {e}"));
+                same_bits::<F32x8>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f32: {e}"));
             }
         }
     }
@@ -1330,8 +1330,8 @@ mod tests {
             for tape in [&f.tapes().gradient, &f.tapes().full] {
                 let p = Program::new(tape);
                 for streams in [1, 2] {
-                    same_bits::<f64x4>(&p, &points(), B, streams).unwrap_or_else(|e| panic!("{text} f64: {e}"));
-                    same_bits::<f32x8>(&p, &points(), B, streams).unwrap_or_else(|e| panic!("{text} f32: {e}"));
+                    same_bits::<F64x4>(&p, &points(), B, streams).unwrap_or_else(|e| panic!("{text} f64: {e}"));
+                    same_bits::<F32x8>(&p, &points(), B, streams).unwrap_or_else(|e| panic!("{text} f32: {e}"));
                 }
             }
         }

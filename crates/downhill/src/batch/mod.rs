@@ -24,12 +24,11 @@ pub mod program;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
-use wide::{f32x8, f64x4};
 
 use crate::optim::{OptimizerSpec, StepInput};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 use crate::{Function, Schedule};
-use lanes::Lanes;
+use lanes::{F32x8, F64x4, Lanes};
 use program::{Program, Reg, B, INPUT_X, INPUT_Y};
 
 /// What evaluates a batch's blocks on this machine, for reports: `"AVX-512"` or `"AVX2"` (machine code of that
@@ -56,6 +55,15 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// The precision of that name: `f64` or `f32`.
+    pub fn from_name(name: &str) -> Option<Precision> {
+        match name {
+            "f64" => Some(Precision::F64),
+            "f32" => Some(Precision::F32),
+            _ => None,
+        }
+    }
+
     /// The default gradient tolerance of a basin map: about the square root of the precision's machine epsilon,
     /// rounded down to a power of ten. Near a minimum an f32 gradient is rounding noise of about 1e-6 to 3e-5
     /// (peaks, Himmelblau), so f64's 1e-8 would let no f32 lane stop early.
@@ -146,15 +154,15 @@ pub fn compiled_matches_interpreter(f: &Function, points: &[[f64; 2]]) -> Result
         }
         Ok(())
     }
-    check::<f64x4>(f, points)?;
-    check::<f32x8>(f, points)
+    check::<F64x4>(f, points)?;
+    check::<F32x8>(f, points)
 }
 
 /// Runs every start and reports where each lane ended, in the order of `starts`.
 pub fn run_batch(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, control: &Control) -> Vec<LaneEnd> {
     match config.precision {
-        Precision::F64 => run_lanes::<f64x4>(f, starts, config, control),
-        Precision::F32 => run_lanes::<f32x8>(f, starts, config, control),
+        Precision::F64 => run_lanes::<F64x4>(f, starts, config, control),
+        Precision::F32 => run_lanes::<F32x8>(f, starts, config, control),
     }
 }
 
@@ -183,13 +191,23 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
     out.par_chunks_mut(block).zip(starts.par_chunks(block)).for_each_init(
         || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
         |(regs, end_regs), (ends, chunk)| {
-            let plain_gd = matches!(config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
-            if plain_gd {
-                gd_block::<V>(&program, regs, chunk, config, control, ends);
+            let job = Block {
+                program: &program,
+                at_ends: &at_ends,
+                chunk,
+                config,
+                control,
+                needs_hessian,
+            };
+            #[cfg(target_arch = "x86_64")]
+            if lanes::fast() {
+                // SAFETY: this CPU has AVX2 and FMA (checked by `fast`).
+                unsafe { job.run_avx2(regs, end_regs, ends) };
             } else {
-                generic_block::<V>(&program, regs, chunk, config, control, ends, needs_hessian);
+                job.run(regs, end_regs, ends);
             }
-            evaluate_ends::<V>(&at_ends, end_regs, ends);
+            #[cfg(not(target_arch = "x86_64"))]
+            job.run(regs, end_regs, ends);
             let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
             if let Some(p) = control.progress {
                 p(n);
@@ -199,16 +217,60 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
     out
 }
 
+/// One block of lanes' work: its epochs, then f and the gradient at its ends.
+struct Block<'a> {
+    program: &'a Program,
+    at_ends: &'a Program,
+    chunk: &'a [[f64; 2]],
+    config: &'a BatchConfig,
+    control: &'a Control<'a>,
+    needs_hessian: bool,
+}
+
+impl Block<'_> {
+    /// The block's work, compiled into each caller (everything it calls on lanes is `inline(always)`).
+    #[inline(always)]
+    fn run<V: Lanes>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+        let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
+        if plain_gd {
+            gd_block::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
+        } else {
+            generic_block::<V>(
+                self.program,
+                regs,
+                self.chunk,
+                self.config,
+                self.control,
+                ends,
+                self.needs_hessian,
+            );
+        }
+        evaluate_ends::<V>(self.at_ends, end_regs, ends);
+    }
+
+    /// [`Block::run`] compiled for AVX2 with FMA: the lanes' element-wise loops become vector instructions.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn run_avx2<V: Lanes>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+        self.run(regs, end_regs, ends);
+    }
+}
+
 fn cancelled(control: &Control) -> bool {
     control.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
 /// Loads a chunk of starts into registers (lanes past the chunk repeat its first start and are ignored).
+#[inline(always)]
 fn load<V: Lanes>(chunk: &[[f64; 2]]) -> (Reg<V>, Reg<V>) {
     gather::<V>(chunk.len(), |i| chunk[i])
 }
 
 /// A block's x and y from `n` points (`point(slot)`); slots past `n` repeat the first point.
+#[inline(always)]
 fn gather<V: Lanes>(n: usize, point: impl Fn(usize) -> [f64; 2]) -> (Reg<V>, Reg<V>) {
     let reg = |c: usize| -> Reg<V> {
         std::array::from_fn(|k| {
@@ -226,6 +288,7 @@ fn gather<V: Lanes>(n: usize, point: impl Fn(usize) -> [f64; 2]) -> (Reg<V>, Reg
     (reg(0), reg(1))
 }
 
+#[inline(always)]
 fn lane<V: Lanes>(r: &Reg<V>, i: usize) -> f64 {
     r[i / V::N].lane(i % V::N)
 }
@@ -233,6 +296,7 @@ fn lane<V: Lanes>(r: &Reg<V>, i: usize) -> f64 {
 /// Plain gradient descent, vectorised: p -= lr * g (p += for ascent). When enough lanes have finished, the
 /// running ones are packed to the front of the block and only their vectors are evaluated, so finished lanes
 /// stop costing work.
+#[inline(always)]
 fn gd_block<V: Lanes>(
     program: &Program,
     regs: &mut [Reg<V>],
@@ -324,6 +388,7 @@ fn gd_block<V: Lanes>(
 /// first two outputs). A gradient component that is an input register itself (the gradient of x²/2 is x) is
 /// copied into `copies` first, since the update then overwrites the register it reads.
 #[allow(clippy::type_complexity)]
+#[inline(always)]
 fn state_and_gradient<'r, V: Lanes>(
     regs: &'r mut [Reg<V>],
     outputs: &[u16],
@@ -487,6 +552,7 @@ fn gd_update<V: Lanes>(
 
 /// Moves the running lanes of the first `vectors` vectors to the front (recording where the finished ones
 /// stopped) and returns how many vectors now hold them.
+#[inline(always)]
 fn pack<V: Lanes>(
     x: &mut Reg<V>,
     y: &mut Reg<V>,
@@ -530,6 +596,7 @@ fn pack<V: Lanes>(
 }
 
 /// Fills in f and the gradient norm at every lane's end (`program` computes f, df/dx, df/dy).
+#[inline(always)]
 fn evaluate_ends<V: Lanes>(program: &Program, regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
     let points: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
     let (x, y) = load::<V>(&points);
@@ -554,6 +621,7 @@ fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
 
 /// Any optimizer: vector evaluation, then each lane's own optimizer step. The running lanes are gathered to
 /// the front of the block every epoch, so only their vectors are evaluated: finished lanes stop costing work.
+#[inline(always)]
 fn generic_block<V: Lanes>(
     program: &Program,
     regs: &mut [Reg<V>],

@@ -99,6 +99,18 @@ impl Method {
             .unwrap_or("?")
     }
 
+    /// The hyper-parameters the method takes, by their `Options` field names.
+    pub fn options(self) -> &'static [&'static str] {
+        match self {
+            Method::Gd => &["weight_decay"],
+            Method::Momentum | Method::Nesterov => &["momentum", "dampening", "weight_decay"],
+            Method::Adagrad => &["lr_decay", "initial_accumulator_value", "eps", "weight_decay"],
+            Method::Rmsprop => &["alpha", "eps", "momentum", "centered", "weight_decay"],
+            Method::Adam | Method::Adamw => &["beta1", "beta2", "eps", "weight_decay", "amsgrad"],
+            Method::Newton => &["max_step"],
+        }
+    }
+
     /// The default learning rate: 0.01 as in the seed notebooks, 1 (a full step) for Newton.
     pub fn default_learning_rate(self) -> f64 {
         match self {
@@ -234,6 +246,49 @@ pub fn check_learning_rate(lr: f64) -> Result<f64, ConfigError> {
     check("the learning rate", lr, lr > 0.0, "finite and positive")
 }
 
+impl Options {
+    /// The names of the options that are set.
+    pub fn given(&self) -> Vec<&'static str> {
+        let set = [
+            ("momentum", self.momentum.is_some()),
+            ("dampening", self.dampening.is_some()),
+            ("weight_decay", self.weight_decay.is_some()),
+            ("alpha", self.alpha.is_some()),
+            ("beta1", self.beta1.is_some()),
+            ("beta2", self.beta2.is_some()),
+            ("eps", self.eps.is_some()),
+            ("lr_decay", self.lr_decay.is_some()),
+            ("initial_accumulator_value", self.initial_accumulator_value.is_some()),
+            ("centered", self.centered),
+            ("amsgrad", self.amsgrad),
+            ("max_step", self.max_step.is_some()),
+        ];
+        set.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect()
+    }
+
+    /// These options without the ones `method` does not take (for comparing methods with one set of options).
+    pub fn for_method(&self, method: Method) -> Options {
+        let keep = method.options();
+        let has = |name: &str| keep.contains(&name);
+        Options {
+            momentum: self.momentum.filter(|_| has("momentum")),
+            dampening: self.dampening.filter(|_| has("dampening")),
+            weight_decay: self.weight_decay.filter(|_| has("weight_decay")),
+            alpha: self.alpha.filter(|_| has("alpha")),
+            beta1: self.beta1.filter(|_| has("beta1")),
+            beta2: self.beta2.filter(|_| has("beta2")),
+            eps: self.eps.filter(|_| has("eps")),
+            lr_decay: self.lr_decay.filter(|_| has("lr_decay")),
+            initial_accumulator_value: self
+                .initial_accumulator_value
+                .filter(|_| has("initial_accumulator_value")),
+            centered: self.centered && has("centered"),
+            amsgrad: self.amsgrad && has("amsgrad"),
+            max_step: self.max_step.filter(|_| has("max_step")),
+        }
+    }
+}
+
 impl OptimizerSpec {
     /// Plain gradient descent with no weight decay: the seed notebooks' method.
     pub fn gd() -> OptimizerSpec {
@@ -243,29 +298,8 @@ impl OptimizerSpec {
     /// Resolves the options for a method: defaults filled in, values checked, options the method does not
     /// have refused.
     pub fn new(method: Method, o: &Options) -> Result<OptimizerSpec, ConfigError> {
-        let allowed: &[&str] = match method {
-            Method::Gd => &["weight_decay"],
-            Method::Momentum | Method::Nesterov => &["momentum", "dampening", "weight_decay"],
-            Method::Adagrad => &["lr_decay", "initial_accumulator_value", "eps", "weight_decay"],
-            Method::Rmsprop => &["alpha", "eps", "momentum", "centered", "weight_decay"],
-            Method::Adam | Method::Adamw => &["beta1", "beta2", "eps", "weight_decay", "amsgrad"],
-            Method::Newton => &["max_step"],
-        };
-        let given = [
-            ("momentum", o.momentum.is_some()),
-            ("dampening", o.dampening.is_some()),
-            ("weight_decay", o.weight_decay.is_some()),
-            ("alpha", o.alpha.is_some()),
-            ("beta1", o.beta1.is_some()),
-            ("beta2", o.beta2.is_some()),
-            ("eps", o.eps.is_some()),
-            ("lr_decay", o.lr_decay.is_some()),
-            ("initial_accumulator_value", o.initial_accumulator_value.is_some()),
-            ("centered", o.centered),
-            ("amsgrad", o.amsgrad),
-            ("max_step", o.max_step.is_some()),
-        ];
-        if let Some((name, _)) = given.iter().find(|(n, set)| *set && !allowed.contains(n)) {
+        let allowed = method.options();
+        if let Some(name) = o.given().into_iter().find(|n| !allowed.contains(n)) {
             let flag = name.replace('_', "-");
             return Err(ConfigError(format!(
                 "--{flag} does not apply to {}; its options are: {}",
