@@ -1,13 +1,30 @@
-//! Raw command-line arguments (clap), turned into validated library settings in `main`.
+//! Raw command-line arguments (clap), grouped the way the commands share them. Every rule about their values
+//! lives in `settings.rs`, which turns these into validated library settings; here are only their shapes, help
+//! texts and the parsers of single values (numbers, points, boxes, names from a closed list).
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use downhill::Method;
+
+/// The examples at the end of `downhill --help`.
+const EXAMPLES: &str = "\
+Examples:
+  downhill demo                                       every figure of the seed notebooks
+  downhill run peaks --start 0,1.4 --plot fig.png     one descent, drawn over the landscape
+  downhill run \"x^2 + 3y^2 + sin(3x)\" --optimizer adam --lr 0.05 --start 1,1
+  downhill diff \"x^2*y + sin(x)\" --hessian            symbolic derivatives
+  downhill basins himmelblau --plot map.png           which start ends where
+  downhill sweep peaks --start 0,1.4 --lr 0.01,0.1,0.5 --plot lr.png
+  downhill serve                                      the explorer in the browser
+
+A FUNCTION is a catalog name (downhill functions lists them) or an expression in x and y.";
 
 /// Gradient descent you can see: type a function of x and y, pick a start, a learning rate and an optimizer,
 /// and see where it goes.
 #[derive(Parser, Debug)]
-#[command(name = "downhill", version, max_term_width = 110)]
+#[command(name = "downhill", version, max_term_width = 110, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,9 +40,8 @@ pub enum Command {
     },
     /// Print the symbolic gradient (and Hessian) of a function.
     Diff {
-        /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
-        #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
-        function: String,
+        #[command(flatten)]
+        function: FunctionArg,
         /// Print the Hessian too.
         #[arg(long)]
         hessian: bool,
@@ -71,86 +87,304 @@ pub enum Command {
     },
 }
 
-/// `downhill basins`.
-#[derive(Args, Debug)]
-pub struct BasinsArgs {
+/// The function every command but `functions` takes.
+#[derive(Args, Debug, Clone)]
+pub struct FunctionArg {
     /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
     #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
     pub function: String,
+}
+
+/// `downhill run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub function: FunctionArg,
+    /// The start point. Without it the start is uniform in [-2,2]² drawn from --seed.
+    #[arg(long, value_name = "X,Y", value_parser = parse_point)]
+    pub start: Option<[f64; 2]>,
+    /// Seed of the random start (printed when chosen for you, so a run can be repeated).
+    #[arg(long, value_name = "N", conflicts_with = "start")]
+    pub seed: Option<u64>,
+    /// The optimizer.
+    #[arg(long, default_value = "gd", value_name = "NAME", value_parser = optimizer_parser())]
+    pub optimizer: Method,
+    /// Learning rate [default: 0.01; 1 for newton].
+    #[arg(long, value_name = "LR")]
+    pub lr: Option<f64>,
+    /// Number of updates.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
+    pub epochs: u64,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// Stop as stalled when an update moves less than X.
+    #[arg(long, value_name = "X")]
+    pub xtol: Option<f64>,
+    /// Stop as left_domain when the run leaves this box.
+    #[arg(long = "box", value_name = "XMIN,XMAX,YMIN,YMAX", value_parser = parse_box)]
+    pub bounds: Option<[f64; 4]>,
+    /// Print JSON (with the whole trajectory).
+    #[arg(long)]
+    pub json: bool,
+    /// Write the trajectory as CSV (epoch, x, y, value, gradient); - for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Draw the run over the landscape (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Animate the run (.gif).
+    #[arg(long, value_name = "FILE")]
+    pub gif: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// What every run of `run`, `sweep` and `basins` shares besides its optimizer, rate and length.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TrainingArgs {
+    #[command(flatten)]
+    pub options: OptimizerArgs,
+    /// Learning-rate schedule: constant, step[:SIZE[:GAMMA]], exponential[:GAMMA], linear[:END_FACTOR],
+    /// cosine[:ETA_MIN] (PyTorch's StepLR, ExponentialLR, LinearLR, CosineAnnealingLR over the run).
+    #[arg(long, default_value = "constant", value_name = "SCHEDULE")]
+    pub schedule: String,
+    /// Climb to a maximum instead of descending.
+    #[arg(long)]
+    pub ascent: bool,
+    /// Stop as converged when the gradient norm is at most G [basin maps: 1e-8; 1e-4 with --precision f32].
+    #[arg(long, value_name = "G")]
+    pub gtol: Option<f64>,
+}
+
+/// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.
+#[derive(Args, Debug, Default, Clone)]
+pub struct OptimizerArgs {
+    /// Momentum factor [momentum, nesterov: 0.9; rmsprop: 0].
+    #[arg(long, value_name = "M")]
+    pub momentum: Option<f64>,
+    /// Dampening of momentum [0].
+    #[arg(long, value_name = "D")]
+    pub dampening: Option<f64>,
+    /// Weight decay [0; adamw: 0.01].
+    #[arg(long, value_name = "W")]
+    pub weight_decay: Option<f64>,
+    /// RMSProp smoothing constant [0.99].
+    #[arg(long, value_name = "A")]
+    pub alpha: Option<f64>,
+    /// Adam's beta1 [0.9].
+    #[arg(long, value_name = "B1")]
+    pub beta1: Option<f64>,
+    /// Adam's beta2 [0.999].
+    #[arg(long, value_name = "B2")]
+    pub beta2: Option<f64>,
+    /// Adam's betas as one pair.
+    #[arg(long, value_name = "B1,B2", value_parser = parse_point, conflicts_with_all = ["beta1", "beta2"])]
+    pub betas: Option<[f64; 2]>,
+    /// Term added to denominators [adagrad: 1e-10; rmsprop, adam: 1e-8].
+    #[arg(long, value_name = "EPS")]
+    pub eps: Option<f64>,
+    /// AdaGrad's learning-rate decay [0].
+    #[arg(long, value_name = "D")]
+    pub lr_decay: Option<f64>,
+    /// AdaGrad's initial accumulator [0].
+    #[arg(long, value_name = "V")]
+    pub initial_accumulator_value: Option<f64>,
+    /// Centered RMSProp.
+    #[arg(long)]
+    pub centered: bool,
+    /// AMSGrad variant of adam/adamw.
+    #[arg(long)]
+    pub amsgrad: bool,
+    /// Newton's largest fallback step, where the Hessian is not positive definite [1].
+    #[arg(long, value_name = "S")]
+    pub max_step: Option<f64>,
+}
+
+/// How a landscape figure looks (run, sweep, landscape, basins). Sizes are in inches at --dpi dots per inch,
+/// as in matplotlib.
+#[derive(Args, Debug, Clone)]
+pub struct LookArgs {
+    /// The plotted region [default: the catalog's domain, else -3,3,-3,3].
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", value_parser = parse_box)]
+    pub domain: Option<[f64; 4]>,
+    /// Colour map [default: jet; viridis for an ascent].
+    #[arg(long, value_name = "NAME", value_parser = colormap_parser())]
+    pub colormap: Option<downhill_plot::Colormap>,
+    /// Values at or below this get the lowest colour [peaks: -5, as in the seed; else the minimum].
+    #[arg(long, value_name = "V")]
+    pub vmin: Option<f64>,
+    /// Values at or above this get the highest colour [peaks: 5; else the maximum].
+    #[arg(long, value_name = "V")]
+    pub vmax: Option<f64>,
+    /// Colour by the logarithm of f - vmin (Rosenbrock's valley is one colour in a linear scale).
+    #[arg(long)]
+    pub log_color: bool,
+    /// Draw N contour lines (10 when given without a number).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10", value_parser = parse_contours)]
+    pub contours: Option<usize>,
+    /// Draw the direction of steepest descent as arrows.
+    #[arg(long)]
+    pub quiver: bool,
+    /// equal: one unit of x as long as one of y, as matplotlib's imshow; auto: fill the figure.
+    #[arg(long, value_enum, default_value_t = AspectArg::Equal)]
+    pub aspect: AspectArg,
+    #[command(flatten)]
+    pub size: SizeArgs,
+}
+
+/// A figure's size.
+#[derive(Args, Debug, Clone)]
+pub struct SizeArgs {
+    /// Figure size in inches.
+    #[arg(long, value_name = "W,H", value_parser = parse_point, default_value = "6.4,4.8")]
+    pub size: [f64; 2],
+    /// Dots per inch.
+    #[arg(long, default_value_t = 125.0, value_name = "DPI")]
+    pub dpi: f64,
+}
+
+/// `--aspect`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AspectArg {
+    /// One unit of x as long as one unit of y.
+    Equal,
+    /// The plot fills the figure.
+    Auto,
+}
+
+/// `downhill landscape`.
+#[derive(Args, Debug)]
+pub struct LandscapeArgs {
+    #[command(flatten)]
+    pub function: FunctionArg,
+    /// The image to write (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub plot: PathBuf,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// `downhill surface`.
+#[derive(Args, Debug)]
+pub struct SurfaceArgs {
+    #[command(flatten)]
+    pub function: FunctionArg,
+    /// The image to write (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub plot: PathBuf,
+    /// Viewing elevation in degrees (the seed: 30).
+    #[arg(long, default_value_t = 30.0)]
+    pub elev: f64,
+    /// Viewing azimuth in degrees (the seed: 250).
+    #[arg(long, default_value_t = 250.0)]
+    pub azim: f64,
+    /// Draw the descent from this start on the surface (gd, lr 0.01, 1000 epochs, or the given --lr/--epochs).
+    #[arg(long, value_name = "X,Y", value_parser = parse_point)]
+    pub start: Option<[f64; 2]>,
+    /// Learning rate of the drawn descent.
+    #[arg(long, default_value_t = 0.01, value_name = "LR")]
+    pub lr: f64,
+    /// Epochs of the drawn descent.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
+    pub epochs: u64,
+    /// The plotted region [default: the catalog's domain, else -3,3,-3,3].
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", value_parser = parse_box)]
+    pub domain: Option<[f64; 4]>,
+    /// Colour map [default: jet].
+    #[arg(long, value_name = "NAME", value_parser = colormap_parser())]
+    pub colormap: Option<downhill_plot::Colormap>,
+    /// Heights below this are drawn at it [default: the surface's minimum].
+    #[arg(long, value_name = "Z")]
+    pub zmin: Option<f64>,
+    /// Heights above this are drawn at it [default: the surface's maximum].
+    #[arg(long, value_name = "Z")]
+    pub zmax: Option<f64>,
+    #[command(flatten)]
+    pub size: SizeArgs,
+}
+
+/// `downhill basins`.
+#[derive(Args, Debug)]
+pub struct BasinsArgs {
+    #[command(flatten)]
+    pub function: FunctionArg,
+    /// map: every start a pixel, coloured by the attractor it reaches; trajectories: every path drawn, as in
+    /// the seed's figure25.
+    #[arg(long, value_enum, default_value_t = StyleArg::Map)]
+    pub style: StyleArg,
     /// Starts per side, N or NXxNY [map: 400; trajectories: 25].
     #[arg(long, value_name = "N|NXxNY", value_parser = parse_grid)]
     pub grid: Option<[usize; 2]>,
     /// trajectories only: where the grid of starts lies [default: the domain shrunk by 1/12 on each side, so
     /// peaks' [-3,3] gives the seed's [-2.5,2.5]].
-    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", value_parser = parse_box)]
     pub starts: Option<[f64; 4]>,
-    /// map: every start a pixel, coloured by the attractor it reaches; trajectories: every path drawn, as in
-    /// the seed's figure25.
-    #[arg(long, default_value = "map", value_name = "STYLE")]
-    pub style: String,
+    /// The optimizer.
+    #[arg(long, default_value = "gd", value_name = "NAME", value_parser = optimizer_parser())]
+    pub optimizer: Method,
     /// Learning rate [default: 0.01; 1 for newton].
     #[arg(long, value_name = "LR")]
     pub lr: Option<f64>,
     /// Updates per start [map: 1000; trajectories: 100, as in the seed].
     #[arg(long, value_name = "N", value_parser = parse_epochs)]
     pub epochs: Option<u64>,
-    /// map: a start stops as converged when its gradient norm is at most G [default: 1e-8; 1e-4 with
-    /// --precision f32].
-    #[arg(long, value_name = "G")]
-    pub gtol: Option<f64>,
+    #[command(flatten)]
+    pub training: TrainingArgs,
     /// map: end points closer than this are one attractor [default: 1% of the domain's larger side].
     #[arg(long, value_name = "D")]
     pub cluster_tol: Option<f64>,
     /// map: f64, or f32 for about twice the speed.
-    #[arg(long, default_value = "f64", value_name = "f64|f32")]
+    #[arg(long, default_value = "f64", value_name = "PRECISION", value_parser = ["f64", "f32"])]
     pub precision: String,
-    /// Climb to maxima instead.
-    #[arg(long)]
-    pub ascent: bool,
-    /// The optimizer.
-    #[arg(long, default_value = "gd", value_name = "NAME")]
-    pub optimizer: String,
     /// The image to write (.png or .svg); required for trajectories.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// map: write the label of every start as CSV (one row per y from ymin, one column per x; attractor
-    /// index, -1 diverged, -2 not converged, -3 left the domain, -4 f not finite where the run ended).
+    /// index, -1 diverged, -2 not converged, -3 left the domain, -4 f not finite where the run ended); - for
+    /// standard output.
     #[arg(long, value_name = "FILE.csv")]
     pub labels: Option<PathBuf>,
     /// map: print JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub look: PlotArgs,
+    pub look: LookArgs,
+}
+
+/// `--style`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StyleArg {
+    /// Every start a pixel, coloured by the attractor it reaches.
+    Map,
+    /// Every start's path drawn over the landscape (the seed's figure25).
+    Trajectories,
 }
 
 /// `downhill sweep`.
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
-    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
-    pub function: String,
+    #[command(flatten)]
+    pub function: FunctionArg,
     /// The start shared by every run. Without it, each --seed gives a random start.
-    #[arg(long, value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
+    #[arg(long, value_name = "X,Y", value_parser = parse_point)]
     pub start: Option<[f64; 2]>,
     /// Seeds of random starts, comma-separated.
     #[arg(long, value_name = "N,..", value_delimiter = ',', conflicts_with = "start")]
     pub seed: Vec<u64>,
+    /// Optimizers, comma-separated.
+    #[arg(long, value_name = "NAME,..", value_delimiter = ',', default_value = "gd", value_parser = optimizer_parser())]
+    pub optimizer: Vec<Method>,
     /// Learning rates, comma-separated [default: 0.01; 1 for newton].
     #[arg(long, value_name = "LR,..", value_delimiter = ',')]
     pub lr: Vec<f64>,
     /// Epoch counts, comma-separated.
     #[arg(long, value_name = "N,..", value_delimiter = ',', default_value = "1000", value_parser = parse_epochs)]
     pub epochs: Vec<u64>,
-    /// Optimizers, comma-separated.
-    #[arg(long, value_name = "NAME,..", value_delimiter = ',', default_value = "gd")]
-    pub optimizer: Vec<String>,
-    /// Climb instead of descend.
-    #[arg(long)]
-    pub ascent: bool,
+    #[command(flatten)]
+    pub training: TrainingArgs,
     /// panels: one panel per run; overlay: every path on one panel [default: panels up to 9 runs].
-    #[arg(long, value_name = "LAYOUT")]
-    pub layout: Option<String>,
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
     /// Print JSON: one entry per run.
     #[arg(long)]
     pub json: bool,
@@ -161,175 +395,30 @@ pub struct SweepArgs {
     #[arg(long, value_name = "FILE")]
     pub gif: Option<PathBuf>,
     #[command(flatten)]
-    pub look: PlotArgs,
+    pub look: LookArgs,
 }
 
-/// `downhill landscape`.
-#[derive(Args, Debug)]
-pub struct LandscapeArgs {
-    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
-    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
-    pub function: String,
-    /// The image to write (.png or .svg).
-    #[arg(long, value_name = "FILE", required = true)]
-    pub plot: Option<PathBuf>,
-    #[command(flatten)]
-    pub look: PlotArgs,
+/// `--layout`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutArg {
+    /// One panel per run.
+    Panels,
+    /// Every path on one panel, with a legend.
+    Overlay,
 }
 
-/// `downhill surface`.
-#[derive(Args, Debug)]
-pub struct SurfaceArgs {
-    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
-    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
-    pub function: String,
-    /// The image to write (.png or .svg).
-    #[arg(long, value_name = "FILE", required = true)]
-    pub plot: Option<PathBuf>,
-    /// Viewing elevation in degrees (the seed: 30).
-    #[arg(long, default_value_t = 30.0, allow_hyphen_values = true)]
-    pub elev: f64,
-    /// Viewing azimuth in degrees (the seed: 250).
-    #[arg(long, default_value_t = 250.0, allow_hyphen_values = true)]
-    pub azim: f64,
-    /// Draw the descent from this start on the surface (gd, lr 0.01, 1000 epochs, or the given --lr/--epochs).
-    #[arg(long, value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
-    pub start: Option<[f64; 2]>,
-    /// Learning rate of the drawn descent.
-    #[arg(long, default_value_t = 0.01, value_name = "LR")]
-    pub lr: f64,
-    /// Epochs of the drawn descent.
-    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
-    pub epochs: u64,
-    #[command(flatten)]
-    pub look: PlotArgs,
+/// The optimizers by their names, listed in `--help`, from the library's one list.
+fn optimizer_parser() -> impl clap::builder::TypedValueParser<Value = Method> {
+    let mut names: Vec<&'static str> = Method::ALL.iter().map(|(_, n)| *n).collect();
+    names.push("sgd");
+    PossibleValuesParser::new(names).map(|name| Method::from_name(&name).expect("a name from the list"))
 }
 
-/// How figures look. Sizes are in inches at --dpi dots per inch, as in matplotlib.
-#[derive(Args, Debug, Clone)]
-pub struct PlotArgs {
-    /// The plotted region [default: the catalog's domain, else -3,3,-3,3].
-    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
-    pub domain: Option<[f64; 4]>,
-    /// Colour map: jet, viridis, magma, plasma, coolwarm or gray [default: jet; viridis with --ascent].
-    #[arg(long, value_name = "NAME")]
-    pub colormap: Option<String>,
-    /// Values at or below this get the lowest colour [peaks: -5, as in the seed; else the minimum].
-    #[arg(long, value_name = "V", allow_hyphen_values = true)]
-    pub vmin: Option<f64>,
-    /// Values at or above this get the highest colour [peaks: 5; else the maximum].
-    #[arg(long, value_name = "V", allow_hyphen_values = true)]
-    pub vmax: Option<f64>,
-    /// Draw N contour lines (10 when given without a number).
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10", value_parser = parse_contours)]
-    pub contours: Option<usize>,
-    /// Draw the direction of steepest descent as arrows.
-    #[arg(long)]
-    pub quiver: bool,
-    /// Figure size in inches.
-    #[arg(long, value_name = "W,H", value_parser = parse_point, default_value = "6.4,4.8")]
-    pub size: [f64; 2],
-    /// Dots per inch.
-    #[arg(long, default_value_t = 125.0, value_name = "DPI")]
-    pub dpi: f64,
-}
-
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    /// A catalog name (peaks, rosenbrock, ...) or an expression in x and y.
-    #[arg(allow_hyphen_values = true, value_name = "FUNCTION")]
-    pub function: String,
-    /// The start point. Without it the start is uniform in [-2,2]² drawn from --seed.
-    #[arg(long, value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
-    pub start: Option<[f64; 2]>,
-    /// Seed of the random start (printed when chosen for you, so a run can be repeated).
-    #[arg(long, value_name = "N", conflicts_with = "start")]
-    pub seed: Option<u64>,
-    /// Learning rate [default: 0.01; 1 for newton].
-    #[arg(long, value_name = "LR", allow_hyphen_values = true)]
-    pub lr: Option<f64>,
-    /// Number of updates.
-    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
-    pub epochs: u64,
-    /// Climb to a maximum instead of descending.
-    #[arg(long)]
-    pub ascent: bool,
-    /// gd, momentum, nesterov, adagrad, rmsprop, adam, adamw or newton.
-    #[arg(long, default_value = "gd", value_name = "NAME")]
-    pub optimizer: String,
-    #[command(flatten)]
-    pub options: OptimizerArgs,
-    /// Learning-rate schedule: constant, step[:SIZE[:GAMMA]], exponential[:GAMMA], linear[:END_FACTOR],
-    /// cosine[:ETA_MIN].
-    #[arg(long, default_value = "constant", value_name = "SCHEDULE")]
-    pub schedule: String,
-    /// Stop as converged when the gradient norm is at most G.
-    #[arg(long, value_name = "G")]
-    pub gtol: Option<f64>,
-    /// Stop as stalled when an update moves less than X.
-    #[arg(long, value_name = "X")]
-    pub xtol: Option<f64>,
-    /// Stop as left_domain when the run leaves this box.
-    #[arg(long = "box", value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true, value_parser = parse_box)]
-    pub bounds: Option<[f64; 4]>,
-    /// Print JSON (with the whole trajectory).
-    #[arg(long)]
-    pub json: bool,
-    /// Write the trajectory as CSV: epoch, x, y, value, gradient.
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-    /// Draw the run over the landscape (.png or .svg).
-    #[arg(long, value_name = "FILE")]
-    pub plot: Option<PathBuf>,
-    /// Animate the run (.gif).
-    #[arg(long, value_name = "FILE")]
-    pub gif: Option<PathBuf>,
-    #[command(flatten)]
-    pub look: PlotArgs,
-}
-
-/// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.
-#[derive(Args, Debug, Default)]
-pub struct OptimizerArgs {
-    /// Momentum factor [momentum, nesterov: 0.9; rmsprop: 0].
-    #[arg(long, value_name = "M", allow_hyphen_values = true)]
-    pub momentum: Option<f64>,
-    /// Dampening of momentum [0].
-    #[arg(long, value_name = "D", allow_hyphen_values = true)]
-    pub dampening: Option<f64>,
-    /// Weight decay [0; adamw: 0.01].
-    #[arg(long, value_name = "W", allow_hyphen_values = true)]
-    pub weight_decay: Option<f64>,
-    /// RMSProp smoothing constant [0.99].
-    #[arg(long, value_name = "A", allow_hyphen_values = true)]
-    pub alpha: Option<f64>,
-    /// Adam's beta1 [0.9].
-    #[arg(long, value_name = "B1", allow_hyphen_values = true)]
-    pub beta1: Option<f64>,
-    /// Adam's beta2 [0.999].
-    #[arg(long, value_name = "B2", allow_hyphen_values = true)]
-    pub beta2: Option<f64>,
-    /// Adam's betas as one pair.
-    #[arg(long, value_name = "B1,B2", allow_hyphen_values = true, value_parser = parse_point, conflicts_with_all = ["beta1", "beta2"])]
-    pub betas: Option<[f64; 2]>,
-    /// Term added to denominators [adagrad: 1e-10; rmsprop, adam: 1e-8].
-    #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
-    pub eps: Option<f64>,
-    /// AdaGrad's learning-rate decay [0].
-    #[arg(long, value_name = "D", allow_hyphen_values = true)]
-    pub lr_decay: Option<f64>,
-    /// AdaGrad's initial accumulator [0].
-    #[arg(long, value_name = "V", allow_hyphen_values = true)]
-    pub initial_accumulator_value: Option<f64>,
-    /// Centered RMSProp.
-    #[arg(long)]
-    pub centered: bool,
-    /// AMSGrad variant of adam/adamw.
-    #[arg(long)]
-    pub amsgrad: bool,
-    /// Newton's largest fallback step, where the Hessian is not positive definite [1].
-    #[arg(long, value_name = "S", allow_hyphen_values = true)]
-    pub max_step: Option<f64>,
+/// The colour maps by their names, from the plotting library's one list.
+fn colormap_parser() -> impl clap::builder::TypedValueParser<Value = downhill_plot::Colormap> {
+    let names: Vec<&'static str> = downhill_plot::Colormap::ALL.iter().map(|(_, n)| *n).collect();
+    PossibleValuesParser::new(names)
+        .map(|name| downhill_plot::Colormap::from_name(&name).expect("a name from the list"))
 }
 
 fn parse_numbers<const N: usize>(text: &str, what: &str) -> Result<[f64; N], String> {

@@ -26,6 +26,26 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// Three significant digits, for legends: 0.228, -1.63, -6.55, 1.2e-7 (a value within 1e-9 of 0 is 0).
+pub fn short(v: f64) -> String {
+    if v.abs() < 1e-9 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        return format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'));
+    }
+    let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// `(x, y)`.
 pub fn point(p: [f64; 2]) -> String {
     format!("({}, {})", num(p[0]), num(p[1]))
@@ -199,6 +219,16 @@ impl serde_json::ser::Formatter for Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legends_take_three_digits() {
+        assert_eq!(short(0.228279), "0.228");
+        assert_eq!(short(-1.62553), "-1.63");
+        assert_eq!(short(-6.55113), "-6.55");
+        assert_eq!(short(-3.9e-26), "0");
+        assert_eq!(short(1234.6), "1235");
+        assert_eq!(short(2.5e-5), "2.5e-5");
+    }
 
     #[test]
     fn numbers_are_short_and_honest() {

@@ -5,6 +5,7 @@ mod commands;
 mod diagnostic;
 mod format;
 mod output;
+mod settings;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
             hessian,
             latex,
             json,
-        } => commands::diff::run(&function, hessian, latex, json),
+        } => commands::diff::run(&function.function, hessian, latex, json),
         Command::Run(args) => commands::run::run(&args),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Surface(args) => commands::surface::run(&args),

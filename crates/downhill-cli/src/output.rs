@@ -183,9 +183,11 @@ impl Output {
     }
 
     /// Writes the file: `fill` writes the content; a temporary file is renamed into place only when `fill`
-    /// and the flush succeed, and removed otherwise. A closed pipe on standard output is not an error.
-    pub fn write(mut self, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), CliError> {
+    /// and the flush succeed, and removed otherwise. A closed pipe on standard output is not an error. Returns
+    /// the path written, for a "wrote" note (none for standard output).
+    pub fn write(mut self, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<Option<PathBuf>, CliError> {
         let shown = self.shown.clone();
+        let note = (!self.is_stdout()).then(|| shown.clone());
         // Taken out, so that dropping `self` afterwards removes nothing.
         let result = match std::mem::replace(&mut self.how, How::Stdout) {
             How::Stdout => {
@@ -220,11 +222,12 @@ impl Output {
         };
         result
             .with_context(|| format!("could not write '{}'", shown.display()))
-            .map_err(CliError::Failure)
+            .map_err(CliError::Failure)?;
+        Ok(note)
     }
 
     /// Writes bytes whole or not at all.
-    pub fn write_bytes(self, bytes: &[u8]) -> Result<(), CliError> {
+    pub fn write_bytes(self, bytes: &[u8]) -> Result<Option<PathBuf>, CliError> {
         self.write(|w| w.write_all(bytes))
     }
 }
@@ -238,4 +241,13 @@ impl Drop for Output {
             }
         }
     }
+}
+
+/// "wrote PATH" for each file written, one per line.
+pub fn notes(written: &[Option<PathBuf>]) -> String {
+    written
+        .iter()
+        .flatten()
+        .map(|p| format!("wrote {}\n", p.display()))
+        .collect()
 }

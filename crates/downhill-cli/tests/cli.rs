@@ -253,6 +253,12 @@ fn bad_expressions_point_at_the_fault() {
     bad(&["diff", "(x + 1"], "unbalanced parenthesis");
     bad(&["diff", "x + 1)"], "unbalanced parenthesis");
     bad(&["diff", "rosenbrok"], "did you mean the catalog function 'rosenbrock'");
+    bad(
+        &["diff", "rosenbrokk"],
+        "`downhill functions` lists the built-in functions",
+    );
+    let err = bad(&["run", "np.exp(-x**2) + y**2"], "drop the 'np.' prefix");
+    assert!(err.contains("  np.exp(-x**2) + y**2\n    ^"), "{err}");
     bad(&["diff", ""], "empty");
     bad(&["diff", &"(".repeat(100_000)], "too long");
     bad(
@@ -288,7 +294,14 @@ fn bad_settings_are_usage_errors() {
         "learning rate must be finite and positive",
     );
     bad(&["run", "peaks", "--lr", "0"], "learning rate");
-    bad(&["run", "peaks", "--optimizer", "adm"], "unknown optimizer 'adm'");
+    let err = bad(
+        &["run", "peaks", "--optimizer", "adm"],
+        "invalid value 'adm' for '--optimizer <NAME>'",
+    );
+    assert!(
+        err.contains("possible values: gd, momentum") && err.contains("a similar value exists: 'adam'"),
+        "{err}"
+    );
     bad(
         &["run", "peaks", "--momentum", "0.9"],
         "--momentum does not apply to gd",

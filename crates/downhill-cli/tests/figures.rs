@@ -14,9 +14,13 @@ fn downhill(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+fn picture(path: &Path) -> downhill_plot::Picture {
+    downhill_plot::decode_png(&std::fs::read(path).unwrap()).unwrap()
+}
+
 fn png_size(path: &Path) -> (u32, u32) {
-    let img = image::open(path).unwrap();
-    (img.width(), img.height())
+    let img = picture(path);
+    (img.width, img.height)
 }
 
 fn s(p: &Path) -> &str {
@@ -31,10 +35,10 @@ fn run_plot_writes_the_seed_figure() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("minimum"));
     assert_eq!(png_size(&fig), (800, 600));
-    let img = image::open(&fig).unwrap().to_rgb8();
+    let img = picture(&fig);
     // The red end circle and the blue start square are drawn.
-    assert!(img.pixels().filter(|p| p.0 == [255, 0, 0]).count() > 30);
-    assert!(img.pixels().filter(|p| p.0 == [0, 0, 255]).count() > 30);
+    assert!(img.pixels().filter(|p| *p == [255, 0, 0]).count() > 30);
+    assert!(img.pixels().filter(|p| *p == [0, 0, 255]).count() > 30);
     // Size and dpi.
     let small = dir.path().join("small.svg");
     let (code, ..) = downhill(&[
@@ -140,7 +144,8 @@ fn landscape_surface_basins_and_sweep() {
         s(&sweep),
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+    assert!(stdout.ends_with(&format!("wrote {}\n", sweep.display())), "{stdout}");
     assert!(stdout.contains("0.296446, 0.320196"));
     assert!(sweep.exists());
     let (code, stdout, _) = downhill(&[
@@ -240,7 +245,7 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
             "--colormap",
             "rainbow",
         ],
-        "unknown colour map",
+        "invalid value 'rainbow' for '--colormap <NAME>'",
     );
     bad(
         &[
@@ -281,8 +286,14 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
         "at most",
     );
     bad(&["basins", "peaks", "--style", "trajectories"], "needs --plot");
-    bad(&["basins", "peaks", "--style", "maps"], "unknown --style");
-    bad(&["basins", "peaks", "--precision", "f16"], "unknown --precision");
+    bad(
+        &["basins", "peaks", "--style", "maps"],
+        "invalid value 'maps' for '--style <STYLE>'",
+    );
+    bad(
+        &["basins", "peaks", "--precision", "f16"],
+        "invalid value 'f16' for '--precision <PRECISION>'",
+    );
     bad(
         &["basins", "peaks", "--starts=0,1,0,1"],
         "--starts belongs to --style trajectories",
@@ -297,7 +308,7 @@ fn bad_figure_requests_are_refused_and_leave_nothing() {
     bad(&["sweep", "peaks"], "--start");
     bad(
         &["sweep", "peaks", "--start", "0,0", "--layout", "grid"],
-        "unknown --layout",
+        "invalid value 'grid' for '--layout <LAYOUT>'",
     );
     bad(
         &["surface", "exq(x)", "--plot", s(&d.join("x.png"))],
@@ -414,4 +425,56 @@ fn ctrl_c_stops_a_basin_map_and_writes_nothing() {
         0,
         "files were left behind"
     );
+}
+
+/// Every look option a command takes does something; the others are refused with a message, never silently
+/// ignored.
+#[test]
+fn look_options_that_would_do_nothing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("x.png");
+    let refused = |args: &[&str], message: &str| {
+        let (code, _, stderr) = downhill(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    };
+    // A basin map is coloured by attractor.
+    for flag in [["--colormap", "viridis"], ["--vmin", "0"], ["--vmax", "1"]] {
+        refused(
+            &["basins", "peaks", "--grid", "8", "--plot", s(&png), flag[0], flag[1]],
+            &format!("{} colours a landscape", flag[0]),
+        );
+    }
+    refused(
+        &["basins", "peaks", "--grid", "8", "--log-color"],
+        "--log-color colours a landscape",
+    );
+    // A surface has no contours, gradient field, aspect or ascent.
+    for flag in ["--contours", "--quiver", "--log-color"] {
+        refused(
+            &["surface", "peaks", "--plot", s(&png), flag],
+            &format!("unexpected argument '{flag}'"),
+        );
+    }
+    refused(
+        &["landscape", "peaks", "--plot", s(&png), "--ascent"],
+        "unexpected argument '--ascent'",
+    );
+    // The ones that are taken work, and the file written is named.
+    let (code, stdout, stderr) = downhill(&[
+        "landscape",
+        "rosenbrock",
+        "--plot",
+        s(&png),
+        "--log-color",
+        "--aspect",
+        "auto",
+        "--contours",
+        "5",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, format!("wrote {}\n", png.display()));
+    let (code, stdout, _) = downhill(&["surface", "peaks", "--plot", s(&png), "--zmin=-2", "--zmax", "2"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("wrote "));
 }

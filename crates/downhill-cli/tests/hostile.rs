@@ -316,7 +316,7 @@ fn a_full_standard_error_is_not_a_panic() {
 fn messages_escape_what_would_act_on_the_terminal_and_cut_long_echoes() {
     let err = bad(&["diff", "x\u{1b}[31m + y"], "unexpected character '\\u{1b}'");
     assert!(!err.contains('\u{1b}'), "{err:?}");
-    let err = bad(&["run", "peaks", "--optimizer", "ad\u{202e}m"], "unknown optimizer");
+    let err = bad(&["run", "peaks", "--optimizer", "ad\u{202e}m"], "invalid value");
     assert!(!err.contains('\u{202e}') && err.contains("\\u{202e}"), "{err:?}");
     let err = bad(&["run", "peaks", "--schedule", "ste\u{2028}p"], "unknown schedule");
     assert!(!err.contains('\u{2028}') && err.contains("\\u{2028}"), "{err:?}");

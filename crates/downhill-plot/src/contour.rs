@@ -2,14 +2,13 @@
 
 use crate::figure::Samples;
 
-/// Line segments (in data coordinates) of `levels` contour levels evenly spaced strictly inside (vmin, vmax).
-pub fn segments(s: &Samples, vmin: f64, vmax: f64, levels: usize) -> Vec<((f64, f64), (f64, f64))> {
+/// Line segments (in data coordinates) of the contours at these levels.
+pub fn segments(s: &Samples, levels: &[f64]) -> Vec<((f64, f64), (f64, f64))> {
     let d = s.domain;
     let x = |fi: f64| d[0] + (d[1] - d[0]) * fi / (s.nx - 1) as f64;
     let y = |fj: f64| d[2] + (d[3] - d[2]) * fj / (s.ny - 1) as f64;
     let mut out = Vec::new();
-    for k in 1..=levels {
-        let level = crate::scale::lerp(vmin, vmax, k as f64 / (levels + 1) as f64);
+    for &level in levels {
         for j in 0..s.ny - 1 {
             for i in 0..s.nx - 1 {
                 let z = |a: usize, b: usize| s.values[(j + b) * s.nx + i + a];
@@ -62,7 +61,7 @@ mod tests {
         let f = Function::parse("x^2 + y^2").unwrap();
         let s = Samples::new(&f, [-2.0, 2.0, -2.0, 2.0], 101, 101);
         // One level: halfway between 0 and 2, the circle of radius 1.
-        let segs = segments(&s, 0.0, 2.0, 1);
+        let segs = segments(&s, &[1.0]);
         assert!(segs.len() > 40);
         for (a, b) in segs {
             for p in [a, b] {

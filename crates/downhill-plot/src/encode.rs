@@ -34,12 +34,71 @@ impl Format {
 
 /// Encodes an RGB buffer as PNG.
 pub fn png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
-    use image::ImageEncoder;
+    let encode = |e: png::EncodingError| PlotError::Encode(e.to_string());
     let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(rgb, width, height, image::ExtendedColorType::Rgb8)
-        .map_err(|e| PlotError::Encode(e.to_string()))?;
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Balanced);
+    encoder.set_filter(png::Filter::Adaptive);
+    let mut writer = encoder.write_header().map_err(encode)?;
+    writer.write_image_data(rgb).map_err(encode)?;
+    writer.finish().map_err(encode)?;
     Ok(out)
+}
+
+/// A picture read back from PNG bytes: `rgb` holds `height` rows of `width` RGB pixels (an alpha channel is
+/// dropped, grey is repeated). For checking figures, ours and others'.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Picture {
+    /// Pixels per row.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+    /// RGB bytes, the top row first.
+    pub rgb: Vec<u8>,
+}
+
+impl Picture {
+    /// The pixel at (x, y), from the top left.
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 3) as usize;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// Every pixel, row by row.
+    pub fn pixels(&self) -> impl Iterator<Item = [u8; 3]> + '_ {
+        self.rgb.chunks_exact(3).map(|c| [c[0], c[1], c[2]])
+    }
+}
+
+/// Decodes 8-bit PNG bytes (RGB, RGBA, grey or grey with alpha).
+pub fn decode_png(bytes: &[u8]) -> Result<Picture, PlotError> {
+    let decode = |e: png::DecodingError| PlotError::Encode(e.to_string());
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .map_err(decode)?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| PlotError::Encode("the PNG is too large".into()))?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(decode)?;
+    if info.bit_depth != png::BitDepth::Eight {
+        return Err(PlotError::Encode(format!("a {:?} PNG, not 8-bit", info.bit_depth)));
+    }
+    let buf = &buf[..info.buffer_size()];
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => buf.to_vec(),
+        png::ColorType::Rgba => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g]).collect(),
+        png::ColorType::GrayscaleAlpha => buf.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0]]).collect(),
+        png::ColorType::Indexed => return Err(PlotError::Encode("an indexed PNG".into())),
+    };
+    Ok(Picture {
+        width: info.width,
+        height: info.height,
+        rgb,
+    })
 }
 
 /// Standard base64 (RFC 4648) with padding.
@@ -70,9 +129,9 @@ pub struct Raster {
     pub rgb: Vec<u8>,
 }
 
-/// Inserts rasters into an SVG document just after its background rectangle, so lines and text drawn later
-/// stay on top of them.
-pub fn svg_with_rasters(svg: &str, rasters: &[Raster]) -> Result<String, PlotError> {
+/// Completes an SVG document from plotters: the rasters go just after its background rectangle, so lines and
+/// text drawn later stay on top of them, and the text outlines (`<path>` elements) go last, over everything.
+pub fn svg_with(svg: &str, rasters: &[Raster], text: &str) -> Result<String, PlotError> {
     let mut images = String::new();
     for r in rasters {
         let data = base64(&png(&r.rgb, r.size.0, r.size.1)?);
@@ -86,7 +145,15 @@ pub fn svg_with_rasters(svg: &str, rasters: &[Raster]) -> Result<String, PlotErr
         .find("<rect")
         .and_then(|i| svg[i..].find("/>").map(|j| i + j + 2))
         .ok_or_else(|| PlotError::Drawing("the SVG has no background".into()))?;
-    Ok(format!("{}\n{images}{}", &svg[..at], &svg[at..]))
+    let end = svg
+        .rfind("</svg>")
+        .ok_or_else(|| PlotError::Drawing("the SVG has no end".into()))?;
+    Ok(format!(
+        "{}\n{images}{}<g id=\"text\">\n{text}</g>\n{}",
+        &svg[..at],
+        &svg[at..end],
+        &svg[end..]
+    ))
 }
 
 #[cfg(test)]
@@ -100,6 +167,15 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn png_round_trips() {
+        let rgb: Vec<u8> = (0..5 * 3 * 3).map(|i| (i * 17 % 256) as u8).collect();
+        let picture = decode_png(&png(&rgb, 5, 3).unwrap()).unwrap();
+        assert_eq!((picture.width, picture.height), (5, 3));
+        assert_eq!(picture.rgb, rgb);
+        assert_eq!(picture.pixel(1, 0), [51, 68, 85]);
     }
 
     #[test]

@@ -7,14 +7,14 @@ pub mod colormap;
 pub mod contour;
 pub mod encode;
 pub mod figure;
-mod font;
 pub mod scale;
 pub mod surface;
+pub mod text;
 
 pub use anim::animate;
 pub use colormap::{Colormap, TAB10};
-pub use encode::Format;
-pub use figure::{render, render_rgb, Figure, Glyph, GridImage, Marker, Panel, Path, Shape};
+pub use encode::{decode_png, Format, Picture};
+pub use figure::{render, render_rgb, Aspect, Figure, Glyph, GridImage, LegendPlace, Marker, Panel, Path, Shape};
 pub use surface::{render_surface, Surface};
 
 /// Why a figure could not be made.

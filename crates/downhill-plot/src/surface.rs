@@ -5,13 +5,13 @@
 use downhill::Function;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::colormap::Colormap;
 use crate::encode::{self, Format};
 use crate::figure::{drawing, Samples};
 use crate::scale::{fraction, label, nice_ticks as tick_values};
-use crate::{font, PlotError};
+use crate::text::{self, Align, Outlines, Valign};
+use crate::PlotError;
 
 /// A surface figure.
 #[derive(Clone, Debug)]
@@ -108,25 +108,25 @@ const HZ: f64 = 0.375;
 
 /// Renders a surface as PNG bytes or SVG text.
 pub fn render_surface(s: &Surface, format: Format) -> Result<Vec<u8>, PlotError> {
-    font::register();
     match format {
         Format::Png => {
             let mut buf = vec![255u8; (s.width * s.height * 3) as usize];
             {
                 let root = BitMapBackend::with_buffer(&mut buf, (s.width, s.height)).into_drawing_area();
-                draw(&root, s)?;
+                draw(&root, s, None)?;
                 root.present().map_err(drawing)?;
             }
             encode::png(&buf, s.width, s.height)
         }
         Format::Svg => {
             let mut svg = String::new();
+            let mut text = Outlines::default();
             {
                 let root = SVGBackend::with_string(&mut svg, (s.width, s.height)).into_drawing_area();
-                draw(&root, s)?;
+                draw(&root, s, Some(&mut text))?;
                 root.present().map_err(drawing)?;
             }
-            Ok(svg.into_bytes())
+            Ok(encode::svg_with(&svg, &[], &text.0)?.into_bytes())
         }
         Format::Gif => Err(PlotError::BadSetting(
             "a surface is a still figure: use .png or .svg".into(),
@@ -134,7 +134,11 @@ pub fn render_surface(s: &Surface, format: Format) -> Result<Vec<u8>, PlotError>
     }
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Surface) -> Result<(), PlotError> {
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: &Surface,
+    mut outlines: Option<&mut Outlines>,
+) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(drawing)?;
     let d = s.domain;
     let samples = Samples::new(s.function, d, CELLS + 1, CELLS + 1);
@@ -149,7 +153,6 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Surface) -> Resul
         ]
     };
     let sc = s.scale;
-    let font = ("sans-serif", 11.0 * sc).into_font();
 
     // Back panes: of each pair of opposite walls, the one facing away from the viewer; and the floor.
     let pane = RGBColor(235, 235, 235);
@@ -269,40 +272,74 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Surface) -> Resul
         }
     }
 
-    // Ticks on the front edges, labels beyond them.
+    // Ticks on the front edges, labels beyond them. A label that would overlap one already placed (at the
+    // corner where the x and y edges meet, two labels compete) is left out.
+    let mut placed: Vec<[f64; 4]> = Vec::new();
+    let mut label_at = |t: String, at: (i32, i32), align: Align, size: f64, out: &mut Option<&mut Outlines>| {
+        let (w, h) = (text::width(&t, size), text::height(size));
+        let x = match align {
+            Align::Left => at.0 as f64,
+            Align::Center => at.0 as f64 - w / 2.0,
+            Align::Right => at.0 as f64 - w,
+        };
+        let b = [
+            x - 2.0,
+            at.1 as f64 - h / 2.0 - 1.0,
+            x + w + 2.0,
+            at.1 as f64 + h / 2.0 + 1.0,
+        ];
+        if placed
+            .iter()
+            .any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3])
+        {
+            return Ok(());
+        }
+        placed.push(b);
+        text::draw(
+            root,
+            out.as_deref_mut(),
+            &t,
+            (at.0 as f64, at.1 as f64),
+            size,
+            [0, 0, 0],
+            align,
+            Valign::Middle,
+        )
+    };
     let front_x = -back_x;
     let front_y = -back_y;
-    let text = |t: String, at: (i32, i32), h: HPos| {
-        Text::new(t, at, font.clone().color(&BLACK).pos(Pos::new(h, VPos::Center)))
-    };
+    let small = 11.0 * sc;
     let outward = |p: [f64; 3], dir: [f64; 3], k: f64| [p[0] + dir[0] * k, p[1] + dir[1] * k, p[2] + dir[2] * k];
-    let side = |a: (i32, i32)| if a.0 < view.cx as i32 { HPos::Right } else { HPos::Left };
+    let side = |a: (i32, i32)| {
+        if a.0 < view.cx as i32 {
+            Align::Right
+        } else {
+            Align::Left
+        }
+    };
     for &x in &xs {
         let p = [unit(x, d[2], zlo)[0], front_y, floor];
         let q = view.screen(outward(p, [0.0, front_y, 0.0], 0.12));
-        root.draw(&text(label(x), q, side(q))).map_err(drawing)?;
+        label_at(label(x), q, side(q), small, &mut outlines)?;
     }
     for &y in &ys {
         let p = [front_x, unit(d[0], y, zlo)[1], floor];
         let q = view.screen(outward(p, [front_x, 0.0, 0.0], 0.12));
-        root.draw(&text(label(y), q, side(q))).map_err(drawing)?;
+        label_at(label(y), q, side(q), small, &mut outlines)?;
     }
     // The z axis on the vertical edge shared by the front-y wall and the back-x wall.
     let zedge = [back_x, front_y, 0.0];
     for &z in &zs {
         let w = unit(d[0], d[2], z)[2];
         let q = view.screen(outward([zedge[0], zedge[1], w], [-back_x, front_y, 0.0], 0.07));
-        root.draw(&text(label(z), q, side(q))).map_err(drawing)?;
+        label_at(label(z), q, side(q), small, &mut outlines)?;
     }
-    let big = ("sans-serif", 13.0 * sc)
-        .into_font()
-        .color(&BLACK)
-        .pos(Pos::new(HPos::Center, VPos::Center));
+    let big = 13.0 * sc;
     let xl = view.screen([0.0, front_y * 1.55, floor]);
     let yl = view.screen([front_x * 1.55, 0.0, floor]);
     let zl = view.screen([back_x * 1.12, front_y * 1.12, 0.0]);
-    root.draw(&Text::new("x axis", xl, big.clone())).map_err(drawing)?;
-    root.draw(&Text::new("y axis", yl, big.clone())).map_err(drawing)?;
+    label_at("x axis".into(), xl, Align::Center, big, &mut outlines)?;
+    label_at("y axis".into(), yl, Align::Center, big, &mut outlines)?;
     let zl = (
         if zl.0 < view.cx as i32 {
             zl.0 - (22.0 * sc) as i32
@@ -311,14 +348,19 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Surface) -> Resul
         },
         zl.1,
     );
-    root.draw(&Text::new("f(x,y)", zl, big)).map_err(drawing)?;
+    label_at("f(x, y)".into(), zl, Align::Center, big, &mut outlines)?;
     if let Some(t) = &s.title {
-        let style = ("sans-serif", 16.0 * sc)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw(&Text::new(t.clone(), ((s.width / 2) as i32, (10.0 * sc) as i32), style))
-            .map_err(drawing)?;
+        let (t, size) = text::fit(t, 16.0 * sc, 9.0 * sc, s.width as f64 - 16.0 * sc);
+        text::draw(
+            root,
+            outlines,
+            &t,
+            (s.width as f64 / 2.0, 10.0 * sc),
+            size,
+            [0, 0, 0],
+            Align::Center,
+            Valign::Top,
+        )?;
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ fn figure(f: &Function, points: Vec<[f64; 2]>) -> Figure<'_> {
         width: 1.5,
         start: Some(BLUE_SQUARE),
         end: Some(RED_DOT),
+        stride: 1,
     });
     Figure {
         width: 640,
@@ -36,6 +37,7 @@ fn figure(f: &Function, points: Vec<[f64; 2]>) -> Figure<'_> {
         suptitle: Some("title".into()),
         panels: vec![panel],
         columns: 1,
+        note: None,
     }
 }
 
@@ -116,8 +118,8 @@ fn png_and_svg_encode() {
     fig.panels[0].quiver = true;
     let png = render(&fig, Format::Png).unwrap();
     assert_eq!(&png[1..4], b"PNG");
-    let img = image::load_from_memory(&png).unwrap();
-    assert_eq!((img.width(), img.height()), (640, 480));
+    let img = downhill_plot::decode_png(&png).unwrap();
+    assert_eq!((img.width, img.height), (640, 480));
     let svg = String::from_utf8(render(&fig, Format::Svg).unwrap()).unwrap();
     let doc = roxmltree::Document::parse(&svg).unwrap();
     let root = doc.root_element();
@@ -126,8 +128,15 @@ fn png_and_svg_encode() {
         doc.descendants().any(|n| n.tag_name().name() == "image"),
         "no embedded heat map"
     );
+    // Text is the embedded font's outlines, not <text> asking the viewer for a font: the same letters
+    // everywhere.
+    assert_eq!(doc.descendants().filter(|n| n.tag_name().name() == "text").count(), 0);
+    let text = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("text"))
+        .expect("the text group");
     assert!(
-        doc.descendants().filter(|n| n.tag_name().name() == "text").count() > 10,
+        text.children().filter(|n| n.tag_name().name() == "path").count() > 10,
         "no tick labels"
     );
     // One image for the landscape and one for the colour bar, never one rectangle per cell.
@@ -170,8 +179,8 @@ fn a_surface_renders_with_the_colour_map() {
         scale: 1.0,
     };
     let png = render_surface(&s, Format::Png).unwrap();
-    let img = image::load_from_memory(&png).unwrap().to_rgb8();
-    assert_eq!(img.dimensions(), (640, 480));
+    let img = downhill_plot::decode_png(&png).unwrap();
+    assert_eq!((img.width, img.height), (640, 480));
     // Shaded jet colours: something strongly red (the peak) and strongly blue (the pit).
     let reddish = img.pixels().filter(|p| p[0] > 150 && p[1] < 60 && p[2] < 60).count();
     let bluish = img.pixels().filter(|p| p[2] > 120 && p[0] < 40 && p[1] < 60).count();
@@ -192,6 +201,7 @@ fn non_finite_regions_are_grey_not_garbage() {
         suptitle: None,
         panels: vec![panel],
         columns: 1,
+        note: None,
     };
     let rgb = render_rgb(&fig).unwrap();
     let grey = rgb.chunks(3).filter(|c| c == &[200, 200, 200]).count();
@@ -254,4 +264,138 @@ fn paths_draw_only_near_their_points() {
             "red at ({x}, {y}), outside the path's box x {lo_x:.0}..{hi_x:.0}, y {lo_y:.0}..{hi_y:.0}"
         );
     }
+}
+
+/// The bounding box (x0, y0, x1, y1) of the pixels of exactly this colour.
+fn bounding_box(img: &downhill_plot::Picture, c: [u8; 3]) -> (u32, u32, u32, u32) {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..img.height {
+        for x in 0..img.width {
+            if img.pixel(x, y) == c {
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+    }
+    (x0, y0, x1, y1)
+}
+
+fn green_panel(f: &Function, domain: [f64; 4]) -> Figure<'_> {
+    let mut fig = figure(f, vec![]);
+    let panel = &mut fig.panels[0];
+    panel.paths.clear();
+    panel.domain = domain;
+    panel.image = Some(downhill_plot::GridImage {
+        width: 1,
+        height: 1,
+        rgb: vec![10, 200, 10],
+    });
+    fig
+}
+
+/// A square domain is drawn square (matplotlib's imshow, the seed's look) unless asked to fill the figure; a
+/// domain twice as wide as high is drawn twice as wide.
+#[test]
+fn plots_keep_the_domains_aspect_ratio() {
+    let f = Function::parse("x + y").unwrap();
+    let green = [10, 200, 10];
+    let size = |fig: &Figure| {
+        let img = downhill_plot::decode_png(&render(fig, Format::Png).unwrap()).unwrap();
+        let (x0, y0, x1, y1) = bounding_box(&img, green);
+        ((x1 - x0 + 1) as f64, (y1 - y0 + 1) as f64)
+    };
+    let (w, h) = size(&green_panel(&f, [-3.0, 3.0, -3.0, 3.0]));
+    assert!((w - h).abs() <= 1.0, "{w} x {h}");
+    let (w, h) = size(&green_panel(&f, [-4.0, 4.0, -1.0, 3.0]));
+    assert!((w / h - 2.0).abs() < 0.02, "{w} x {h}");
+    let mut fill = green_panel(&f, [-3.0, 3.0, -3.0, 3.0]);
+    fill.panels[0].aspect = downhill_plot::Aspect::Auto;
+    let (w, h) = size(&fill);
+    assert!(w > 1.25 * h, "{w} x {h}");
+}
+
+/// The legend goes to the corner that hides the fewest markers and path points: here the path runs along the
+/// top, so the legend sits at the bottom, and every pixel of the markers stays visible.
+#[test]
+fn the_legend_hides_no_marker() {
+    let f = Function::parse("x + y").unwrap();
+    let along_the_top: Vec<[f64; 2]> = (0..50).map(|i| [-2.8 + 0.11 * i as f64, 2.7]).collect();
+    let mut fig = green_panel(&f, [-3.0, 3.0, -3.0, 3.0]);
+    fig.panels[0].paths.push(Path {
+        points: along_the_top,
+        color: [255, 0, 0],
+        alpha: 1.0,
+        width: 1.5,
+        start: Some(BLUE_SQUARE),
+        end: Some(RED_DOT),
+        stride: 1,
+    });
+    let count = |fig: &Figure, c: [u8; 3]| {
+        downhill_plot::decode_png(&render(fig, Format::Png).unwrap())
+            .unwrap()
+            .pixels()
+            .filter(|p| *p == c)
+            .count()
+    };
+    let without = (count(&fig, [255, 0, 0]), count(&fig, [0, 0, 255]));
+    fig.panels[0].legend = vec![
+        ("Start".into(), downhill_plot::Glyph::Marker(BLUE_SQUARE)),
+        ("End".into(), downhill_plot::Glyph::Marker(RED_DOT)),
+        (
+            "A rather long third entry".into(),
+            downhill_plot::Glyph::Line([0, 0, 0]),
+        ),
+    ];
+    // The legend's glyphs add a few pixels of each colour; none of the path's or markers' go missing.
+    let with = (count(&fig, [255, 0, 0]), count(&fig, [0, 0, 255]));
+    assert!(with.0 >= without.0 && with.1 >= without.1, "{without:?} -> {with:?}");
+    // Long legends are cut with a count of the rest.
+    let entries: Vec<(String, downhill_plot::Glyph)> = (0..20)
+        .map(|i| (format!("entry {i}"), downhill_plot::Glyph::Line([0, 0, 0])))
+        .collect();
+    fig.panels[0].legend = entries;
+    fig.panels[0].legend_place = downhill_plot::LegendPlace::Outside;
+    render(&fig, Format::Png).unwrap();
+}
+
+/// The first frame of an animation shows the start marker (the path has not moved yet), and every frame says
+/// which epoch it shows.
+#[test]
+fn an_animation_starts_with_the_start_marker() {
+    let f = Function::resolve("peaks").unwrap();
+    let points: Vec<[f64; 2]> = (0..200).map(|i| [-1.0 + 0.01 * i as f64, 0.5]).collect();
+    let fig = figure(&f, points);
+    let gif = animate(&fig, 10).unwrap();
+    let mut decoder = gif::DecodeOptions::new();
+    decoder.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = decoder.read_info(gif.as_slice()).unwrap();
+    let first = decoder.read_next_frame().unwrap().unwrap();
+    let blue = first
+        .buffer
+        .chunks_exact(4)
+        .filter(|p| p[0] < 30 && p[1] < 30 && p[2] > 220)
+        .count();
+    assert!(blue > 30, "{blue} blue pixels in the first frame");
+}
+
+/// With a log colour scale, Rosenbrock is not one colour: in the linear scale most of the plot is jet's
+/// darkest blues (f below a tenth of its 2500 maximum), in the log scale a small part.
+#[test]
+fn a_log_colour_scale_shows_rosenbrocks_valley() {
+    let f = Function::resolve("rosenbrock").unwrap();
+    let dark_share = |log: bool| {
+        let mut fig = figure(&f, vec![]);
+        fig.panels[0].paths.clear();
+        fig.panels[0].domain = [-2.0, 2.0, -1.0, 3.0];
+        fig.panels[0].vmin = None;
+        fig.panels[0].vmax = None;
+        fig.panels[0].log_color = log;
+        let img = downhill_plot::decode_png(&render(&fig, Format::Png).unwrap()).unwrap();
+        let dark = img.pixels().filter(|p| p[0] < 10 && p[1] < 40 && p[2] > 120).count();
+        dark as f64 / (img.width * img.height) as f64
+    };
+    let (linear, log) = (dark_share(false), dark_share(true));
+    assert!(
+        linear > 0.3 && log < linear / 4.0,
+        "dark blue: {linear:.3} linear, {log:.3} log"
+    );
 }

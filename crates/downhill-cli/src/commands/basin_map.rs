@@ -7,15 +7,19 @@ use downhill::batch::basins::{
     basin_map, Attractor, BasinConfig, BasinMap, DIVERGED, LEFT_DOMAIN, NOT_CONVERGED, UNDEFINED,
 };
 use downhill::batch::{BatchConfig, Control, Precision};
-use downhill::{Function, Method, OptimizerSpec, Schedule};
-use downhill_plot::{Figure, Format, Glyph, GridImage, Marker, Path, Shape, TAB10};
+use downhill::{Function, Method, OptimizerSpec};
+use downhill_plot::{Figure, Format, Glyph, GridImage, LegendPlace, Marker, Path, Shape, TAB10};
 use serde_json::json;
 
 use super::plot;
 use crate::args::BasinsArgs;
 use crate::diagnostic::CliError;
-use crate::format::{num, point, table};
+use crate::format::{num, point, short, table};
 use crate::output;
+use crate::settings::{self, Look, Training};
+
+/// Attractors named in a map's legend; more are counted in one row.
+const LEGEND_ATTRACTORS: usize = 8;
 
 /// Colours of the first attractors: matplotlib's tab10 without its grey (which would read as "not
 /// converged"); later ones step round the hue circle by the golden angle.
@@ -110,7 +114,14 @@ fn time_left_text(done: u64, total: u64, elapsed: f64) -> String {
 }
 
 /// Runs the map and writes what was asked for.
-pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec, lr: f64) -> Result<(), CliError> {
+pub fn run(
+    args: &BasinsArgs,
+    f: &Function,
+    method: Method,
+    spec: OptimizerSpec,
+    lr: f64,
+    training: &Training,
+) -> Result<(), CliError> {
     let grid = args.grid.unwrap_or([400, 400]);
     let epochs = args.epochs.unwrap_or(1000);
     if epochs > 1_000_000 {
@@ -123,26 +134,29 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
             "--starts belongs to --style trajectories; a map's starts cover --domain",
         ));
     }
-    let precision = match args.precision.as_str() {
-        "f64" => Precision::F64,
-        "f32" => Precision::F32,
-        other => return Err(CliError::input(format!("unknown --precision '{other}' (f64 or f32)"))),
-    };
-    let gtol = args.gtol.unwrap_or(precision.default_gtol());
-    if !(gtol.is_finite() && gtol >= 0.0) {
-        return Err(CliError::input(format!(
-            "--gtol must be finite and non-negative (got {})",
-            downhill::run::shown(gtol)
-        )));
-    }
-    let look = plot::look(&args.look, f, args.ascent)?;
+    // clap checked the name against this list.
+    let precision = Precision::from_name(&args.precision).unwrap_or(Precision::F64);
+    settings::refuse_landscape_colours(&args.look)?;
+    let look = Look::new(&args.look, f, training.ascent)?;
     let d = look.domain;
-    let cluster_tol = args.cluster_tol.unwrap_or(0.01 * (d[1] - d[0]).max(d[3] - d[2]));
-    if !(cluster_tol.is_finite() && cluster_tol > 0.0) {
-        return Err(CliError::input(format!(
-            "--cluster-tol must be finite and positive (got {})",
-            downhill::run::shown(cluster_tol)
-        )));
+    let run = BatchConfig {
+        epochs,
+        learning_rate: lr,
+        schedule: training.schedule,
+        ascent: training.ascent,
+        gtol: Some(training.gtol.unwrap_or(precision.default_gtol())),
+        spec,
+        precision,
+    };
+    let mut config = BasinConfig::new(grid, d, run);
+    if let Some(tol) = args.cluster_tol {
+        if !(tol.is_finite() && tol > 0.0) {
+            return Err(CliError::input(format!(
+                "--cluster-tol must be finite and positive (got {})",
+                downhill::run::shown(tol)
+            )));
+        }
+        config = config.with_cluster_tol(tol);
     }
     let plot_out = match &args.plot {
         Some(p) => Some(plot::target(p, &[Format::Png, Format::Svg], "figure")?),
@@ -151,22 +165,6 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
     let labels_out = match &args.labels {
         Some(p) => Some(output::prepare(p, "labels")?),
         None => None,
-    };
-    let config = BasinConfig {
-        grid,
-        domain: d,
-        run: BatchConfig {
-            epochs,
-            learning_rate: lr,
-            schedule: Schedule::Constant,
-            ascent: args.ascent,
-            gtol: Some(gtol),
-            spec,
-            precision,
-        },
-        cluster_tol,
-        // Steps of size lr * |g| below a thousandth of the clustering tolerance: settled.
-        stationary_tol: (cluster_tol * 1e-3 / lr).min(1e-2),
     };
     let (interrupted, _polling) = output::interrupted();
     let total = (grid[0] * grid[1]) as u64;
@@ -203,13 +201,15 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
     if map.undefined == total {
         return Err(nowhere_finite(f, d));
     }
+    let mut written = Vec::new();
     if let Some(out) = labels_out {
-        out.write(|w| write_labels(w, &map))?;
+        written.push(out.write(|w| write_labels(w, &map))?);
     }
     if let Some((format, out)) = plot_out {
-        let fig = figure(f, &look, &map, method, epochs, lr, args.ascent);
-        out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
+        let fig = figure(f, &look, &map, method, epochs, lr, training.ascent);
+        written.push(out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?);
     }
+    let notes = output::notes(&written);
     let fraction = |n: u64| n as f64 / total as f64;
     if args.json {
         let attractors: Vec<_> = map
@@ -218,7 +218,7 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
             .map(|a| json!({"point": a.point, "value": a.value, "kind": a.kind, "fraction": fraction(a.count)}))
             .collect();
         let v = json!({
-            "function": args.function,
+            "function": args.function.function,
             "grid": grid,
             "domain": d,
             "attractors": attractors,
@@ -229,9 +229,11 @@ pub fn run(args: &BasinsArgs, f: &Function, method: Method, spec: OptimizerSpec,
             "elapsed_s": elapsed,
             "point_steps": map.point_steps,
         });
-        return crate::emit_json(&v);
+        crate::emit_json(&v)?;
+        let _ = std::io::stderr().write_all(notes.as_bytes());
+        return Ok(());
     }
-    crate::emit(&summary(&map, elapsed))
+    crate::emit(&(summary(&map, elapsed) + &notes))
 }
 
 /// The error for a map whose every run ended where f is not finite: where and why, at the domain's centre
@@ -333,14 +335,14 @@ fn summary(map: &BasinMap, elapsed: f64) -> String {
 
 fn figure<'a>(
     f: &'a Function,
-    look: &plot::Look,
+    look: &Look,
     map: &BasinMap,
     method: Method,
     epochs: u64,
     lr: f64,
     ascent: bool,
 ) -> Figure<'a> {
-    let mut panel = super::run::panel(f, look);
+    let mut panel = look.panel(f);
     panel.image = Some(picture(map));
     panel.title = Some(format!(
         "{} {}x{} starts, {epochs} epochs, lr {}: hue = attractor, darker = slower",
@@ -350,17 +352,21 @@ fn figure<'a>(
         plot::python_float(lr)
     ));
     let total = (map.grid[0] * map.grid[1]) as f64;
-    for (i, a) in map.attractors.iter().enumerate().take(10) {
+    // Beside the map, where it hides nothing: the attractors (the first ones, with a count of the rest), then
+    // the labels that are not attractors.
+    panel.legend_place = LegendPlace::Outside;
+    let shown = if map.attractors.len() > LEGEND_ATTRACTORS {
+        LEGEND_ATTRACTORS - 1
+    } else {
+        map.attractors.len()
+    };
+    for (i, a) in map.attractors.iter().enumerate() {
         let color = attractor_color(i);
-        let marker = Marker {
-            shape: Shape::Circle,
-            color,
-            size: 5.0,
-        };
-        // White dots with a dark rim stand out on every hue; the legend carries the hue.
+        // Every attractor gets its dot on the map; the legend names the first ones.
         let dot = Marker {
+            shape: Shape::Circle,
             color: [255, 255, 255],
-            ..marker
+            size: 5.0,
         };
         panel.paths.push(Path {
             points: vec![a.point],
@@ -369,17 +375,43 @@ fn figure<'a>(
             width: 1.0,
             start: None,
             end: Some(dot),
+            stride: 1,
         });
+        if i >= shown {
+            continue;
+        }
+        let color = attractor_color(i);
+        // White dots with a dark rim stand out on every hue; the legend carries the hue.
+        let marker = Marker {
+            shape: Shape::Circle,
+            color,
+            size: 5.0,
+        };
         panel.legend.push((
             format!(
-                "{} {} {} f={} {:.1}%",
-                i,
+                "{i} {} ({}, {}) f {}: {:.1}%",
                 a.kind.name(),
-                point(a.point),
-                num(a.value),
+                short(a.point[0]),
+                short(a.point[1]),
+                short(a.value),
                 100.0 * a.count as f64 / total
             ),
             Glyph::Marker(marker),
+        ));
+    }
+    if shown < map.attractors.len() {
+        let rest: u64 = map.attractors[shown..].iter().map(|a| a.count).sum();
+        panel.legend.push((
+            format!(
+                "+{} more attractors {:.1}%",
+                map.attractors.len() - shown,
+                100.0 * rest as f64 / total
+            ),
+            Glyph::Marker(Marker {
+                shape: Shape::Circle,
+                color: attractor_color(shown),
+                size: 5.0,
+            }),
         ));
     }
     let square = |color| {
@@ -414,11 +446,7 @@ fn figure<'a>(
         ));
     }
     let kind = if ascent { "ascent" } else { "descent" };
-    plot::single(
-        look,
-        Some(format!("Basins of attraction ({kind}): {}", plot::name(f))),
-        panel,
-    )
+    look.figure(Some(format!("Basins of attraction ({kind}): {}", plot::name(f))), panel)
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use downhill::{Method, OptimizerSpec, Options, RunConfig, RunResult};
+use downhill::{Method, OptimizerSpec, RunResult};
 use downhill_plot::{Figure, Format, Glyph, Marker, Path, Shape};
 
 use super::plot;
-use crate::args::BasinsArgs;
+use crate::args::{BasinsArgs, StyleArg};
 use crate::diagnostic::CliError;
 use crate::format::{num, point, table};
+use crate::settings::{self, Look, Training};
 
 /// The most starts whose paths are drawn one by one.
 const MAX_TRAJECTORIES: usize = 10_000;
@@ -41,17 +42,14 @@ pub fn grid_starts(b: [f64; 4], [nx, ny]: [usize; 2]) -> Vec<[f64; 2]> {
 
 /// `downhill basins`: a basin map (default) or every path drawn.
 pub fn run(args: &BasinsArgs) -> Result<(), CliError> {
-    let f = super::resolve_function(&args.function)?;
-    let method = super::run::method(&args.optimizer)?;
-    let spec = OptimizerSpec::new(method, &Options::default()).map_err(|e| CliError::input(e.to_string()))?;
-    let lr = args.lr.unwrap_or(method.default_learning_rate());
-    downhill::optim::check_learning_rate(lr).map_err(|e| CliError::input(e.to_string()))?;
-    match args.style.as_str() {
-        "trajectories" => run_trajectories(args, &f, method, &spec, lr),
-        "map" => super::basin_map::run(args, &f, method, spec, lr),
-        other => Err(CliError::input(format!(
-            "unknown --style '{other}' (map or trajectories)"
-        ))),
+    let f = settings::function(&args.function.function)?;
+    let method = args.optimizer;
+    let spec = settings::optimizer(method, &args.training.options)?;
+    let lr = settings::learning_rate(method, args.lr)?;
+    let training = settings::Training::new(&args.training)?;
+    match args.style {
+        StyleArg::Trajectories => run_trajectories(args, &f, method, &spec, lr, &training),
+        StyleArg::Map => super::basin_map::run(args, &f, method, spec, lr, &training),
     }
 }
 
@@ -61,6 +59,7 @@ fn run_trajectories(
     method: Method,
     spec: &OptimizerSpec,
     lr: f64,
+    training: &Training,
 ) -> Result<(), CliError> {
     let path = args
         .plot
@@ -69,8 +68,11 @@ fn run_trajectories(
     if args.json || args.labels.is_some() {
         return Err(CliError::input("--json and --labels belong to --style map"));
     }
+    if args.cluster_tol.is_some() || args.precision != "f64" {
+        return Err(CliError::input("--cluster-tol and --precision belong to --style map"));
+    }
     let (format, out) = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
-    let look = plot::look(&args.look, f, args.ascent)?;
+    let look = Look::new(&args.look, f, training.ascent)?;
     let grid = args.grid.unwrap_or([25, 25]);
     let epochs = args.epochs.unwrap_or(100);
     let n = grid[0] * grid[1];
@@ -95,29 +97,29 @@ fn run_trajectories(
             "--starts must be XMIN,XMAX,YMIN,YMAX with XMIN <= XMAX and YMIN <= YMAX",
         ));
     }
-    let (figure, results) = trajectories(f, &look, starts, grid, lr, epochs, args.ascent, method, spec)?;
+    let (figure, results) = trajectories(f, &look, starts, grid, lr, epochs, training, method, spec)?;
     let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
-    out.write_bytes(&bytes)?;
-    crate::emit(&summary(f, &results, n))
+    let written = out.write_bytes(&bytes)?;
+    crate::emit(&(summary(f, &results, n) + &crate::output::notes(&[written])))
 }
 
 /// Runs every start of the grid and draws the paths (the seed's figure25).
 #[allow(clippy::too_many_arguments)]
 pub fn trajectories<'a>(
     f: &'a downhill::Function,
-    look: &plot::Look,
+    look: &Look,
     starts: [f64; 4],
     grid: [usize; 2],
     lr: f64,
     epochs: u64,
-    ascent: bool,
+    training: &Training,
     method: Method,
     spec: &OptimizerSpec,
 ) -> Result<(Figure<'a>, Vec<RunResult>), CliError> {
     let n = grid[0] * grid[1];
     let mut results = Vec::with_capacity(n);
     for start in grid_starts(starts, grid) {
-        let mut config = RunConfig::new(start).learning_rate(lr).epochs(epochs).ascent(ascent);
+        let mut config = training.config(start, lr, epochs);
         // Up to 10,000 drawn paths of up to 10^5 epochs: kept in full they could take 40 GB.
         config.record = downhill::run::Record::AtMost(250);
         match downhill::run(f, &config, spec) {
@@ -127,7 +129,7 @@ pub fn trajectories<'a>(
             Err(e) => return Err(CliError::input(e.to_string())),
         }
     }
-    let mut panel = super::run::panel(f, look);
+    let mut panel = look.panel(f);
     panel.title = Some(format!(
         "Training epochs: {}, Learning rate: {}",
         epochs,
@@ -142,20 +144,20 @@ pub fn trajectories<'a>(
             width: 1.0,
             start: Some(START),
             end: Some(END),
+            stride: r.stride,
         });
     }
     panel.legend = vec![
         ("Start point".into(), Glyph::Marker(START)),
         ("End point".into(), Glyph::Marker(END)),
     ];
-    let kind = if ascent { "Ascent" } else { "Descent" };
+    let kind = if training.ascent { "Ascent" } else { "Descent" };
     let method_name = if method == Method::Gd {
         format!("Gradient {kind}")
     } else {
         format!("{} ({kind})", method.name())
     };
-    let figure = plot::single(
-        look,
+    let figure = look.figure(
         Some(format!("Basins of Attraction for {method_name}: {}", plot::name(f))),
         panel,
     );

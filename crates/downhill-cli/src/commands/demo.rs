@@ -6,11 +6,12 @@ use downhill::catalog::{self, ExtremumKind};
 use downhill::{Function, Method, OptimizerSpec, RunConfig, RunResult, Termination};
 use downhill_plot::{Figure, Format, Surface};
 
-use super::plot::{self, Look};
+use super::plot;
 use super::sweep::{self, Setting};
-use crate::args::PlotArgs;
+use crate::args::{AspectArg, LookArgs, SizeArgs};
 use crate::diagnostic::CliError;
 use crate::format::{num, point};
+use crate::settings::{Look, Training};
 
 /// The exercise start of the first notebook.
 const EXERCISE_START: [f64; 2] = [0.0, 1.4];
@@ -18,17 +19,27 @@ const EXERCISE_START: [f64; 2] = [0.0, 1.4];
 const ASCENT_START: [f64; 2] = [1.0, -0.5];
 
 fn default_look(f: &Function, ascent: bool, dpi: f64) -> Result<Look, CliError> {
-    let args = PlotArgs {
+    let args = LookArgs {
         domain: None,
         colormap: None,
         vmin: None,
         vmax: None,
+        log_color: false,
         contours: None,
         quiver: false,
-        size: [6.4, 4.8],
-        dpi,
+        aspect: AspectArg::Equal,
+        size: SizeArgs { size: [6.4, 4.8], dpi },
     };
-    plot::look(&args, f, ascent)
+    Look::new(&args, f, ascent)
+}
+
+/// The seed's runs: plain gradient descent, constant rate, no tolerance.
+fn seed_training(ascent: bool) -> Training {
+    Training {
+        schedule: downhill::Schedule::Constant,
+        ascent,
+        gtol: None,
+    }
 }
 
 fn gd(f: &Function, start: [f64; 2], lr: f64, epochs: u64, ascent: bool) -> Result<RunResult, CliError> {
@@ -72,9 +83,9 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
     let mut text = String::new();
 
     // Notebook 1: the landscape.
-    let mut panel = super::run::panel(&f, &look);
+    let mut panel = look.panel(&f);
     panel.title = Some("peaks(x, y), vmin=-5, vmax=5".into());
-    let fig = plot::single(&look, None, panel);
+    let fig = look.figure(None, panel);
     save(out, "landscape.png", &png(&fig)?, &mut written)?;
 
     // Exercise 1 and the figure16 trajectory.
@@ -115,9 +126,9 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
         azim: 250.0,
         path: None,
         title: Some("3D Surface Plot".into()),
-        width: look.width,
-        height: look.height,
-        scale: look.scale,
+        width: look.size.width,
+        height: look.size.height,
+        scale: look.size.scale,
     };
     save(
         out,
@@ -134,7 +145,7 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
         [25, 25],
         0.01,
         100,
-        false,
+        &seed_training(false),
         Method::Gd,
         &OptimizerSpec::gd(),
     )?;
@@ -155,13 +166,14 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
         .iter()
         .map(|&lr| Setting {
             method: Method::Gd,
+            spec: OptimizerSpec::gd(),
             lr,
             epochs: 1000,
             seed: None,
             start: EXERCISE_START,
         })
         .collect();
-    let lr_runs = sweep::execute(&f, &lr_settings, false)?;
+    let lr_runs = sweep::execute(&f, &lr_settings, &seed_training(false))?;
     let labels = sweep::labels(&lr_settings);
     let fig = sweep::figure(&f, &look, &lr_settings, &lr_runs, &labels, true);
     save(out, "exercises_learning_rates.png", &png(&fig)?, &mut written)?;
@@ -169,13 +181,14 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
         .iter()
         .map(|&epochs| Setting {
             method: Method::Gd,
+            spec: OptimizerSpec::gd(),
             lr: 0.01,
             epochs,
             seed: None,
             start: EXERCISE_START,
         })
         .collect();
-    let epoch_runs = sweep::execute(&f, &epoch_settings, false)?;
+    let epoch_runs = sweep::execute(&f, &epoch_settings, &seed_training(false))?;
     let labels = sweep::labels(&epoch_settings);
     let fig = sweep::figure(&f, &look, &epoch_settings, &epoch_runs, &labels, true);
     save(out, "exercise2_epochs.png", &png(&fig)?, &mut written)?;

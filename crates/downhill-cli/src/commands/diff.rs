@@ -4,7 +4,7 @@ use crate::diagnostic::CliError;
 
 /// Prints the derivatives of a function.
 pub fn run(spec: &str, hessian: bool, latex: bool, json: bool) -> Result<(), CliError> {
-    let f = super::resolve_function(spec)?;
+    let f = crate::settings::function(spec)?;
     if json {
         let v =
             serde_json::to_value(downhill::report::DiffReport::new(spec, &f, hessian)).map_err(anyhow::Error::from)?;

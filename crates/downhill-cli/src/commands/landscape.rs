@@ -5,19 +5,24 @@ use downhill_plot::Format;
 use super::plot;
 use crate::args::LandscapeArgs;
 use crate::diagnostic::CliError;
+use crate::settings::{self, Look};
 
 /// Draws a function's heat map.
 pub fn run(args: &LandscapeArgs) -> Result<(), CliError> {
-    let f = super::resolve_function(&args.function)?;
-    let path = args
-        .plot
-        .as_ref()
-        .ok_or_else(|| CliError::input("--plot FILE is required"))?;
-    let (format, out) = plot::target(path, &[Format::Png, Format::Svg], "figure")?;
-    let look = plot::look(&args.look, &f, false)?;
-    let mut panel = super::run::panel(&f, &look);
-    panel.title = Some(f.text());
-    let figure = plot::single(&look, Some(plot::name(&f)), panel);
+    let f = settings::function(&args.function.function)?;
+    let (format, out) = plot::target(&args.plot, &[Format::Png, Format::Svg], "figure")?;
+    let look = Look::new(&args.look, &f, false)?;
+    let mut panel = look.panel(&f);
+    // The catalog's name over its formula; a typed formula once, as the title.
+    let suptitle = match f.name() {
+        Some(name) => {
+            panel.title = Some(f.text());
+            name.to_string()
+        }
+        None => format!("f = {}", f.text()),
+    };
+    let figure = look.figure(Some(suptitle), panel);
     let bytes = downhill_plot::render(&figure, format).map_err(plot::failed)?;
-    out.write_bytes(&bytes)
+    let written = out.write_bytes(&bytes)?;
+    crate::emit(&crate::output::notes(&[written]))
 }

@@ -11,14 +11,7 @@ pub mod run;
 pub mod surface;
 pub mod sweep;
 
-use downhill::Function;
-
 use crate::diagnostic::CliError;
-
-/// A catalog name or an expression, with a located error for bad input.
-pub fn resolve_function(spec: &str) -> Result<Function, CliError> {
-    Function::resolve(spec).map_err(|e| CliError::at(e.to_string(), spec, e.span))
-}
 
 /// `downhill serve`: prints the address, optionally opens a browser, serves until Ctrl-C.
 pub fn serve(port: u16, open: bool) -> Result<(), CliError> {

@@ -4,15 +4,15 @@ use std::io::Write;
 
 use downhill::catalog::{self, Extremum, ExtremumKind};
 use downhill::run::{RunError, DIVERGENCE_LIMIT};
-use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult, Schedule, Termination};
+use downhill::{Function, Method, OptimizerSpec, RunConfig, RunResult, Termination};
+use downhill_plot::{Figure, Format, Glyph, Marker, Path, Shape};
 
-use crate::args::{OptimizerArgs, RunArgs};
+use super::plot;
+use crate::args::RunArgs;
 use crate::diagnostic::{caret_lines, CliError};
 use crate::format::{num, point};
 use crate::output;
-
-use super::plot::{self, Look};
-use downhill_plot::{Figure, Format, Glyph, Marker, Panel, Path, Shape};
+use crate::settings::{self, Look};
 
 /// The most epochs one run may ask for: every position, value and gradient is kept (40 bytes an epoch).
 pub const MAX_EPOCHS: u64 = 10_000_000;
@@ -33,30 +33,18 @@ pub struct Settings {
 
 /// Turns raw arguments into validated settings; every fault is an input error.
 pub fn settings(args: &RunArgs) -> Result<Settings, CliError> {
-    let function = super::resolve_function(&args.function)?;
-    let method = method(&args.optimizer)?;
-    let spec = OptimizerSpec::new(method, &options(&args.options)).map_err(|e| CliError::input(e.to_string()))?;
+    let function = settings::function(&args.function.function)?;
+    let method = args.optimizer;
+    let spec = settings::optimizer(method, &args.training.options)?;
     if args.epochs > MAX_EPOCHS {
         return Err(CliError::input(format!(
             "--epochs {} is too many for one run (at most {MAX_EPOCHS})",
             args.epochs
         )));
     }
-    let (start, seed) = match (args.start, args.seed) {
-        (Some(p), _) => (p, None),
-        (None, Some(s)) => (rng::random_start(s), Some(s)),
-        (None, None) => {
-            let s = fresh_seed();
-            (rng::random_start(s), Some(s))
-        }
-    };
-    let schedule = Schedule::parse(&args.schedule).map_err(|e| CliError::input(e.to_string()))?;
-    let mut config = RunConfig::new(start)
-        .learning_rate(args.lr.unwrap_or(method.default_learning_rate()))
-        .epochs(args.epochs)
-        .ascent(args.ascent);
-    config.schedule = schedule;
-    config.gtol = args.gtol;
+    let (start, seed) = settings::start(args.start, args.seed);
+    let lr = settings::learning_rate(method, args.lr)?;
+    let mut config = settings::Training::new(&args.training)?.config(start, lr, args.epochs);
     config.xtol = args.xtol;
     config.bounds = args.bounds;
     config.validate().map_err(|e| CliError::input(e.to_string()))?;
@@ -67,45 +55,6 @@ pub fn settings(args: &RunArgs) -> Result<Settings, CliError> {
         spec,
         seed,
     })
-}
-
-/// An optimizer by name.
-pub fn method(name: &str) -> Result<Method, CliError> {
-    Method::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Method::ALL.iter().map(|(_, n)| *n).collect();
-        CliError::input(format!(
-            "unknown optimizer '{name}' (choose one of: {})",
-            names.join(", ")
-        ))
-    })
-}
-
-fn options(a: &OptimizerArgs) -> Options {
-    Options {
-        momentum: a.momentum,
-        dampening: a.dampening,
-        weight_decay: a.weight_decay,
-        alpha: a.alpha,
-        beta1: a.betas.map(|b| b[0]).or(a.beta1),
-        beta2: a.betas.map(|b| b[1]).or(a.beta2),
-        eps: a.eps,
-        lr_decay: a.lr_decay,
-        initial_accumulator_value: a.initial_accumulator_value,
-        centered: a.centered,
-        amsgrad: a.amsgrad,
-        max_step: a.max_step,
-    }
-}
-
-/// A seed for a random start when none is given: from the clock and the process id, kept to 32 bits so it
-/// is easy to type back.
-fn fresh_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let mut mixer = rng::SplitMix64::new(nanos ^ (u64::from(std::process::id()) << 32));
-    mixer.next_u64() >> 32
 }
 
 /// Runs the optimizer with the settings, as an input error when the function cannot be evaluated at the start.
@@ -155,34 +104,40 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         Some(path) => Some(plot::target(path, &[Format::Gif], "animation")?.1),
         None => None,
     };
-    let look = plot::look(&args.look, &s.function, s.config.ascent)?;
+    let look = Look::new(&args.look, &s.function, s.config.ascent)?;
     let result = execute(&s)?;
     // A CSV on standard output takes it: the summary (or JSON) then goes to standard error.
     let summary_to_stderr = csv_out.as_ref().is_some_and(output::Output::is_stdout);
+    let mut written = Vec::new();
     if let Some(out) = csv_out {
-        out.write(|w| write_csv(w, &s, &result))?;
+        written.push(out.write(|w| write_csv(w, &s, &result))?);
     }
+    let look = widened(&look, args.look.domain.is_some(), &[&result]);
     if let Some((format, out)) = plot_out {
-        let look = look_for_run(&look, &args.look, &result);
-        out.write_bytes(&downhill_plot::render(&figure(&s, &result, &look), format).map_err(plot::failed)?)?;
+        let bytes = downhill_plot::render(&figure(&s, &result, &look), format).map_err(plot::failed)?;
+        written.push(out.write_bytes(&bytes)?);
     }
     if let Some(out) = gif_out {
-        let look = look_for_run(&look, &args.look, &result);
-        out.write_bytes(&downhill_plot::animate(&figure(&s, &result, &look), 0).map_err(plot::failed)?)?;
+        let bytes = downhill_plot::animate(&figure(&s, &result, &look), 0).map_err(plot::failed)?;
+        written.push(out.write_bytes(&bytes)?);
     }
+    let notes = output::notes(&written);
+    let function = &args.function.function;
     if summary_to_stderr {
         let text = if args.json {
-            crate::format::json(&report(&args.function, &s, &result))
+            crate::format::json(&report(function, &s, &result))
         } else {
             summary(&s, &result)
         };
-        let _ = std::io::stderr().write_all(text.as_bytes());
+        let _ = std::io::stderr().write_all((text + &notes).as_bytes());
         return Ok(());
     }
     if args.json {
-        crate::emit_json(&report(&args.function, &s, &result))
+        crate::emit_json(&report(function, &s, &result))?;
+        let _ = std::io::stderr().write_all(notes.as_bytes());
+        Ok(())
     } else {
-        crate::emit(&summary(&s, &result))
+        crate::emit(&(summary(&s, &result) + &notes))
     }
 }
 
@@ -349,22 +304,43 @@ pub const END: Marker = Marker {
     size: 4.5,
 };
 
-/// The domain widened to show the start and end when they lie outside it (unless `--domain` was given or the
-/// run diverged far away).
-fn look_for_run(look: &Look, args: &crate::args::PlotArgs, r: &RunResult) -> Look {
+/// How far a figure's domain may be widened to show the runs' points: up to this many times its width and
+/// height. Points farther out (a diverging run, Newton's far steps) stay outside, marked where the path leaves.
+const WIDEN_AT_MOST: f64 = 4.0;
+
+/// The look with its domain widened to show every point of the runs (with a margin), unless `--domain` was
+/// given or that would make it more than [`WIDEN_AT_MOST`] times larger; only finite points count.
+pub fn widened(look: &Look, fixed: bool, runs: &[&RunResult]) -> Look {
     let mut look = look.clone();
-    if args.domain.is_some() || r.termination == Termination::Diverged {
+    if fixed {
         return look;
     }
-    let d = &mut look.domain;
+    let d = look.domain;
     let (w, h) = (d[1] - d[0], d[3] - d[2]);
-    for p in [r.start, r.end] {
-        if p[0] < d[0] || p[0] > d[1] || p[1] < d[2] || p[1] > d[3] {
-            d[0] = d[0].min(p[0] - 0.1 * w);
-            d[1] = d[1].max(p[0] + 0.1 * w);
-            d[2] = d[2].min(p[1] - 0.1 * h);
-            d[3] = d[3].max(p[1] + 0.1 * h);
+    let mut b = d;
+    for r in runs {
+        for p in std::iter::once(&r.start)
+            .chain(&r.trajectory)
+            .chain(std::iter::once(&r.end))
+        {
+            if p[0].is_finite() && p[1].is_finite() {
+                b = [b[0].min(p[0]), b[1].max(p[0]), b[2].min(p[1]), b[3].max(p[1])];
+            }
         }
+    }
+    if b == d {
+        return look;
+    }
+    // A margin of 5% around the points, on the sides that grew.
+    let (mx, my) = (0.05 * (b[1] - b[0]), 0.05 * (b[3] - b[2]));
+    let grown = [
+        if b[0] < d[0] { b[0] - mx } else { d[0] },
+        if b[1] > d[1] { b[1] + mx } else { d[1] },
+        if b[2] < d[2] { b[2] - my } else { d[2] },
+        if b[3] > d[3] { b[3] + my } else { d[3] },
+    ];
+    if (grown[1] - grown[0]) <= WIDEN_AT_MOST * w && (grown[3] - grown[2]) <= WIDEN_AT_MOST * h {
+        look.domain = grown;
     }
     look
 }
@@ -372,7 +348,7 @@ fn look_for_run(look: &Look, args: &crate::args::PlotArgs, r: &RunResult) -> Loo
 /// The seed's figure16: the landscape, the path, start and end markers, a legend and the seed's titles.
 pub fn figure<'a>(s: &'a Settings, r: &RunResult, look: &Look) -> Figure<'a> {
     let points = r.path();
-    let mut panel = panel(&s.function, look);
+    let mut panel = look.panel(&s.function);
     panel.title = Some(format!(
         "Training epochs: {} and learning rate: {}",
         s.config.epochs,
@@ -385,6 +361,7 @@ pub fn figure<'a>(s: &'a Settings, r: &RunResult, look: &Look) -> Figure<'a> {
         width: 1.5,
         start: Some(START),
         end: Some(END),
+        stride: r.stride,
     });
     let start_label = if s.seed.is_some() { "Random start" } else { "Start" };
     let end_label = match r.stationary_point.name() {
@@ -399,16 +376,5 @@ pub fn figure<'a>(s: &'a Settings, r: &RunResult, look: &Look) -> Figure<'a> {
         Some(seed) => format!("{}: random starting point (seed {seed})", plot::name(&s.function)),
         None => format!("{}: starting point {}", plot::name(&s.function), point(r.start)),
     };
-    plot::single(look, Some(suptitle), panel)
-}
-
-/// A panel with the look's landscape settings.
-pub fn panel<'a>(f: &'a Function, look: &Look) -> Panel<'a> {
-    let mut panel = Panel::new(f, look.domain);
-    panel.colormap = look.colormap;
-    panel.vmin = look.vmin;
-    panel.vmax = look.vmax;
-    panel.contours = look.contours;
-    panel.quiver = look.quiver;
-    panel
+    look.figure(Some(suptitle), panel)
 }

@@ -2,15 +2,16 @@
 //! panels or one panel of coloured paths.
 
 use downhill::run::Record;
-use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, RunResult};
+use downhill::{rng, Function, Method, OptimizerSpec, RunResult};
 use downhill_plot::{Figure, Format, Glyph, Path, TAB10};
 use serde_json::json;
 
 use super::plot;
 use super::run::{END, START};
-use crate::args::SweepArgs;
+use crate::args::{LayoutArg, SweepArgs};
 use crate::diagnostic::CliError;
 use crate::format::{num, point, table};
+use crate::settings::{self, Look, Training};
 
 /// The most runs in one sweep.
 const MAX_RUNS: usize = 64;
@@ -25,6 +26,8 @@ const KEPT_POSITIONS: usize = 5_000;
 pub struct Setting {
     /// The method.
     pub method: Method,
+    /// The method with its hyper-parameters.
+    pub spec: OptimizerSpec,
     /// The learning rate.
     pub lr: f64,
     /// Updates.
@@ -37,11 +40,8 @@ pub struct Setting {
 
 /// Every combination of the lists, optimizers outermost.
 pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
-    let methods = args
-        .optimizer
-        .iter()
-        .map(|m| super::run::method(m))
-        .collect::<Result<Vec<_>, _>>()?;
+    let methods = &args.optimizer;
+    let specs = settings::optimizers(methods, &args.training.options)?;
     let starts: Vec<(Option<u64>, [f64; 2])> = match (args.start, args.seed.is_empty()) {
         (Some(p), _) => vec![(None, p)],
         (None, false) => args.seed.iter().map(|&s| (Some(s), rng::random_start(s))).collect(),
@@ -56,7 +56,7 @@ pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
         }
     }
     let mut out = Vec::new();
-    for &method in &methods {
+    for (&method, &spec) in methods.iter().zip(&specs) {
         let lrs = if args.lr.is_empty() {
             vec![method.default_learning_rate()]
         } else {
@@ -68,6 +68,7 @@ pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
                 for &(seed, start) in &starts {
                     out.push(Setting {
                         method,
+                        spec,
                         lr,
                         epochs,
                         seed,
@@ -87,17 +88,14 @@ pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
 }
 
 /// Runs every setting.
-pub fn execute(f: &Function, settings: &[Setting], ascent: bool) -> Result<Vec<RunResult>, CliError> {
+pub fn execute(f: &Function, settings: &[Setting], training: &Training) -> Result<Vec<RunResult>, CliError> {
     settings
         .iter()
         .map(|s| {
-            let spec = OptimizerSpec::new(s.method, &Options::default()).map_err(|e| CliError::input(e.to_string()))?;
-            let mut config = RunConfig::new(s.start)
-                .learning_rate(s.lr)
-                .epochs(s.epochs)
-                .ascent(ascent);
+            let mut config = training.config(s.start, s.lr, s.epochs);
             config.record = Record::AtMost(KEPT_POSITIONS);
-            downhill::run(f, &config, &spec).map_err(|e| CliError::input(e.to_string()))
+            config.validate().map_err(|e| CliError::input(e.to_string()))?;
+            downhill::run(f, &config, &s.spec).map_err(|e| CliError::input(e.to_string()))
         })
         .collect()
 }
@@ -135,7 +133,7 @@ pub fn labels(settings: &[Setting]) -> Vec<String> {
 
 /// `downhill sweep`.
 pub fn run(args: &SweepArgs) -> Result<(), CliError> {
-    let f = super::resolve_function(&args.function)?;
+    let f = settings::function(&args.function.function)?;
     let settings = settings(args)?;
     let plot_out = match &args.plot {
         Some(path) => Some(plot::target(path, &[Format::Png, Format::Svg], "figure")?),
@@ -145,16 +143,12 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         Some(path) => Some(plot::target(path, &[Format::Gif], "animation")?.1),
         None => None,
     };
-    let look = plot::look(&args.look, &f, args.ascent)?;
-    let panels = match args.layout.as_deref() {
+    let training = Training::new(&args.training)?;
+    let look = Look::new(&args.look, &f, training.ascent)?;
+    let panels = match args.layout {
         None => settings.len() <= 9,
-        Some("panels") => true,
-        Some("overlay") => false,
-        Some(other) => {
-            return Err(CliError::input(format!(
-                "unknown --layout '{other}' (panels or overlay)"
-            )))
-        }
+        Some(LayoutArg::Panels) => true,
+        Some(LayoutArg::Overlay) => false,
     };
     if panels && settings.len() > MAX_PANELS && (args.plot.is_some() || args.gif.is_some()) {
         return Err(CliError::input(format!(
@@ -162,17 +156,21 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             settings.len()
         )));
     }
-    let results = execute(&f, &settings, args.ascent)?;
+    let results = execute(&f, &settings, &training)?;
     let labels = labels(&settings);
+    let mut written = Vec::new();
     if args.plot.is_some() || args.gif.is_some() {
+        let refs: Vec<&RunResult> = results.iter().collect();
+        let look = super::run::widened(&look, args.look.domain.is_some(), &refs);
         let fig = figure(&f, &look, &settings, &results, &labels, panels);
         if let Some((format, out)) = plot_out {
-            out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?;
+            written.push(out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?);
         }
         if let Some(out) = gif_out {
-            out.write_bytes(&downhill_plot::animate(&fig, 0).map_err(plot::failed)?)?;
+            written.push(out.write_bytes(&downhill_plot::animate(&fig, 0).map_err(plot::failed)?)?);
         }
     }
+    let notes = crate::output::notes(&written);
     if args.json {
         let runs: Vec<_> = settings
             .iter()
@@ -193,8 +191,15 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                 })
             })
             .collect();
-        let v = json!({ "function": args.function, "expression": f.text(), "ascent": args.ascent, "runs": runs });
-        return crate::emit_json(&v);
+        let v = json!({
+            "function": args.function.function,
+            "expression": f.text(),
+            "ascent": training.ascent,
+            "runs": runs
+        });
+        crate::emit_json(&v)?;
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), notes.as_bytes());
+        return Ok(());
     }
     let rows: Vec<Vec<String>> = settings
         .iter()
@@ -214,26 +219,24 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             ]
         })
         .collect();
-    crate::emit(&table(
-        &[
-            "#",
-            "OPTIMIZER",
-            "LR",
-            "EPOCHS",
-            "START",
-            "END",
-            "VALUE",
-            "STOPPED",
-            "END POINT",
-        ],
-        &rows,
-    ))
+    let headers = [
+        "#",
+        "OPTIMIZER",
+        "LR",
+        "EPOCHS",
+        "START",
+        "END",
+        "VALUE",
+        "STOPPED",
+        "END POINT",
+    ];
+    crate::emit(&(table(&headers, &rows) + &notes))
 }
 
 /// Panels (one per run, the seed's look) or one panel with a coloured path per run.
 pub fn figure<'a>(
     f: &'a Function,
-    look: &plot::Look,
+    look: &Look,
     settings: &[Setting],
     results: &[RunResult],
     labels: &[String],
@@ -248,6 +251,7 @@ pub fn figure<'a>(
             width: 1.5,
             start: Some(START),
             end: None,
+            stride: r.stride,
         }
     };
     let same_start = settings.windows(2).all(|w| w[0].start == w[1].start);
@@ -268,7 +272,7 @@ pub fn figure<'a>(
             .iter()
             .zip(labels)
             .map(|(r, label)| {
-                let mut p = super::run::panel(f, look);
+                let mut p = look.panel(f);
                 let mut q = path(r, [255, 0, 0]);
                 q.end = Some(END);
                 p.paths.push(q);
@@ -278,15 +282,16 @@ pub fn figure<'a>(
             .collect();
         let shrink = if n == 1 { 1.0 } else { 0.72 };
         Figure {
-            width: (look.width as f64 * columns as f64 * shrink) as u32,
-            height: (look.height as f64 * rows as f64 * shrink) as u32,
-            scale: look.scale * if n == 1 { 1.0 } else { 0.85 },
+            width: (look.size.width as f64 * columns as f64 * shrink) as u32,
+            height: (look.size.height as f64 * rows as f64 * shrink) as u32,
+            scale: look.size.scale * if n == 1 { 1.0 } else { 0.85 },
             suptitle: Some(suptitle),
             panels,
             columns,
+            note: None,
         }
     } else {
-        let mut p = super::run::panel(f, look);
+        let mut p = look.panel(f);
         for (i, (r, label)) in results.iter().zip(labels).enumerate() {
             let color = TAB10[i % TAB10.len()];
             let mut q = path(r, color);
@@ -294,6 +299,6 @@ pub fn figure<'a>(
             p.paths.push(q);
             p.legend.push((label.clone(), Glyph::Line(color)));
         }
-        plot::single(look, Some(suptitle), p)
+        look.figure(Some(suptitle), p)
     }
 }
