@@ -201,6 +201,8 @@ pub fn run(
     if map.undefined == total {
         return Err(nowhere_finite(f, d));
     }
+    // Labels on standard output take it: the summary (or JSON) then goes to standard error.
+    let summary_to_stderr = labels_out.as_ref().is_some_and(output::Output::is_stdout);
     let mut written = Vec::new();
     if let Some(out) = labels_out {
         written.push(out.write(|w| write_labels(w, &map))?);
@@ -211,13 +213,13 @@ pub fn run(
     }
     let notes = output::notes(&written);
     let fraction = |n: u64| n as f64 / total as f64;
-    if args.json {
+    let text = if args.json {
         let attractors: Vec<_> = map
             .attractors
             .iter()
             .map(|a| json!({"point": a.point, "value": a.value, "kind": a.kind, "fraction": fraction(a.count)}))
             .collect();
-        let v = json!({
+        crate::format::json(&json!({
             "function": args.function.function,
             "grid": grid,
             "domain": d,
@@ -228,12 +230,20 @@ pub fn run(
             "undefined_fraction": fraction(map.undefined),
             "elapsed_s": elapsed,
             "point_steps": map.point_steps,
-        });
-        crate::emit_json(&v)?;
+        }))
+    } else {
+        summary(&map, elapsed)
+    };
+    if summary_to_stderr {
+        let _ = std::io::stderr().write_all((text + &notes).as_bytes());
+        Ok(())
+    } else if args.json {
+        crate::emit(&text)?;
         let _ = std::io::stderr().write_all(notes.as_bytes());
-        return Ok(());
+        Ok(())
+    } else {
+        crate::emit(&(text + &notes))
     }
-    crate::emit(&(summary(&map, elapsed) + &notes))
 }
 
 /// The error for a map whose every run ended where f is not finite: where and why, at the domain's centre
