@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use downhill::expr::parser::Span;
+use downhill::Span;
 
 /// An error that ends the program.
 #[derive(Debug)]

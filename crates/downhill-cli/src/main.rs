@@ -20,6 +20,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    // For comparisons: DOWNHILL_JIT=0 runs the interpreter, DOWNHILL_JIT=avx2 keeps to AVX2 code.
+    match std::env::var("DOWNHILL_JIT").as_deref() {
+        Ok("0") => downhill::batch::set_machine_code(downhill::batch::MachineCode::Off),
+        Ok("avx2") => downhill::batch::set_machine_code(downhill::batch::MachineCode::Avx2),
+        _ => {}
+    }
     // The server handles Ctrl-C itself (a graceful shutdown); every other command cleans up and stops.
     if !matches!(cli.command, Command::Serve { .. }) {
         output::install_signals();

@@ -2,8 +2,8 @@
 //! is here, once, and every fault is an input error (exit code 2) that names the option.
 
 use downhill::catalog;
-use downhill::expr::parser::ParseErrorKind;
-use downhill::{rng, Function, Method, OptimizerSpec, Options, RunConfig, Schedule};
+use downhill::optim::ConfigError;
+use downhill::{rng, Function, Method, OptimizerSpec, Options, ParseErrorKind, RunConfig, Schedule};
 use downhill_plot::{Aspect, Colormap, Figure, Panel};
 
 use crate::args::{AspectArg, LookArgs, OptimizerArgs, SizeArgs, TrainingArgs};
@@ -38,6 +38,20 @@ pub fn function(spec: &str) -> Result<Function, CliError> {
 
 fn input(e: impl ToString) -> CliError {
     CliError::input(e.to_string())
+}
+
+/// A library's setting error in the command line's words: options by their flags.
+fn config(e: ConfigError) -> CliError {
+    let flag = |name: &str| format!("--{}", name.replace('_', "-"));
+    match e {
+        ConfigError::NotAnOption { option, method } => CliError::input(format!(
+            "{} does not apply to {}; its options are: {}",
+            flag(option),
+            method.name(),
+            method.options().iter().map(|o| flag(o)).collect::<Vec<_>>().join(", ")
+        )),
+        other => input(other),
+    }
 }
 
 /// The largest side of a figure in pixels.
@@ -214,7 +228,7 @@ pub fn options(a: &OptimizerArgs) -> Options {
 
 /// A method with its hyper-parameters, checked (an option the method does not take is an error).
 pub fn optimizer(method: Method, a: &OptimizerArgs) -> Result<OptimizerSpec, CliError> {
-    OptimizerSpec::new(method, &options(a)).map_err(input)
+    OptimizerSpec::new(method, &options(a)).map_err(config)
 }
 
 /// Several methods with one set of hyper-parameters: each takes the options it has, and an option none of
@@ -235,7 +249,7 @@ pub fn optimizers(methods: &[Method], a: &OptimizerArgs) -> Result<Vec<Optimizer
     }
     methods
         .iter()
-        .map(|&m| OptimizerSpec::new(m, &o.for_method(m)).map_err(input))
+        .map(|&m| OptimizerSpec::new(m, &o.for_method(m)).map_err(config))
         .collect()
 }
 

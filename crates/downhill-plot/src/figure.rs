@@ -242,16 +242,13 @@ impl Samples {
     /// Evaluates `f` at `nx` by `ny` nodes.
     pub fn new(f: &Function, domain: [f64; 4], nx: usize, ny: usize) -> Samples {
         let (nx, ny) = (nx.max(2), ny.max(2));
-        let tape = &f.tapes().value;
         let mut slots = Vec::new();
-        let mut out = [0.0];
         let mut values = Vec::with_capacity(nx * ny);
         for j in 0..ny {
             let y = lerp(domain[2], domain[3], j as f64 / (ny - 1) as f64);
             for i in 0..nx {
                 let x = lerp(domain[0], domain[1], i as f64 / (nx - 1) as f64);
-                tape.eval(x, y, &mut slots, &mut out);
-                values.push(out[0]);
+                values.push(f.value_with([x, y], &mut slots));
             }
         }
         Samples { nx, ny, values, domain }

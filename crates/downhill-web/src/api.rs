@@ -392,8 +392,7 @@ pub async fn landscape(State(limits): State<Limits>, req: Request) -> ApiResult 
     let d = domain_of(&req.function, req.domain)?;
     compute(limits, move |cancel| {
         let f = function(&req.function)?;
-        let tape = &f.tapes().value;
-        let (mut slots, mut out) = (Vec::new(), [0.0]);
+        let mut slots = Vec::new();
         let mut values = Vec::with_capacity(w * h);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for j in 0..h {
@@ -403,8 +402,7 @@ pub async fn landscape(State(limits): State<Limits>, req: Request) -> ApiResult 
             let y = d[3] - (d[3] - d[2]) * (j as f64 + 0.5) / h as f64;
             for i in 0..w {
                 let x = d[0] + (d[1] - d[0]) * (i as f64 + 0.5) / w as f64;
-                tape.eval(x, y, &mut slots, &mut out);
-                let v = out[0];
+                let v = f.value_with([x, y], &mut slots);
                 if v.is_finite() {
                     lo = lo.min(v);
                     hi = hi.max(v);

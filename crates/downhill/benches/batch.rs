@@ -7,9 +7,7 @@
 
 use std::time::Instant;
 
-use downhill::batch::lanes::Lanes;
-use downhill::batch::lanes::{F32x8, F64x4};
-use downhill::batch::program::{Program, Reg, B};
+use downhill::batch::internals::{F32x8, F64x4, Lanes, Program, Reg, B};
 use downhill::batch::{machine_code, run_batch, BatchConfig, Control, Precision};
 use downhill::{Function, OptimizerSpec, Schedule};
 use rayon::prelude::*;
@@ -161,18 +159,24 @@ fn main() {
     let at = |i: usize| -3.0 + 6.0 * i as f64 / (side - 1) as f64;
     let starts: Vec<[f64; 2]> = (0..side * side).map(|i| [at(i % side), at(i / side)]).collect();
     let typed = "3*(1-x)^2*exp(-x^2-(y+1)^2) - 10*(x/5 - x^3 - y^5)*exp(-x^2-y^2) - 1/3*exp(-(x+1)^2-y^2)";
+    // With DOWNHILL_JIT=0 the engine interprets its register code, with DOWNHILL_JIT=avx2 it runs AVX2 code on a
+    // CPU with AVX-512: only the catalog rows, labelled so.
+    let only = match std::env::var("DOWNHILL_JIT").as_deref() {
+        Ok("0") => {
+            downhill::batch::set_machine_code(downhill::batch::MachineCode::Off);
+            Some("interpreter")
+        }
+        Ok("avx2") => {
+            downhill::batch::set_machine_code(downhill::batch::MachineCode::Avx2);
+            Some("AVX2 code")
+        }
+        _ => None,
+    };
     println!(
         "reference job: {side}x{side} starts, {steps} steps, {} threads, {}",
         rayon::current_num_threads(),
         machine_code()
     );
-    // With DOWNHILL_JIT=0 the engine interprets its register code, with DOWNHILL_JIT=avx2 it runs AVX2 code on a
-    // CPU with AVX-512: only the catalog rows, labelled so.
-    let only = match std::env::var("DOWNHILL_JIT").as_deref() {
-        Ok("0") => Some("interpreter"),
-        Ok("avx2") => Some("AVX2 code"),
-        _ => None,
-    };
     let rows = if let Some(what) = only {
         vec![
             (format!("peaks (catalog, {what}), f64"), "peaks", Precision::F64),

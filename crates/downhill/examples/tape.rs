@@ -10,7 +10,7 @@ fn main() {
     println!(
         "value+gradient tape: {} ops, {} exp calls",
         t.len(),
-        t.count_calls(downhill::expr::parser::Func::Exp)
+        t.count_calls(downhill::Func::Exp)
     );
     for (i, op) in t.ops().iter().enumerate() {
         println!("{i:3} {op:?}");

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::expr::SecondOrder;
-use crate::optim::symmetric_eigen;
+use crate::linalg::symmetric_eigen;
 
 /// How close (as a Newton step) a point must be to a stationary point to be classified as one.
 pub const STATIONARY_DISTANCE: f64 = 1e-3;

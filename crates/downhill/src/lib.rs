@@ -1,7 +1,9 @@
 //! downhill: gradient descent you can see.
 //!
-//! Text becomes an expression, the expression its symbolic gradient and Hessian, those a compiled tape, and
-//! the tape drives optimizers through runs:
+//! Text becomes an expression ([`Function`]), the expression its symbolic gradient and Hessian, those a
+//! compiled tape, and the tape drives optimizers ([`OptimizerSpec`]) through single runs ([`run`]) and batches
+//! of many starts at once ([`run_batch`], [`basin_map`]). Errors are values with spans ([`ParseError`]) or
+//! data ([`ConfigError`], [`RunError`]); the library never prints, reads the environment or writes files.
 //!
 //! ```
 //! use downhill::{Function, RunConfig, OptimizerSpec, run};
@@ -17,12 +19,15 @@ pub mod batch;
 pub mod catalog;
 pub mod classify;
 pub mod expr;
+pub mod linalg;
 pub mod optim;
 pub mod report;
 pub mod rng;
 pub mod run;
 
+pub use batch::basins::{basin_map, Attractor, BasinConfig, BasinMap};
+pub use batch::{run_batch, BatchConfig, Control, LaneEnd, Precision};
 pub use classify::StationaryPoint;
-pub use expr::Function;
-pub use optim::{Method, OptimizerSpec, Options, Schedule};
-pub use run::{run, RunConfig, RunResult, Termination};
+pub use expr::{Func, Function, ParseError, ParseErrorKind, Span};
+pub use optim::{ConfigError, Method, OptimizerSpec, Options, Schedule};
+pub use run::{run, Record, RunConfig, RunError, RunResult, Termination};

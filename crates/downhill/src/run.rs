@@ -80,7 +80,7 @@ impl RunConfig {
     /// Checks every setting.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.start.iter().all(|v| v.is_finite()) {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::Invalid(format!(
                 "the start point must be finite (got ({}, {}))",
                 shown(self.start[0]),
                 shown(self.start[1])
@@ -90,7 +90,7 @@ impl RunConfig {
         for (name, tol) in [("gtol", self.gtol), ("xtol", self.xtol)] {
             if let Some(t) = tol {
                 if !(t.is_finite() && t >= 0.0) {
-                    return Err(ConfigError(format!(
+                    return Err(ConfigError::Invalid(format!(
                         "{name} must be finite and non-negative (got {})",
                         shown(t)
                     )));
@@ -101,7 +101,7 @@ impl RunConfig {
             check_region("the box", b)?;
             let [x, y] = self.start;
             if !(b[0] <= x && x <= b[1] && b[2] <= y && y <= b[3]) {
-                return Err(ConfigError(format!(
+                return Err(ConfigError::Invalid(format!(
                     "the start point ({x}, {y}) is outside the box [{}, {}] x [{}, {}]",
                     b[0], b[1], b[2], b[3]
                 )));
@@ -118,17 +118,17 @@ pub fn check_region(what: &str, r: [f64; 4]) -> Result<[f64; 4], ConfigError> {
     let side = |lo: f64, hi: f64, axis: &str| -> Result<(), ConfigError> {
         let (lo_, hi_) = (shown(lo), shown(hi));
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::Invalid(format!(
                 "{what} must be XMIN,XMAX,YMIN,YMAX, finite, with {axis}MIN < {axis}MAX (got {axis} from {lo_} to {hi_})"
             )));
         }
         if !(hi - lo).is_finite() {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::Invalid(format!(
                 "{what} is too wide: {axis} from {lo_} to {hi_} spans more than the largest 64-bit float"
             )));
         }
         if hi - lo < 1e-9 * lo.abs().max(hi.abs()) {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::Invalid(format!(
                 "{what} is too narrow for its size: {axis} from {lo_} to {hi_} is less than a billionth of it"
             )));
         }

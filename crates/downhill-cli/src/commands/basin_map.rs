@@ -166,6 +166,7 @@ pub fn run(
         Some(p) => Some(output::prepare(p, "labels")?),
         None => None,
     };
+    dump_kernel(f, precision);
     let (interrupted, _polling) = output::interrupted();
     let total = (grid[0] * grid[1]) as u64;
     let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
@@ -243,6 +244,25 @@ pub fn run(
         Ok(())
     } else {
         crate::emit(&(text + &notes))
+    }
+}
+
+/// With DOWNHILL_JIT_DUMP=PATH, writes the map's compiled gradient to PATH.F64 (or .F32) and its constant
+/// table to PATH.F64.consts, for `objdump` and `bench/kernel`. A tool for measuring, so a failure to write is
+/// only reported.
+fn dump_kernel(f: &Function, precision: Precision) {
+    let Ok(path) = std::env::var("DOWNHILL_JIT_DUMP") else {
+        return;
+    };
+    let Some((code, consts)) = downhill::batch::internals::gradient_kernel(f, precision) else {
+        let _ = writeln!(std::io::stderr(), "DOWNHILL_JIT_DUMP: no machine code on this CPU");
+        return;
+    };
+    let name = format!("{path}.{precision:?}");
+    for (file, bytes) in [(name.clone(), code), (format!("{name}.consts"), consts)] {
+        if let Err(e) = std::fs::write(&file, bytes) {
+            let _ = writeln!(std::io::stderr(), "DOWNHILL_JIT_DUMP: could not write {file}: {e}");
+        }
     }
 }
 

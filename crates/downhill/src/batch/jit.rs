@@ -15,18 +15,17 @@
 //! again or is an output. Constants are read from a table as memory operands.
 //!
 //! The encoder below writes only the instructions this needs: three-operand VEX and EVEX forms (EVEX without
-//! masks or broadcasts) with a register or a `[base + disp32]` memory operand. `DOWNHILL_JIT=0` turns the code
-//! off (the interpreter then runs, for comparisons) and `DOWNHILL_JIT=avx2` keeps to AVX2 on a CPU with AVX-512.
-//! `DOWNHILL_JIT_DUMP=PATH` writes each kernel's bytes to `PATH.F64` / `PATH.F32`, for `objdump -D -b binary
-//! -m i386:x86-64`, and its constant table (64 bytes per entry, addressed from r13) to `PATH.F64.consts` /
-//! `PATH.F32.consts`.
+//! masks or broadcasts) with a register or a `[base + disp32]` memory operand. [`super::MachineCode`] turns the
+//! code off (the interpreter then runs, for comparisons) or keeps to AVX2 on a CPU with AVX-512; the command line
+//! sets it from `DOWNHILL_JIT`. A kernel's bytes and constant table can be read back ([`Kernel::code`]) for
+//! `objdump` and `bench/kernel`.
 
 use std::sync::OnceLock;
 
 use super::lanes::{ExpForm, Lanes, EXP_F32, EXP_F64, EXP_F64_TABLE};
 use super::program::{Instr, Program, B};
 use super::Precision;
-use crate::expr::parser::Func;
+use crate::expr::Func;
 
 /// General-purpose registers the code uses: the block pointer (advanced by one vector per iteration), the
 /// vectors left, the constant table and the program (for calls). All callee-saved, so calls keep them.
@@ -80,28 +79,25 @@ fn cpu_has(isa: Isa) -> bool {
     }
 }
 
-/// The instruction set this CPU's kernels use: AVX-512 where the CPU has it, else AVX2 with FMA, else none.
-/// `DOWNHILL_JIT=avx2` keeps to AVX2 where AVX-512 is (for comparisons). Decided once per process; f64's exp
-/// form follows it ([`exp_form`]).
+/// The instruction set this CPU's kernels use: AVX-512 where the CPU has it, else AVX2 with FMA, else none;
+/// AVX2 on a CPU with AVX-512 when [`super::MachineCode::Avx2`] is set. f64's exp form follows it
+/// ([`exp_form`]).
 pub fn isa() -> Option<Isa> {
-    static ISA: OnceLock<Option<Isa>> = OnceLock::new();
-    *ISA.get_or_init(|| {
-        let capped = std::env::var("DOWNHILL_JIT").is_ok_and(|v| v == "avx2");
-        [Isa::Avx512, Isa::Avx2]
-            .into_iter()
-            .filter(|&isa| !(capped && isa == Isa::Avx512))
-            .find(|&isa| cpu_has(isa))
-    })
+    static CPU: OnceLock<Option<Isa>> = OnceLock::new();
+    let best = *CPU.get_or_init(|| [Isa::Avx512, Isa::Avx2].into_iter().find(|&isa| cpu_has(isa)));
+    match (best, super::machine_code_setting()) {
+        (Some(Isa::Avx512), super::MachineCode::Avx2) => Some(Isa::Avx2),
+        (best, _) => best,
+    }
 }
 
-/// The instruction set of the kernels that run: [`isa`], unless `DOWNHILL_JIT=0` turns them off.
+/// The instruction set of the kernels that run: [`isa`], unless [`super::MachineCode::Off`] turns them off.
 pub fn kernel_isa() -> Option<Isa> {
-    static ON: OnceLock<Option<Isa>> = OnceLock::new();
-    *ON.get_or_init(|| isa().filter(|_| std::env::var("DOWNHILL_JIT").map_or(true, |v| v != "0")))
+    isa().filter(|_| super::machine_code_setting() != super::MachineCode::Off)
 }
 
 /// How f64 lanes compute exp on this machine: the form its kernels use, whether or not they run
-/// (`DOWNHILL_JIT=0`), so that a machine's results do not depend on that switch.
+/// ([`super::MachineCode::Off`]), so that a machine's results do not depend on that switch.
 pub fn exp_form() -> ExpForm {
     isa().map_or(ExpForm::Polynomial, form_of)
 }
@@ -125,6 +121,8 @@ const REG_BYTES: i32 = (B * 32) as i32;
 /// A compiled program for one precision.
 #[derive(Debug)]
 pub struct Kernel {
+    /// The machine code, as written into `code`.
+    bytes: Vec<u8>,
     code: ExecMem,
     consts: Vec<Vector>,
     precision: Precision,
@@ -151,19 +149,22 @@ impl Kernel {
     fn compile_streams<V: Lanes>(program: &Program, isa: Isa, streams: u8) -> Option<Kernel> {
         let mut g = Gen::new(program, V::PRECISION, isa, helper::<V> as Helper<V> as usize);
         g.function(streams);
-        if let Ok(path) = std::env::var("DOWNHILL_JIT_DUMP") {
-            let _ = std::fs::write(format!("{path}.{:?}", V::PRECISION), &g.s.asm.code);
-            let consts: Vec<u8> = g.consts.table.iter().flat_map(|v| v.0).collect();
-            let _ = std::fs::write(format!("{path}.{:?}.consts", V::PRECISION), consts);
-        }
         let code = ExecMem::new(&g.s.asm.code)?;
         Some(Kernel {
+            bytes: g.s.asm.code.clone(),
             code,
             consts: g.consts.table,
             precision: V::PRECISION,
             isa,
             exp_pairs: g.pairs,
         })
+    }
+
+    /// The machine code's bytes (for `objdump -D -b binary -m i386:x86-64`) and its constant table (64 bytes per
+    /// entry, addressed from r13).
+    pub fn code(&self) -> (Vec<u8>, Vec<u8>) {
+        let consts = self.consts.iter().flat_map(|v| v.0).collect();
+        (self.bytes.clone(), consts)
     }
 
     /// The precision the code was made for.
@@ -1245,7 +1246,7 @@ mod tests {
             let f = Function::parse(formula).unwrap();
             let p = Program::new(&f.tapes().value_gradient);
             let exps: Vec<bool> = (0..p.instrs().len())
-                .filter(|&i| matches!(p.instrs()[i], Instr::Call(_, crate::expr::parser::Func::Exp, _)))
+                .filter(|&i| matches!(p.instrs()[i], Instr::Call(_, crate::expr::Func::Exp, _)))
                 .map(|i| p.first_operand_nonpositive(i))
                 .collect();
             assert!(!exps.is_empty(), "{formula}");

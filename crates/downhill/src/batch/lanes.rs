@@ -8,7 +8,7 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::expr::parser::{sign, Func};
+use crate::expr::{sign, Func};
 
 /// Whether this CPU runs the AVX2-and-FMA versions of the hot loops (decided once).
 pub fn fast() -> bool {

@@ -18,8 +18,36 @@
 pub mod basins;
 #[cfg(all(target_arch = "x86_64", unix))]
 mod jit;
-pub mod lanes;
-pub mod program;
+mod lanes;
+mod program;
+
+/// The engine's parts that its benches time on their own (`benches/batch.rs`: the compiled gradient alone, a
+/// hand-fused peer on the same lane types). Not part of the API.
+#[doc(hidden)]
+pub mod internals {
+    pub use super::lanes::{F32x8, F64x4, Lanes};
+    pub use super::program::{Program, Reg, B};
+
+    /// The machine code of `f`'s gradient program in `precision` and its constant table, where this CPU has
+    /// machine code (for `objdump` and `bench/kernel`, which times kernels outside the engine).
+    pub fn gradient_kernel(f: &crate::Function, precision: super::Precision) -> Option<(Vec<u8>, Vec<u8>)> {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        {
+            let isa = super::jit::kernel_isa()?;
+            let p = Program::new(&f.tapes().gradient);
+            let kernel = match precision {
+                super::Precision::F64 => super::jit::Kernel::compile::<F64x4>(&p, isa),
+                super::Precision::F32 => super::jit::Kernel::compile::<F32x8>(&p, isa),
+            };
+            kernel.map(|k| k.code())
+        }
+        #[cfg(not(all(target_arch = "x86_64", unix)))]
+        {
+            let _ = (f, precision);
+            None
+        }
+    }
+}
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -31,9 +59,36 @@ use crate::{Function, Schedule};
 use lanes::{F32x8, F64x4, Lanes};
 use program::{Program, Reg, B, INPUT_X, INPUT_Y};
 
+/// Which machine code the engine may use: a process-wide setting (the command line takes it from
+/// `DOWNHILL_JIT`: `0` for off, `avx2` for AVX2). Results do not depend on `Off`; `Avx2` on a CPU with AVX-512
+/// computes f64's exp in the AVX2 form, as a CPU without AVX-512 does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineCode {
+    /// The best instruction set the CPU has.
+    Best,
+    /// AVX2 code even where the CPU has AVX-512 (for comparisons).
+    Avx2,
+    /// No machine code: the interpreter runs every program.
+    Off,
+}
+
+static MACHINE_CODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Sets which machine code the engine uses from now on (programs compiled before keep theirs).
+pub fn set_machine_code(m: MachineCode) {
+    MACHINE_CODE.store(m as u8, Ordering::Relaxed);
+}
+
+fn machine_code_setting() -> MachineCode {
+    match MACHINE_CODE.load(Ordering::Relaxed) {
+        1 => MachineCode::Avx2,
+        2 => MachineCode::Off,
+        _ => MachineCode::Best,
+    }
+}
+
 /// What evaluates a batch's blocks on this machine, for reports: `"AVX-512"` or `"AVX2"` (machine code of that
-/// instruction set) or `"interpreter"` (other CPUs, or `DOWNHILL_JIT=0`). `DOWNHILL_JIT=avx2` keeps to AVX2 on
-/// a CPU with AVX-512.
+/// instruction set) or `"interpreter"` (other CPUs, or [`MachineCode::Off`]).
 pub fn machine_code() -> &'static str {
     #[cfg(all(target_arch = "x86_64", unix))]
     match jit::kernel_isa() {

@@ -2,8 +2,8 @@
 //! value a register reused once its last reader has run, so a block's working set stays in L1. Each
 //! instruction then runs over a whole block (`B` lane vectors), which amortises the dispatch.
 
-use crate::expr::parser::Func;
 use crate::expr::tape::{Op, Tape};
+use crate::expr::Func;
 
 use super::lanes::{ExpForm, Lanes};
 

@@ -1,14 +1,19 @@
 //! Expressions: text to syntax tree (with spans), to simplified symbolic form, to derivatives, to tapes.
 
-pub mod num;
-pub mod parser;
-pub mod pool;
-pub mod print;
-pub mod tape;
+mod func;
+mod num;
+mod parser;
+mod pool;
+mod print;
+pub(crate) mod tape;
+
+pub use func::{sign, Func};
+pub use parser::{Constant, ParseError, ParseErrorKind, Span, Var, MAX_DEPTH, MAX_LEN};
+pub use pool::WORK_BUDGET;
 
 use crate::catalog;
 use num::Num;
-use parser::{Ast, AstKind, BinOp, CallName, ParseError, ParseErrorKind, Span, Var};
+use parser::{Ast, AstKind, BinOp, CallName};
 use pool::{Id, Pool};
 use tape::Tape;
 
@@ -34,6 +39,7 @@ pub struct Function {
 }
 
 /// The tapes of one function: each evaluates only what its users need.
+#[doc(hidden)]
 #[derive(Clone, Debug)]
 pub struct Tapes {
     /// f
@@ -125,19 +131,10 @@ impl Function {
         &self.source
     }
 
-    /// The syntax tree of the formula.
-    pub fn ast(&self) -> &Ast {
-        &self.ast
-    }
-
-    /// The compiled tapes.
+    /// The compiled tapes (for this crate's benches and examples; not part of the API).
+    #[doc(hidden)]
     pub fn tapes(&self) -> &Tapes {
         &self.tapes
-    }
-
-    /// The symbolic pool and the ids of f, its gradient and Hessian (xx, xy, yy) in it.
-    pub fn symbolic(&self) -> (&Pool, Id, [Id; 2], [Id; 3]) {
-        (&self.pool, self.f, self.grad, self.hess)
     }
 
     /// The simplified formula, printed in the input grammar.
@@ -177,6 +174,18 @@ impl Function {
         let mut out = [0.0];
         self.tapes.value.eval(p[0], p[1], &mut Vec::new(), &mut out);
         out[0]
+    }
+
+    /// f at a point, using `scratch` as the tape's working space (for evaluating many points).
+    pub fn value_with(&self, p: [f64; 2], scratch: &mut Vec<f64>) -> f64 {
+        let mut out = [0.0];
+        self.tapes.value.eval(p[0], p[1], scratch, &mut out);
+        out[0]
+    }
+
+    /// The steps of symbolic work it took to differentiate (at most [`WORK_BUDGET`]).
+    pub fn symbolic_work(&self) -> u64 {
+        self.pool.work()
     }
 
     /// The gradient at a point.
@@ -364,9 +373,12 @@ fn undefined(span: Span, reason: String) -> ParseError {
 }
 
 #[cfg(test)]
+mod derivative_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use parser::Func;
+    use func::Func;
 
     fn grad(s: &str) -> [String; 2] {
         Function::parse(s).unwrap().gradient_text()
@@ -443,7 +455,7 @@ mod tests {
     fn symbolic_work_is_bounded() {
         let product = |n: usize| (1..=n).map(|i| format!("(x+{i})")).collect::<Vec<_>>().join("*");
         let small = Function::parse(&product(60)).unwrap();
-        assert!(small.symbolic().0.work() < pool::WORK_BUDGET);
+        assert!(small.symbolic_work() < pool::WORK_BUDGET);
         let e = Function::parse(&product(299)).unwrap_err();
         assert_eq!(
             e.kind,
@@ -462,7 +474,7 @@ mod tests {
         // The catalog is far inside the budget.
         for entry in catalog::entries() {
             let f = Function::resolve(entry.name).unwrap();
-            assert!(f.symbolic().0.work() < pool::WORK_BUDGET / 100, "{}", entry.name);
+            assert!(f.symbolic_work() < pool::WORK_BUDGET / 100, "{}", entry.name);
         }
     }
 

@@ -15,8 +15,9 @@
 
 use std::collections::HashMap;
 
+use super::func::Func;
 use super::num::Num;
-use super::parser::{Constant, Func, Var};
+use super::parser::{Constant, Var};
 
 /// The id of a node in a [`Pool`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

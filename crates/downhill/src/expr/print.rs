@@ -4,8 +4,9 @@
 //! negative powers as a denominator (`x*exp(u)/3`, `1/sqrt(x)`), the power 1/2 is `sqrt`; only the spelling
 //! of fractions, powers, calls and parentheses differs, through the `Syntax` trait.
 
+use super::func::Func;
 use super::num::Num;
-use super::parser::{Constant, Func, Var};
+use super::parser::{Constant, Var};
 use super::pool::{Id, Node, Pool};
 
 /// How tightly a printed piece binds, loosest first: decides the parentheses.

@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
+use super::func::Func;
 use super::num::Num;
-use super::parser::{Constant, Func, Var};
+use super::parser::{Constant, Var};
 use super::pool::{Id, Node, Pool};
 
 /// A slot index on a tape.

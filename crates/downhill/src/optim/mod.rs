@@ -11,7 +11,6 @@ mod rmsprop;
 mod schedule;
 mod sgd;
 
-pub use newton::symmetric_eigen;
 pub use schedule::Schedule;
 
 use serde::Serialize;
@@ -41,10 +40,21 @@ pub trait Optimizer {
     }
 }
 
-/// A bad hyper-parameter.
+/// A bad setting.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
+pub enum ConfigError {
+    /// A value outside its range, or settings that do not go together: what and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// A hyper-parameter (by its `Options` field name) that the method does not take.
+    #[error("{option} does not apply to {}; its options are: {}", .method.name(), .method.options().join(", "))]
+    NotAnOption {
+        /// The option given.
+        option: &'static str,
+        /// The method.
+        method: Method,
+    },
+}
 
 /// The methods, by the names used on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -219,7 +229,7 @@ fn check(name: &str, v: f64, ok: bool, rule: &str) -> Result<f64, ConfigError> {
     if v.is_finite() && ok {
         Ok(v)
     } else {
-        Err(ConfigError(format!(
+        Err(ConfigError::Invalid(format!(
             "{name} must be {rule} (got {})",
             crate::run::shown(v)
         )))
@@ -299,17 +309,8 @@ impl OptimizerSpec {
     /// have refused.
     pub fn new(method: Method, o: &Options) -> Result<OptimizerSpec, ConfigError> {
         let allowed = method.options();
-        if let Some(name) = o.given().into_iter().find(|n| !allowed.contains(n)) {
-            let flag = name.replace('_', "-");
-            return Err(ConfigError(format!(
-                "--{flag} does not apply to {}; its options are: {}",
-                method.name(),
-                allowed
-                    .iter()
-                    .map(|a| format!("--{}", a.replace('_', "-")))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+        if let Some(option) = o.given().into_iter().find(|n| !allowed.contains(n)) {
+            return Err(ConfigError::NotAnOption { option, method });
         }
         let wd = |default| non_negative("weight decay", o.weight_decay, default);
         Ok(match method {
@@ -319,7 +320,7 @@ impl OptimizerSpec {
                 let dampening = unit("dampening", o.dampening, 0.0)?;
                 let nesterov = method == Method::Nesterov;
                 if nesterov && (momentum == 0.0 || dampening != 0.0) {
-                    return Err(ConfigError(
+                    return Err(ConfigError::Invalid(
                         "Nesterov momentum needs a momentum above 0 and zero dampening".into(),
                     ));
                 }

@@ -49,7 +49,7 @@ impl Schedule {
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| ConfigError(format!("schedule '{text}': '{a}' is not a number"))),
+                    .ok_or_else(|| ConfigError::Invalid(format!("schedule '{text}': '{a}' is not a number"))),
             }
         };
         let max_args = match name.as_str() {
@@ -58,14 +58,16 @@ impl Schedule {
             _ => 1,
         };
         if args.len() > max_args {
-            return Err(ConfigError(format!("schedule '{text}' has too many ':' parts")));
+            return Err(ConfigError::Invalid(format!(
+                "schedule '{text}' has too many ':' parts"
+            )));
         }
         let schedule = match name.as_str() {
             "constant" => Schedule::Constant,
             "step" => {
                 let size = num(0, 100.0)?;
                 if size < 1.0 || size.fract() != 0.0 {
-                    return Err(ConfigError(format!("schedule '{text}': the step size must be a whole number ≥ 1")));
+                    return Err(ConfigError::Invalid(format!("schedule '{text}': the step size must be a whole number ≥ 1")));
                 }
                 Schedule::Step { step_size: size as u64, gamma: num(1, 0.1)? }
             }
@@ -73,7 +75,7 @@ impl Schedule {
             "linear" => Schedule::Linear { end_factor: num(0, 0.0)? },
             "cosine" => Schedule::Cosine { eta_min: num(0, 0.0)? },
             _ => {
-                return Err(ConfigError(format!(
+                return Err(ConfigError::Invalid(format!(
                     "unknown schedule '{name}' (constant, step:SIZE:GAMMA, exponential:GAMMA, linear:END_FACTOR, cosine:ETA_MIN)"
                 )))
             }
@@ -85,7 +87,7 @@ impl Schedule {
             Schedule::Constant => true,
         };
         if !ok {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::Invalid(format!(
                 "schedule '{text}': gamma must be in (0, 1], the end factor in [0, 1], eta_min ≥ 0"
             )));
         }

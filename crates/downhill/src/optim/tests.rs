@@ -141,7 +141,7 @@ fn newton_goes_downhill_at_a_saddle() {
 
 #[test]
 fn bad_hyper_parameters_are_refused_with_a_reason() {
-    let e = |m, o| OptimizerSpec::new(m, &o).unwrap_err().0;
+    let e = |m, o| OptimizerSpec::new(m, &o).unwrap_err().to_string();
     assert_eq!(
         e(
             Method::Adam,
@@ -159,7 +159,20 @@ fn bad_hyper_parameters_are_refused_with_a_reason() {
             ..Options::default()
         }
     )
-    .starts_with("--momentum does not apply to gd"));
+    .starts_with("momentum does not apply to gd; its options are: weight_decay"));
+    assert_eq!(
+        OptimizerSpec::new(
+            Method::Gd,
+            &Options {
+                momentum: Some(0.9),
+                ..Options::default()
+            }
+        ),
+        Err(ConfigError::NotAnOption {
+            option: "momentum",
+            method: Method::Gd
+        })
+    );
     assert!(e(
         Method::Adagrad,
         Options {

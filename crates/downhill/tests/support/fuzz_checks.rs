@@ -3,8 +3,7 @@
 //! corpora (`tests/fuzz_corpora.rs`), so a stable build checks every input the fuzzers kept. Each returns an
 //! error describing a violated property; any panic is a failure too.
 
-use downhill::expr::parser::ParseErrorKind;
-use downhill::Function;
+use downhill::{Function, ParseErrorKind};
 
 /// Points where functions are compared: ordinary ones, and a few where parts of the catalog are singular.
 pub const POINTS: [[f64; 2]; 6] = [

@@ -2,9 +2,8 @@
 //! through the compiled *value* tape, at random points of random expressions. Printing then parsing must give
 //! back the same function.
 
-use downhill::expr::parser::Func;
-use downhill::expr::tape::Scalar;
-use downhill::Function;
+use super::tape::Scalar;
+use super::{Func, Function};
 use num_dual::{DualNum, HyperDual64};
 use proptest::prelude::*;
 
@@ -64,7 +63,7 @@ impl Scalar for Hd {
                     v
                 }
             }
-            Func::Sign => HyperDual64::from(downhill::expr::parser::sign(v.re)),
+            Func::Sign => HyperDual64::from(super::sign(v.re)),
             Func::Sin => v.sin(),
             Func::Cos => v.cos(),
             Func::Tan => v.tan(),
@@ -138,7 +137,7 @@ fn expression() -> impl Strategy<Value = String> {
 fn parsed(text: &str) -> Option<Function> {
     match Function::parse(text) {
         Ok(f) => Some(f),
-        Err(e) if matches!(e.kind, downhill::expr::parser::ParseErrorKind::Undefined(_)) => None,
+        Err(e) if matches!(e.kind, super::ParseErrorKind::Undefined(_)) => None,
         Err(e) => panic!("{text}: {e}"),
     }
 }
@@ -214,7 +213,7 @@ proptest! {
     ) {
         let Some(f) = parsed(&text) else { return Ok(()) };
         let points: Vec<[f64; 2]> = points.into_iter().map(|(x, y)| [x, y]).collect();
-        let r = downhill::batch::compiled_matches_interpreter(&f, &points);
+        let r = crate::batch::compiled_matches_interpreter(&f, &points);
         prop_assert!(r.is_ok(), "{text}: {}", r.unwrap_err());
     }
 }
