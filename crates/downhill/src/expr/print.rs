@@ -165,8 +165,17 @@ impl Printer<'_> {
                     }
                 }
                 Node::Pow(b, e) if self.pool.as_num(*e).is_some_and(Num::is_negative) => {
-                    let positive = self.pool.as_num(*e).map(Num::negated).unwrap_or(Num::ONE);
-                    denom.push(self.power_num(*b, positive));
+                    let negative = self.pool.as_num(*e).unwrap_or(Num::MINUS_ONE);
+                    let positive = negative.negated();
+                    // A number whose positive power is past the largest float (258^222) keeps its negative
+                    // power (258^(-222)): written as a denominator, it would parse back with an undefined part.
+                    let overflows = self.pool.is_constant(*b)
+                        && !self.pool.constant_value(*b).powf(positive.value()).is_finite();
+                    if overflows {
+                        numer.push(self.power_num(*b, negative));
+                    } else {
+                        denom.push(self.power_num(*b, positive));
+                    }
                 }
                 _ => numer.push(self.expr(f)),
             }
