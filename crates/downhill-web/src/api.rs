@@ -331,6 +331,7 @@ pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
             gtol: Some(precision.default_gtol()),
             spec,
             precision,
+            bounds: None,
         },
         cluster_tol: 0.01 * (domain[1] - domain[0]).max(domain[3] - domain[2]),
         stationary_tol: (1e-5 * (domain[1] - domain[0]).max(domain[3] - domain[2]) / lr).min(1e-2),

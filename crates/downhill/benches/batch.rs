@@ -22,6 +22,7 @@ fn reference_job(epochs: u64, precision: Precision) -> BatchConfig {
         gtol: None,
         spec: OptimizerSpec::gd(),
         precision,
+        bounds: None,
     }
 }
 

@@ -1,26 +1,34 @@
 //! The linear algebra of 2x2 symmetric matrices that Newton's method and the classification of end points
-//! share.
+//! share, written once for numbers and lane vectors (see [`crate::optim::Real`]).
+
+use crate::optim::Real;
 
 /// Eigenvalues (ascending) and unit eigenvectors (rows, in the same order) of a symmetric 2x2 matrix.
 pub fn symmetric_eigen(h: [[f64; 2]; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
+    eigen(h)
+}
+
+/// [`symmetric_eigen`] for numbers or lanes: every lane takes the branch its own values choose (both sides are
+/// computed and one is selected), with the same operations as a single number.
+#[inline(always)]
+pub fn eigen<T: Real>(h: [[T; 2]; 2]) -> ([T; 2], [[T; 2]; 2]) {
     let (a, b, d) = (h[0][0], h[0][1], h[1][1]);
-    let mean = 0.5 * (a + d);
-    let radius = (0.25 * (a - d) * (a - d) + b * b).sqrt();
+    let (zero, one) = (T::splat(0.0), T::splat(1.0));
+    let mean = T::splat(0.5) * (a + d);
+    let radius = (T::splat(0.25) * (a - d) * (a - d) + b * b).sqrt();
     let (l1, l2) = (mean - radius, mean + radius);
     // Eigenvector of l2: (b, l2 - a) or (l2 - d, b), whichever is better conditioned.
-    let v = if (l2 - a).abs() + b.abs() >= (l2 - d).abs() + b.abs() {
-        [b, l2 - a]
-    } else {
-        [l2 - d, b]
-    };
+    let first = ((l2 - a).abs() + b.abs()).ge((l2 - d).abs() + b.abs());
+    let v = [T::select(first, b, l2 - d), T::select(first, l2 - a, b)];
     let n = (v[0] * v[0] + v[1] * v[1]).sqrt();
-    let v2 = if n > 0.0 {
-        [v[0] / n, v[1] / n]
-    } else if a >= d {
-        [1.0, 0.0]
-    } else {
-        [0.0, 1.0]
-    };
-    let v1 = [-v2[1], v2[0]];
+    // A zero vector (a multiple of the identity): an axis, x where a >= d.
+    let unit = n.gt(zero);
+    let x_axis = a.ge(d);
+    let v2 = [
+        T::select(unit, v[0] / n, T::select(x_axis, one, zero)),
+        T::select(unit, v[1] / n, T::select(x_axis, zero, one)),
+    ];
+    // -v2[1] as 0 - v2[1]: the same zero for numbers and lanes.
+    let v1 = [zero - v2[1], v2[0]];
     ([l1, l2], [v1, v2])
 }

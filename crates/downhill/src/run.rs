@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::classify::{classify, StationaryPoint};
 use crate::expr::{Function, NonFinite};
-use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, StepInput};
+use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, Step};
 
 /// A coordinate beyond this size counts as diverged.
 pub const DIVERGENCE_LIMIT: f64 = 1e10;
@@ -308,8 +308,8 @@ fn finite2(v: [f64; 2]) -> bool {
 pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<RunResult, RunError> {
     config.validate()?;
     let sign = if config.ascent { -1.0 } else { 1.0 };
-    let mut opt = spec.instantiate();
-    let needs_hessian = opt.needs_hessian();
+    let mut state = spec.state::<f64>();
+    let needs_hessian = spec.needs_hessian();
     let mut scratch = Vec::new();
     let mut p = config.start;
     let start = f.second_order_with(p, &mut scratch);
@@ -337,14 +337,14 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             termination = Termination::Converged;
             break;
         }
-        let input = StepInput {
+        let input = Step {
             position: p,
             gradient: [sign * g[0], sign * g[1]],
             hessian: needs_hessian.then_some([[sign * h[0][0], sign * h[0][1]], [sign * h[1][0], sign * h[1][1]]]),
             learning_rate: config.schedule.rate(config.learning_rate, t, config.epochs),
             step: t + 1,
         };
-        let next = opt.step(&input);
+        let next = spec.step(&mut state, &input);
         if !finite2(next) {
             termination = Termination::Diverged;
             non_finite = Some(NonFiniteAt { point: p, cause: None });

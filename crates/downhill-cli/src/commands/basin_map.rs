@@ -147,6 +147,7 @@ pub fn run(
         gtol: Some(training.gtol.unwrap_or(precision.default_gtol())),
         spec,
         precision,
+        bounds: None,
     };
     let mut config = BasinConfig::new(grid, d, run);
     if let Some(tol) = args.cluster_tol {

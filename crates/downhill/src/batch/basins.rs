@@ -301,6 +301,7 @@ mod tests {
                 gtol: Some(1e-8),
                 spec: OptimizerSpec::gd(),
                 precision: Precision::F64,
+                bounds: None,
             },
             cluster_tol: 0.05,
             stationary_tol: 1e-4,

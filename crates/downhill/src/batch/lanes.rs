@@ -140,6 +140,15 @@ macro_rules! lane_type {
             pub fn from_bits(b: [$bits; $n]) -> $name {
                 $name(b.map(<$s>::from_bits))
             }
+            /// Bit i set where lane i < the other's lane i (false for NaN).
+            #[inline(always)]
+            fn lt_mask(self, o: $name) -> u32 {
+                let mut m = 0;
+                for (i, (a, b)) in self.0.iter().zip(o.0).enumerate() {
+                    m |= u32::from(*a < b) << i;
+                }
+                m
+            }
             /// The lanes.
             #[inline(always)]
             pub fn to_array(self) -> [$s; $n] {
@@ -319,6 +328,46 @@ macro_rules! lanes_impl {
 
 lanes_impl!(F64x4, f64, 4, exp_f64x4, exp_f64x4_table, F64);
 lanes_impl!(F32x8, f32, 8, exp_f32x8, exp_f32x8, F32);
+
+/// Lanes as the numbers an optimizer's update is written in: the same operations, lane by lane, as on `f64`.
+macro_rules! real_impl {
+    ($t:ty, $s:ty) => {
+        impl crate::optim::Real for $t {
+            type Mask = u32;
+            #[inline(always)]
+            fn splat(v: f64) -> Self {
+                <$t>::splat(v as $s)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                self.map(<$s>::sqrt)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                self.map(<$s>::abs)
+            }
+            #[inline(always)]
+            fn max(self, other: Self) -> Self {
+                self.zip(other, <$s>::max)
+            }
+            #[inline(always)]
+            fn gt(self, other: Self) -> u32 {
+                other.lt_mask(self)
+            }
+            #[inline(always)]
+            fn ge(self, other: Self) -> u32 {
+                Lanes::le(other, self)
+            }
+            #[inline(always)]
+            fn select(mask: u32, a: Self, b: Self) -> Self {
+                Lanes::select(a, mask, b)
+            }
+        }
+    };
+}
+
+real_impl!(F64x4, f64);
+real_impl!(F32x8, f32);
 
 /// How f64 lanes compute e^x. The interpreter and the compiled kernels agree on it bit for bit; which one runs
 /// is decided once per process, by the machine code the CPU takes (`jit.rs`), and the interpreter follows it, so

@@ -17,6 +17,7 @@
 
 pub mod basins;
 #[cfg(all(target_arch = "x86_64", unix))]
+mod epoch;
 mod jit;
 mod lanes;
 mod program;
@@ -53,7 +54,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::optim::{OptimizerSpec, StepInput};
+use crate::optim::{OptimizerSpec, Real};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 use crate::{Function, Schedule};
 use lanes::{F32x8, F64x4, Lanes};
@@ -147,6 +148,9 @@ pub struct BatchConfig {
     pub spec: OptimizerSpec,
     /// Lane precision.
     pub precision: Precision,
+    /// A lane that steps out of `[x0, x1] x [y0, y1]` stops there as `LeftDomain` (as a single run with
+    /// bounds); `None` lets lanes go anywhere below the divergence limit.
+    pub bounds: Option<[f64; 4]>,
 }
 
 /// Where one lane ended.
@@ -221,9 +225,14 @@ pub fn run_batch(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, contro
     }
 }
 
-fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, control: &Control) -> Vec<LaneEnd> {
+fn run_lanes<V: Lanes + Real<Mask = u32>>(
+    f: &Function,
+    starts: &[[f64; 2]],
+    config: &BatchConfig,
+    control: &Control,
+) -> Vec<LaneEnd> {
     let block = B * V::N;
-    let needs_hessian = config.spec.instantiate().needs_hessian();
+    let needs_hessian = config.spec.needs_hessian();
     let program = Program::new(if needs_hessian {
         &f.tapes().full
     } else {
@@ -252,7 +261,6 @@ fn run_lanes<V: Lanes>(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, 
                 chunk,
                 config,
                 control,
-                needs_hessian,
             };
             #[cfg(target_arch = "x86_64")]
             if lanes::fast() {
@@ -279,26 +287,18 @@ struct Block<'a> {
     chunk: &'a [[f64; 2]],
     config: &'a BatchConfig,
     control: &'a Control<'a>,
-    needs_hessian: bool,
 }
 
 impl Block<'_> {
     /// The block's work, compiled into each caller (everything it calls on lanes is `inline(always)`).
     #[inline(always)]
-    fn run<V: Lanes>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+    fn run<V: Lanes + Real<Mask = u32>>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+        // Plain gradient descent (the seed's update) keeps its own epoch, with no branch in the common case.
         let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
-        if plain_gd {
+        if plain_gd && self.config.bounds.is_none() {
             gd_block::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
         } else {
-            generic_block::<V>(
-                self.program,
-                regs,
-                self.chunk,
-                self.config,
-                self.control,
-                ends,
-                self.needs_hessian,
-            );
+            epoch::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
         }
         evaluate_ends::<V>(self.at_ends, end_regs, ends);
     }
@@ -309,12 +309,17 @@ impl Block<'_> {
     /// The CPU has AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn run_avx2<V: Lanes>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+    unsafe fn run_avx2<V: Lanes + Real<Mask = u32>>(
+        &self,
+        regs: &mut [Reg<V>],
+        end_regs: &mut [Reg<V>],
+        ends: &mut [LaneEnd],
+    ) {
         self.run(regs, end_regs, ends);
     }
 }
 
-fn cancelled(control: &Control) -> bool {
+pub(super) fn cancelled(control: &Control) -> bool {
     control.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
@@ -674,86 +679,6 @@ fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
     })
 }
 
-/// Any optimizer: vector evaluation, then each lane's own optimizer step. The running lanes are gathered to
-/// the front of the block every epoch, so only their vectors are evaluated: finished lanes stop costing work.
-#[inline(always)]
-fn generic_block<V: Lanes>(
-    program: &Program,
-    regs: &mut [Reg<V>],
-    chunk: &[[f64; 2]],
-    config: &BatchConfig,
-    control: &Control,
-    ends: &mut [LaneEnd],
-    needs_hessian: bool,
-) {
-    let n = chunk.len();
-    let mut opts: Vec<_> = (0..n).map(|_| config.spec.instantiate()).collect();
-    let mut p: Vec<[f64; 2]> = chunk.to_vec();
-    let mut running = vec![true; n];
-    for (i, e) in ends.iter_mut().enumerate() {
-        *e = LaneEnd {
-            end: p[i],
-            epochs_run: 0,
-            termination: Termination::MaxEpochs,
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-    }
-    let sign = if config.ascent { -1.0 } else { 1.0 };
-    let gtol2 = config.gtol.map(|g| g * g);
-    // The running lanes, in block order: slot s of the evaluated vectors holds lane order[s].
-    let mut order: Vec<usize> = (0..n).collect();
-    for t in 0..config.epochs {
-        order.retain(|&i| running[i]);
-        if order.is_empty() || (t % 64 == 0 && cancelled(control)) {
-            break;
-        }
-        let (x, y) = gather::<V>(order.len(), |s| p[order[s]]);
-        program.eval_first(regs, &x, &y, order.len().div_ceil(V::N));
-        let lr = config.schedule.rate(config.learning_rate, t, config.epochs);
-        for (slot, &i) in order.iter().enumerate() {
-            let out = |k: usize| lane(program.output(regs, k), slot);
-            // The full tape's outputs are f, fx, fy, fxx, fxy, fyy; the gradient tape's fx, fy.
-            let (g, h) = if needs_hessian {
-                ([out(1), out(2)], Some([[out(3), out(4)], [out(4), out(5)]]))
-            } else {
-                ([out(0), out(1)], None)
-            };
-            if !(g[0].is_finite() && g[1].is_finite()) {
-                running[i] = false;
-                ends[i].termination = Termination::Diverged;
-                continue;
-            }
-            // Squared, as the vector gradient descent compares (libm's hypot took 16% of an Adam map).
-            if gtol2.is_some_and(|g2| g[0] * g[0] + g[1] * g[1] <= g2) {
-                running[i] = false;
-                ends[i].termination = Termination::Converged;
-                continue;
-            }
-            let input = StepInput {
-                position: p[i],
-                gradient: [sign * g[0], sign * g[1]],
-                hessian: h.map(|h| h.map(|r| r.map(|v| sign * v))),
-                learning_rate: lr,
-                step: t + 1,
-            };
-            let next = opts[i].step(&input);
-            if !(next[0].is_finite() && next[1].is_finite()) {
-                running[i] = false;
-                ends[i].termination = Termination::Diverged;
-                continue;
-            }
-            if !(next[0].abs() <= DIVERGENCE_LIMIT && next[1].abs() <= DIVERGENCE_LIMIT) {
-                running[i] = false;
-                ends[i].termination = Termination::Diverged;
-            }
-            p[i] = next;
-            ends[i].end = next;
-            ends[i].epochs_run = t as u32 + 1;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,6 +694,7 @@ mod tests {
             gtol: None,
             spec,
             precision: Precision::F64,
+            bounds: None,
         }
     }
 
@@ -891,6 +817,70 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn bounded_lanes_leave_the_domain_where_single_runs_do() {
+        // A bowl centred outside the box: every lane walks out, at the epoch a single run leaves; lanes that
+        // start near the centre's side leave first, so the block packs while others still run (with their
+        // optimizer state, which must move with them).
+        let f = Function::parse("(x - 3)^2 + (y + 2)^2 + x*y/4").unwrap();
+        let starts = grid(12, -1.0, 1.0);
+        let bounds = [-1.5, 1.5, -1.5, 1.5];
+        for (method, _) in Method::ALL {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            let lr = match method {
+                Method::Newton => 0.05,
+                Method::Adagrad => 0.2,
+                _ => 0.02,
+            };
+            let mut c = config(spec, 400, lr);
+            c.bounds = Some(bounds);
+            let ends = run_batch(&f, &starts, &c, &Control::NONE);
+            let mut left = 0;
+            for (s, e) in starts.iter().zip(&ends) {
+                let single = run(
+                    &f,
+                    &RunConfig {
+                        bounds: Some(bounds),
+                        ..RunConfig::new(*s).learning_rate(lr).epochs(400)
+                    },
+                    &spec,
+                )
+                .unwrap();
+                assert_eq!(e.termination, single.termination, "{method:?} from {s:?}");
+                assert_eq!(u64::from(e.epochs_run), single.epochs_run, "{method:?} from {s:?}");
+                let d = (e.end[0] - single.end[0]).hypot(e.end[1] - single.end[1]);
+                assert!(d <= 1e-12, "{method:?} from {s:?}: {:?} vs {:?}", e.end, single.end);
+                left += usize::from(e.termination == Termination::LeftDomain);
+            }
+            assert!(left * 2 > starts.len(), "{method:?}: {left} of {} left", starts.len());
+        }
+    }
+
+    #[test]
+    fn f32_lanes_of_every_optimizer_land_where_f64_lanes_do() {
+        let f = Function::resolve("himmelblau").unwrap();
+        let starts = grid(10, -4.0, 4.0);
+        for (method, _) in Method::ALL {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            let lr = if method == Method::Newton { 1.0 } else { 0.01 };
+            let mut c = config(spec, 3000, lr);
+            let a = run_batch(&f, &starts, &c, &Control::NONE);
+            c.precision = Precision::F32;
+            let b = run_batch(&f, &starts, &c, &Control::NONE);
+            // The same minimum: Himmelblau's four are at least 3 apart; adaptive steps orbit within ~lr.
+            let same = a
+                .iter()
+                .zip(&b)
+                .filter(|(p, q)| (p.end[0] - q.end[0]).hypot(p.end[1] - q.end[1]) < 0.1)
+                .count();
+            assert!(
+                same * 100 >= starts.len() * 95,
+                "{method:?}: {same} of {}",
+                starts.len()
+            );
         }
     }
 

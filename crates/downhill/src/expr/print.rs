@@ -169,8 +169,8 @@ impl Printer<'_> {
                     let positive = negative.negated();
                     // A number whose positive power is past the largest float (258^222) keeps its negative
                     // power (258^(-222)): written as a denominator, it would parse back with an undefined part.
-                    let overflows = self.pool.is_constant(*b)
-                        && !self.pool.constant_value(*b).powf(positive.value()).is_finite();
+                    let overflows =
+                        self.pool.is_constant(*b) && !self.pool.constant_value(*b).powf(positive.value()).is_finite();
                     if overflows {
                         numer.push(self.power_num(*b, negative));
                     } else {

@@ -3,59 +3,46 @@
 //! gradient); AdamW's is decoupled (`p *= 1 - lr * wd` before the update). AMSGrad uses the running maximum
 //! of `v`.
 
-use super::{with_weight_decay, Optimizer, StepInput};
+use super::{with_weight_decay, Real, State, Step};
 
-pub(super) struct Adam {
+/// One update; `state.s` holds the first moment, the second moment and (AMSGrad) its running maximum.
+#[inline(always)]
+pub(super) fn step<T: Real>(
     betas: [f64; 2],
     eps: f64,
     weight_decay: f64,
     decoupled: bool,
     amsgrad: bool,
-    m: [f64; 2],
-    v: [f64; 2],
-    v_max: [f64; 2],
-}
-
-impl Adam {
-    pub(super) fn new(betas: [f64; 2], eps: f64, weight_decay: f64, decoupled: bool, amsgrad: bool) -> Adam {
-        Adam {
-            betas,
-            eps,
-            weight_decay,
-            decoupled,
-            amsgrad,
-            m: [0.0; 2],
-            v: [0.0; 2],
-            v_max: [0.0; 2],
-        }
-    }
-}
-
-impl Optimizer for Adam {
-    fn step(&mut self, s: &StepInput) -> [f64; 2] {
-        let [b1, b2] = self.betas;
-        let (mut p, g) = if self.decoupled {
-            let shrink = 1.0 - s.learning_rate * self.weight_decay;
-            ([s.position[0] * shrink, s.position[1] * shrink], s.gradient)
+    state: &mut State<T>,
+    s: &Step<T>,
+) -> [T; 2] {
+    let [b1, b2] = betas;
+    let (mut p, g) = if decoupled {
+        let shrink = T::splat(1.0 - s.learning_rate * weight_decay);
+        ([s.position[0] * shrink, s.position[1] * shrink], s.gradient)
+    } else {
+        (s.position, with_weight_decay(s.gradient, s.position, weight_decay))
+    };
+    // The bias corrections are the same for every lane: computed once, in f64.
+    let t = s.step as i32;
+    let bias1 = 1.0 - b1.powi(t);
+    let bias2_sqrt = T::splat((1.0 - b2.powi(t)).sqrt());
+    let step_size = T::splat(s.learning_rate / bias1);
+    let (b1, one_minus_b1) = (T::splat(b1), T::splat(1.0 - b1));
+    let (b2, one_minus_b2) = (T::splat(b2), T::splat(1.0 - b2));
+    let eps = T::splat(eps);
+    let [m, v, v_max] = &mut state.s;
+    for i in 0..2 {
+        m[i] = b1 * m[i] + one_minus_b1 * g[i];
+        v[i] = b2 * v[i] + one_minus_b2 * g[i] * g[i];
+        let second = if amsgrad {
+            v_max[i] = v_max[i].max(v[i]);
+            v_max[i]
         } else {
-            (s.position, with_weight_decay(s.gradient, s.position, self.weight_decay))
+            v[i]
         };
-        let t = s.step as i32;
-        let bias1 = 1.0 - b1.powi(t);
-        let bias2_sqrt = (1.0 - b2.powi(t)).sqrt();
-        let step_size = s.learning_rate / bias1;
-        for i in 0..2 {
-            self.m[i] = b1 * self.m[i] + (1.0 - b1) * g[i];
-            self.v[i] = b2 * self.v[i] + (1.0 - b2) * g[i] * g[i];
-            let v = if self.amsgrad {
-                self.v_max[i] = self.v_max[i].max(self.v[i]);
-                self.v_max[i]
-            } else {
-                self.v[i]
-            };
-            let denom = v.sqrt() / bias2_sqrt + self.eps;
-            p[i] -= step_size * self.m[i] / denom;
-        }
-        p
+        let denom = second.sqrt() / bias2_sqrt + eps;
+        p[i] = p[i] - step_size * m[i] / denom;
     }
+    p
 }

@@ -1,43 +1,47 @@
 //! Optimizers: one module per method, PyTorch's update rules, hyper-parameter names and defaults (where
 //! PyTorch has the method), built from validated [`OptimizerSpec`]s.
 //!
+//! Each method's update is written once, generic over [`Real`]: a single run steps with `f64`, a batch with
+//! lane vectors, and both take the same operations in the same order, so a lane takes the single run's steps
+//! with the same roundings. The state between updates is a [`State`] of the same type.
+//!
 //! Every optimizer minimises: ascent is done by the run, which hands the optimizer the negated gradient and
 //! Hessian (maximising f is minimising -f).
 
 mod adagrad;
 mod adam;
 mod newton;
+mod real;
 mod rmsprop;
 mod schedule;
 mod sgd;
 
+pub use real::Real;
 pub use schedule::Schedule;
 
 use serde::Serialize;
 
 /// What an optimizer sees at one update.
 #[derive(Clone, Copy, Debug)]
-pub struct StepInput {
+pub struct Step<T> {
     /// The current position.
-    pub position: [f64; 2],
+    pub position: [T; 2],
     /// The gradient of the objective being minimised at `position`.
-    pub gradient: [f64; 2],
-    /// Its Hessian, when the optimizer asked for it ([`Optimizer::needs_hessian`]).
-    pub hessian: Option<[[f64; 2]; 2]>,
-    /// The learning rate for this update (after the schedule).
+    pub gradient: [T; 2],
+    /// Its Hessian, when the method needs it ([`OptimizerSpec::needs_hessian`]).
+    pub hessian: Option<[[T; 2]; 2]>,
+    /// The learning rate for this update (after the schedule; the same for every lane).
     pub learning_rate: f64,
-    /// The update's number, from 1.
+    /// The update's number, from 1 (the same for every lane).
     pub step: u64,
 }
 
-/// One optimisation method with its state.
-pub trait Optimizer {
-    /// The position after one update.
-    fn step(&mut self, input: &StepInput) -> [f64; 2];
-    /// Whether [`StepInput::hessian`] must be filled in.
-    fn needs_hessian(&self) -> bool {
-        false
-    }
+/// An optimizer's state between updates: up to three pairs of values (the momentum buffer; AdaGrad's sum;
+/// RMSProp's averages and buffer; Adam's moments and their maximum), made by [`OptimizerSpec::state`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct State<T> {
+    /// The pairs; which is which depends on the method.
+    pub s: [[T; 2]; 3],
 }
 
 /// A bad setting.
@@ -378,51 +382,69 @@ impl OptimizerSpec {
         }
     }
 
-    /// A fresh optimizer with zeroed state.
-    pub fn instantiate(&self) -> Box<dyn Optimizer> {
+    /// Whether the method steps with the Hessian (Newton).
+    pub fn needs_hessian(&self) -> bool {
+        matches!(self, OptimizerSpec::Newton { .. })
+    }
+
+    /// The state before the first update: zeros (AdaGrad's sum at its initial accumulator value).
+    pub fn state<T: Real>(&self) -> State<T> {
+        let start = match *self {
+            OptimizerSpec::Adagrad {
+                initial_accumulator_value,
+                ..
+            } => initial_accumulator_value,
+            _ => 0.0,
+        };
+        let zero = T::splat(0.0);
+        State {
+            s: [[T::splat(start); 2], [zero; 2], [zero; 2]],
+        }
+    }
+
+    /// The position after one update, for a number or for lanes.
+    #[inline(always)]
+    pub fn step<T: Real>(&self, state: &mut State<T>, input: &Step<T>) -> [T; 2] {
         match *self {
-            OptimizerSpec::Gd { weight_decay } => Box::new(sgd::Sgd::new(0.0, 0.0, weight_decay, false)),
+            OptimizerSpec::Gd { weight_decay } => sgd::step(0.0, 0.0, weight_decay, false, state, input),
             OptimizerSpec::Momentum {
                 momentum,
                 dampening,
                 weight_decay,
                 nesterov,
-            } => Box::new(sgd::Sgd::new(momentum, dampening, weight_decay, nesterov)),
+            } => sgd::step(momentum, dampening, weight_decay, nesterov, state, input),
             OptimizerSpec::Adagrad {
                 lr_decay,
-                initial_accumulator_value,
                 eps,
                 weight_decay,
-            } => Box::new(adagrad::Adagrad::new(
-                lr_decay,
-                initial_accumulator_value,
-                eps,
-                weight_decay,
-            )),
+                ..
+            } => adagrad::step(lr_decay, eps, weight_decay, state, input),
             OptimizerSpec::Rmsprop {
                 alpha,
                 eps,
                 momentum,
                 centered,
                 weight_decay,
-            } => Box::new(rmsprop::Rmsprop::new(alpha, eps, momentum, centered, weight_decay)),
+            } => rmsprop::step(alpha, eps, momentum, centered, weight_decay, state, input),
             OptimizerSpec::Adam {
                 betas,
                 eps,
                 weight_decay,
                 decoupled,
                 amsgrad,
-            } => Box::new(adam::Adam::new(betas, eps, weight_decay, decoupled, amsgrad)),
-            OptimizerSpec::Newton { max_step } => Box::new(newton::Newton::new(max_step)),
+            } => adam::step(betas, eps, weight_decay, decoupled, amsgrad, state, input),
+            OptimizerSpec::Newton { max_step } => newton::step(max_step, input),
         }
     }
 }
 
 /// `g + wd * p`: PyTorch's L2 weight decay, folded into the gradient.
-fn with_weight_decay(g: [f64; 2], p: [f64; 2], wd: f64) -> [f64; 2] {
+#[inline(always)]
+fn with_weight_decay<T: Real>(g: [T; 2], p: [T; 2], wd: f64) -> [T; 2] {
     if wd == 0.0 {
         g
     } else {
+        let wd = T::splat(wd);
         [g[0] + wd * p[0], g[1] + wd * p[1]]
     }
 }

@@ -5,43 +5,31 @@
 //! floored eigenvalues could otherwise send it far away). Where the Hessian is positive definite the step is
 //! the plain damped Newton step, uncapped, so a quadratic is solved in one step at `lr = 1`.
 
-use super::{Optimizer, StepInput};
-use crate::linalg::symmetric_eigen;
+use super::{Real, Step};
+use crate::linalg::eigen;
 
-pub(super) struct Newton {
-    max_step: f64,
-}
-
-impl Newton {
-    pub(super) fn new(max_step: f64) -> Newton {
-        Newton { max_step }
+/// One update (Newton keeps no state).
+#[inline(always)]
+pub(super) fn step<T: Real>(max_step: f64, s: &Step<T>) -> [T; 2] {
+    let (zero, one) = (T::splat(0.0), T::splat(1.0));
+    let g = s.gradient;
+    let h = s.hessian.unwrap_or([[one, zero], [zero, one]]);
+    let (l, v) = eigen(h);
+    let floor = T::splat(1e-6) * l[0].abs().max(l[1].abs()).max(one);
+    let positive_definite = l[0].gt(floor);
+    let mut d = [zero; 2];
+    for k in 0..2 {
+        let lam = l[k].abs().max(floor);
+        let proj = (v[k][0] * g[0] + v[k][1] * g[1]) / lam;
+        d[0] = d[0] + proj * v[k][0];
+        d[1] = d[1] + proj * v[k][1];
     }
-}
-
-impl Optimizer for Newton {
-    fn needs_hessian(&self) -> bool {
-        true
-    }
-
-    fn step(&mut self, s: &StepInput) -> [f64; 2] {
-        let g = s.gradient;
-        let h = s.hessian.unwrap_or([[1.0, 0.0], [0.0, 1.0]]);
-        let (l, v) = symmetric_eigen(h);
-        let floor = 1e-6 * l[0].abs().max(l[1].abs()).max(1.0);
-        let positive_definite = l[0] > floor;
-        let mut d = [0.0; 2];
-        for k in 0..2 {
-            let lam = l[k].abs().max(floor);
-            let proj = (v[k][0] * g[0] + v[k][1] * g[1]) / lam;
-            d[0] += proj * v[k][0];
-            d[1] += proj * v[k][1];
-        }
-        let mut step = [s.learning_rate * d[0], s.learning_rate * d[1]];
-        let len = (step[0] * step[0] + step[1] * step[1]).sqrt();
-        if !positive_definite && len > self.max_step {
-            let scale = self.max_step / len;
-            step = [step[0] * scale, step[1] * scale];
-        }
-        [s.position[0] - step[0], s.position[1] - step[1]]
-    }
+    let lr = T::splat(s.learning_rate);
+    let step = [lr * d[0], lr * d[1]];
+    let len = (step[0] * step[0] + step[1] * step[1]).sqrt();
+    // A fallback step longer than max_step is scaled back to it; any other step is taken as it is.
+    let max_step = T::splat(max_step);
+    let cap = T::select(positive_definite, one, T::select(len.gt(max_step), max_step / len, one));
+    // (A step kept whole is multiplied by 1, exactly itself.)
+    [s.position[0] - step[0] * cap, s.position[1] - step[1] * cap]
 }

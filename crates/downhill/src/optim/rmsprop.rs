@@ -2,51 +2,38 @@
 //! gradient; with momentum `b = momentum * b + g / (sqrt(v) + eps)` and `p -= lr * b`, else
 //! `p -= lr * g / (sqrt(v) + eps)`.
 
-use super::{with_weight_decay, Optimizer, StepInput};
+use super::{with_weight_decay, Real, State, Step};
 
-pub(super) struct Rmsprop {
+/// One update; `state.s` holds the squared-gradient average, the gradient average (centered) and the
+/// momentum buffer.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn step<T: Real>(
     alpha: f64,
     eps: f64,
     momentum: f64,
     centered: bool,
     weight_decay: f64,
-    square_avg: [f64; 2],
-    grad_avg: [f64; 2],
-    buffer: [f64; 2],
-}
-
-impl Rmsprop {
-    pub(super) fn new(alpha: f64, eps: f64, momentum: f64, centered: bool, weight_decay: f64) -> Rmsprop {
-        Rmsprop {
-            alpha,
-            eps,
-            momentum,
-            centered,
-            weight_decay,
-            square_avg: [0.0; 2],
-            grad_avg: [0.0; 2],
-            buffer: [0.0; 2],
+    state: &mut State<T>,
+    s: &Step<T>,
+) -> [T; 2] {
+    let g = with_weight_decay(s.gradient, s.position, weight_decay);
+    let (a, one_minus_a) = (T::splat(alpha), T::splat(1.0 - alpha));
+    let (eps, lr, m) = (T::splat(eps), T::splat(s.learning_rate), T::splat(momentum));
+    let [square_avg, grad_avg, buffer] = &mut state.s;
+    std::array::from_fn(|i| {
+        square_avg[i] = a * square_avg[i] + one_minus_a * g[i] * g[i];
+        let avg = if centered {
+            grad_avg[i] = a * grad_avg[i] + one_minus_a * g[i];
+            (square_avg[i] - grad_avg[i] * grad_avg[i]).sqrt() + eps
+        } else {
+            square_avg[i].sqrt() + eps
+        };
+        if momentum > 0.0 {
+            buffer[i] = m * buffer[i] + g[i] / avg;
+            s.position[i] - lr * buffer[i]
+        } else {
+            s.position[i] - lr * g[i] / avg
         }
-    }
-}
-
-impl Optimizer for Rmsprop {
-    fn step(&mut self, s: &StepInput) -> [f64; 2] {
-        let g = with_weight_decay(s.gradient, s.position, self.weight_decay);
-        std::array::from_fn(|i| {
-            self.square_avg[i] = self.alpha * self.square_avg[i] + (1.0 - self.alpha) * g[i] * g[i];
-            let avg = if self.centered {
-                self.grad_avg[i] = self.alpha * self.grad_avg[i] + (1.0 - self.alpha) * g[i];
-                (self.square_avg[i] - self.grad_avg[i] * self.grad_avg[i]).sqrt() + self.eps
-            } else {
-                self.square_avg[i].sqrt() + self.eps
-            };
-            if self.momentum > 0.0 {
-                self.buffer[i] = self.momentum * self.buffer[i] + g[i] / avg;
-                s.position[i] - s.learning_rate * self.buffer[i]
-            } else {
-                s.position[i] - s.learning_rate * g[i] / avg
-            }
-        })
-    }
+    })
 }

@@ -3,45 +3,36 @@
 //! `b = momentum * b + (1 - dampening) * g` (the first step sets `b = g`); the step direction is `b`, or
 //! `g + momentum * b` for Nesterov; `p -= lr * direction`. With momentum 0 this is the seed's plain update.
 
-use super::{with_weight_decay, Optimizer, StepInput};
+use super::{with_weight_decay, Real, State, Step};
 
-pub(super) struct Sgd {
+/// One update; `state.s[0]` is the momentum buffer.
+#[inline(always)]
+pub(super) fn step<T: Real>(
     momentum: f64,
     dampening: f64,
     weight_decay: f64,
     nesterov: bool,
-    buffer: Option<[f64; 2]>,
-}
-
-impl Sgd {
-    pub(super) fn new(momentum: f64, dampening: f64, weight_decay: f64, nesterov: bool) -> Sgd {
-        Sgd {
-            momentum,
-            dampening,
-            weight_decay,
-            nesterov,
-            buffer: None,
-        }
-    }
-}
-
-impl Optimizer for Sgd {
-    fn step(&mut self, s: &StepInput) -> [f64; 2] {
-        let g = with_weight_decay(s.gradient, s.position, self.weight_decay);
-        let d = if self.momentum == 0.0 {
+    state: &mut State<T>,
+    s: &Step<T>,
+) -> [T; 2] {
+    let g = with_weight_decay(s.gradient, s.position, weight_decay);
+    let lr = T::splat(s.learning_rate);
+    let d = if momentum == 0.0 {
+        g
+    } else {
+        let (m, damp) = (T::splat(momentum), T::splat(1.0 - dampening));
+        let b = if s.step == 1 {
             g
         } else {
-            let b = match self.buffer {
-                None => g,
-                Some(b) => std::array::from_fn(|i| self.momentum * b[i] + (1.0 - self.dampening) * g[i]),
-            };
-            self.buffer = Some(b);
-            if self.nesterov {
-                std::array::from_fn(|i| g[i] + self.momentum * b[i])
-            } else {
-                b
-            }
+            let b = state.s[0];
+            [m * b[0] + damp * g[0], m * b[1] + damp * g[1]]
         };
-        std::array::from_fn(|i| s.position[i] - s.learning_rate * d[i])
-    }
+        state.s[0] = b;
+        if nesterov {
+            [g[0] + m * b[0], g[1] + m * b[1]]
+        } else {
+            b
+        }
+    };
+    [s.position[0] - lr * d[0], s.position[1] - lr * d[1]]
 }

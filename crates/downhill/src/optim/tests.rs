@@ -10,18 +10,21 @@ fn gradient(p: [f64; 2]) -> [f64; 2] {
 
 /// Runs `n` updates from (1, 1) and returns every position.
 fn steps(spec: OptimizerSpec, lr: f64, n: u64) -> Vec<[f64; 2]> {
-    let mut opt = spec.instantiate();
+    let mut state = spec.state::<f64>();
     let mut p = [1.0, 1.0];
     let mut out = Vec::new();
     for step in 1..=n {
-        let hessian = opt.needs_hessian().then_some([[2.0, 0.0], [0.0, 6.0]]);
-        p = opt.step(&StepInput {
-            position: p,
-            gradient: gradient(p),
-            hessian,
-            learning_rate: lr,
-            step,
-        });
+        let hessian = spec.needs_hessian().then_some([[2.0, 0.0], [0.0, 6.0]]);
+        p = spec.step(
+            &mut state,
+            &Step {
+                position: p,
+                gradient: gradient(p),
+                hessian,
+                learning_rate: lr,
+                step,
+            },
+        );
         out.push(p);
     }
     out
@@ -128,14 +131,17 @@ fn newton_solves_a_quadratic_in_one_step() {
 #[test]
 fn newton_goes_downhill_at_a_saddle() {
     // f = x^2 - y^2 at (1, 1): g = (2, -2), |H| = diag(2, 2): step (1, -1).
-    let mut opt = spec(Method::Newton, Options::default()).instantiate();
-    let p = opt.step(&StepInput {
-        position: [1.0, 1.0],
-        gradient: [2.0, -2.0],
-        hessian: Some([[2.0, 0.0], [0.0, -2.0]]),
-        learning_rate: 0.5,
-        step: 1,
-    });
+    let newton = spec(Method::Newton, Options::default());
+    let p = newton.step(
+        &mut newton.state(),
+        &Step {
+            position: [1.0, 1.0],
+            gradient: [2.0, -2.0],
+            hessian: Some([[2.0, 0.0], [0.0, -2.0]]),
+            learning_rate: 0.5,
+            step: 1,
+        },
+    );
     close(p, [0.5, 1.5]);
 }
 

@@ -1,0 +1,222 @@
+//! The epochs of one block of lanes, for every optimizer: the program evaluates the gradient (and the Hessian
+//! for Newton) of every running lane, then each vector of lanes takes the optimizer's update, written once for
+//! single runs and lanes alike ([`OptimizerSpec::step`]), and the lanes that finish are told apart by masks.
+//! Plain gradient descent is one method among the others.
+//!
+//! A lane ends as a single run from its start ends, in the same order of tests: a gradient that is not finite
+//! ends it as diverged where it is; a gradient norm within gtol as converged; an update that is not finite as
+//! diverged where it is; an update past the divergence limit as diverged, and one out of the box as
+//! left_domain, both after the update. The lanes' positions live in the program's input registers and are
+//! updated in place; when a quarter of the block's vectors could be freed, the running lanes (with their
+//! optimizer state) are packed to the front, so finished lanes stop costing work.
+
+use super::lanes::Lanes;
+use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
+use super::{cancelled, gather, lane, BatchConfig, Control, LaneEnd};
+use crate::optim::{Real, State, Step};
+use crate::run::{Termination, DIVERGENCE_LIMIT};
+
+/// A lane's slot that holds no lane (padding, or a lane packed elsewhere).
+const NONE: usize = usize::MAX;
+/// The epochs a lane ran, for a lane still running.
+const RUNNING: u32 = u32::MAX;
+
+/// Runs a block's epochs and records where each lane of `chunk` ended in `ends` (the gradient norm and value
+/// at the ends are filled in afterwards).
+#[inline(always)]
+pub(super) fn run<V: Lanes + Real<Mask = u32>>(
+    program: &Program,
+    regs: &mut [Reg<V>],
+    chunk: &[[f64; 2]],
+    config: &BatchConfig,
+    control: &Control,
+    ends: &mut [LaneEnd],
+) {
+    let n = chunk.len();
+    let (x, y) = gather::<V>(n, |i| chunk[i]);
+    regs[INPUT_X as usize] = x;
+    regs[INPUT_Y as usize] = y;
+    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
+    // The lane at each position of the block, and which positions are still running.
+    let mut slot_lane: Vec<usize> = (0..B * V::N).map(|p| if p < n { p } else { NONE }).collect();
+    let mut active: [u32; B] = std::array::from_fn(|k| {
+        (0..V::N)
+            .filter(|&j| slot_lane[k * V::N + j] != NONE)
+            .fold(0u32, |m, j| m | 1 << j)
+    });
+    let mut vectors = n.div_ceil(V::N);
+    let spec = config.spec;
+    let mut states: [State<V>; B] = [spec.state(); B];
+    let mut final_pos = vec![[0.0f64; 2]; n];
+    let mut epochs_run = vec![RUNNING; n];
+    let mut termination = vec![Termination::MaxEpochs; n];
+    let mut completed = 0u64;
+    let hessian = spec.needs_hessian();
+    // The full tape's outputs are f, fx, fy, fxx, fxy, fyy; the gradient tape's fx, fy.
+    let first = usize::from(hessian);
+    let outputs: Vec<usize> = program.outputs().iter().map(|&r| r as usize).collect();
+    let gtol2 = config.gtol.map(|g| <V as Lanes>::splat(g * g));
+    let sign = <V as Lanes>::splat(if config.ascent { -1.0 } else { 1.0 });
+    let (max, limit) = (f64::MAX, DIVERGENCE_LIMIT);
+    let bounds = config.bounds.map(|b| b.map(<V as Lanes>::splat));
+    for t in 0..config.epochs {
+        if t % 16 == 0 {
+            let running: usize = active[..vectors].iter().map(|a| a.count_ones() as usize).sum();
+            if running == 0 || (t % 64 == 0 && cancelled(control)) {
+                break;
+            }
+            if running.div_ceil(V::N) * 4 <= vectors * 3 {
+                vectors = pack(regs, &mut states, &mut active, &mut slot_lane, &mut final_pos, vectors);
+            }
+        }
+        if vectors == B {
+            // The full block with constant loop bounds: the common case, compiled on its own.
+            program.eval_in_place(regs, B);
+        } else {
+            program.eval_in_place(regs, vectors);
+        }
+        let learning_rate = config.schedule.rate(config.learning_rate, t, config.epochs);
+        for k in 0..vectors {
+            let running = active[k];
+            if running == 0 {
+                continue;
+            }
+            // Read before the positions are written: an output may be an input register (x²/2's gradient is x).
+            let out = |i: usize| regs[outputs[first + i]][k];
+            let (gx, gy) = (sign * out(0), sign * out(1));
+            let h = hessian.then(|| {
+                let (xx, xy, yy) = (sign * out(2), sign * out(3), sign * out(4));
+                [[xx, xy], [xy, yy]]
+            });
+            let (px, py) = (regs[INPUT_X as usize][k], regs[INPUT_Y as usize][k]);
+            let gradient_ok = gx.within(max) & gy.within(max);
+            let converged = match gtol2 {
+                Some(g2) => (gx * gx + gy * gy).le(g2) & gradient_ok,
+                None => 0,
+            };
+            let stepping = running & gradient_ok & !converged;
+            let next = spec.step(
+                &mut states[k],
+                &Step {
+                    position: [px, py],
+                    gradient: [gx, gy],
+                    hessian: h,
+                    learning_rate,
+                    step: t + 1,
+                },
+            );
+            let finite = next[0].within(max) & next[1].within(max);
+            let moving = stepping & finite;
+            let within = next[0].within(limit) & next[1].within(limit);
+            let inside = match bounds {
+                Some([x0, x1, y0, y1]) => x0.le(next[0]) & next[0].le(x1) & y0.le(next[1]) & next[1].le(y1),
+                None => full,
+            };
+            if moving == full {
+                regs[INPUT_X as usize][k] = next[0];
+                regs[INPUT_Y as usize][k] = next[1];
+            } else if moving != 0 {
+                regs[INPUT_X as usize][k] = next[0].select(moving, px);
+                regs[INPUT_Y as usize][k] = next[1].select(moving, py);
+            }
+            let keep = moving & within & inside;
+            if keep != running {
+                for j in super::bits(running & !keep) {
+                    let at = slot_lane[k * V::N + j];
+                    let bit = |m: u32| m >> j & 1 == 1;
+                    let (why, ran) = if !bit(gradient_ok) || (!bit(converged) && !bit(finite)) {
+                        (Termination::Diverged, t)
+                    } else if bit(converged) {
+                        (Termination::Converged, t)
+                    } else if !bit(within) {
+                        (Termination::Diverged, t + 1)
+                    } else {
+                        (Termination::LeftDomain, t + 1)
+                    };
+                    termination[at] = why;
+                    epochs_run[at] = ran as u32;
+                }
+            }
+            active[k] = keep;
+        }
+        completed = t + 1;
+    }
+    for p in 0..vectors * V::N {
+        if slot_lane[p] != NONE {
+            final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
+        }
+    }
+    for (i, e) in ends.iter_mut().enumerate() {
+        *e = LaneEnd {
+            end: final_pos[i],
+            epochs_run: if epochs_run[i] == RUNNING {
+                completed as u32
+            } else {
+                epochs_run[i]
+            },
+            termination: termination[i],
+            gradient_norm: f64::NAN,
+            value: f64::NAN,
+        };
+    }
+}
+
+/// Moves the running lanes of the first `vectors` vectors to the front, with their optimizer state (recording
+/// where the finished ones stopped), and returns how many vectors now hold them.
+#[inline(always)]
+fn pack<V: Lanes + Real<Mask = u32>>(
+    regs: &mut [Reg<V>],
+    states: &mut [State<V>; B],
+    active: &mut [u32; B],
+    slot_lane: &mut [usize],
+    final_pos: &mut [[f64; 2]],
+    vectors: usize,
+) -> usize {
+    // Each kept lane: its position, its 6 state values and which lane it is.
+    let mut kept: Vec<([f64; 8], usize)> = Vec::new();
+    for (p, &lane_id) in slot_lane.iter().enumerate().take(vectors * V::N) {
+        if lane_id == NONE {
+            continue;
+        }
+        let (k, j) = (p / V::N, p % V::N);
+        let (px, py) = (lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p));
+        if active[k] >> j & 1 == 1 {
+            let s = &states[k].s;
+            let values = [
+                px,
+                py,
+                s[0][0].lane(j),
+                s[0][1].lane(j),
+                s[1][0].lane(j),
+                s[1][1].lane(j),
+                s[2][0].lane(j),
+                s[2][1].lane(j),
+            ];
+            kept.push((values, lane_id));
+        } else {
+            final_pos[lane_id] = [px, py];
+        }
+    }
+    let now = kept.len().div_ceil(V::N).max(1);
+    for s in slot_lane.iter_mut() {
+        *s = NONE;
+    }
+    // Empty slots repeat the first kept lane (any finite values do: nothing reads them).
+    let fill = kept.first().map_or([0.0; 8], |k| k.0);
+    let value = |slot: usize, c: usize| kept.get(slot).map_or(fill[c], |k| k.0[c]);
+    for k in 0..B {
+        let vector = |c: usize| {
+            let v: Vec<f64> = (0..V::N).map(|j| value(k * V::N + j, c)).collect();
+            V::load(&v)
+        };
+        regs[INPUT_X as usize][k] = vector(0);
+        regs[INPUT_Y as usize][k] = vector(1);
+        states[k].s = [[vector(2), vector(3)], [vector(4), vector(5)], [vector(6), vector(7)]];
+        let live = kept.len().saturating_sub(k * V::N).min(V::N);
+        active[k] = if live == 32 { u32::MAX } else { (1u32 << live) - 1 };
+    }
+    for (p, (_, lane_id)) in kept.iter().enumerate() {
+        slot_lane[p] = *lane_id;
+    }
+    now
+}
