@@ -888,9 +888,10 @@ fn draw_paths<DB: DrawingBackend>(
                 last = Some(q);
             }
         }
-        if path.alpha > 0.0 {
+        // Faint paths (one of hundreds of trajectories) are not marked: their arrowheads would crowd the edge.
+        if path.alpha >= 0.75 {
             for (at, towards) in exits(&path.points, d).into_iter().take(20) {
-                draw_exit(plot, frame, at, towards, path.color, s)?;
+                draw_exit(plot, frame, at, towards, path.color, path.width * s)?;
             }
         }
     }
@@ -939,8 +940,8 @@ fn draw_exit<DB: DrawingBackend>(
         return Ok(());
     }
     let (ux, uy) = (dx / n, dy / n);
-    let len = 9.0 * s;
-    let half = 4.5 * s;
+    let len = 6.0 * s;
+    let half = 3.0 * s;
     // An arrowhead whose tip is on the edge, pointing out.
     let tip = (ax, ay);
     let base = (ax - ux * len, ay - uy * len);
