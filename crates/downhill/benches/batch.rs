@@ -51,31 +51,70 @@ fn peaks_gradient<V: Lanes>(x: V, y: V) -> (V, V) {
     (gx, gy)
 }
 
-/// The reference job by the hand-fused peer; returns the end points.
-fn hand_fused<V: Lanes>(starts: &[[f64; 2]], steps: u64, lr: f64) -> Vec<[f64; 2]> {
+/// The reference job by the hand-fused peer; returns the end points. Like the engine, it runs on AVX
+/// registers compiled for AVX2 with FMA where the CPU has them, else on the portable lane arrays.
+fn hand_fused(precision: Precision, starts: &[[f64; 2]], steps: u64, lr: f64) -> Vec<[f64; 2]> {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        use downhill::batch::internals::{A32x8, A64x4};
+        return match precision {
+            Precision::F64 => hand_fused_with::<A64x4>(starts, steps, lr, true),
+            Precision::F32 => hand_fused_with::<A32x8>(starts, steps, lr, true),
+        };
+    }
+    match precision {
+        Precision::F64 => hand_fused_with::<F64x4>(starts, steps, lr, false),
+        Precision::F32 => hand_fused_with::<F32x8>(starts, steps, lr, false),
+    }
+}
+
+fn hand_fused_with<V: Lanes>(starts: &[[f64; 2]], steps: u64, lr: f64, avx2: bool) -> Vec<[f64; 2]> {
     let block = VECTORS * V::N;
     let mut ends = vec![[0.0; 2]; starts.len()];
     ends.par_chunks_mut(block)
         .zip(starts.par_chunks(block))
         .for_each(|(ends, chunk)| {
-            let at = |i: usize, c: usize| chunk.get(i).map_or(0.0, |p| p[c]);
-            let load = |c: usize| -> [V; VECTORS] {
-                std::array::from_fn(|k| V::load(&(0..V::N).map(|j| at(k * V::N + j, c)).collect::<Vec<_>>()))
-            };
-            let (mut xs, mut ys) = (load(0), load(1));
-            let step = V::splat(-lr);
-            for _ in 0..steps {
-                for k in 0..VECTORS {
-                    let (gx, gy) = peaks_gradient(xs[k], ys[k]);
-                    xs[k] = gx.mul_add(step, xs[k]);
-                    ys[k] = gy.mul_add(step, ys[k]);
-                }
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: `hand_fused` checked that the CPU has AVX2 and FMA.
+                unsafe { fused_block_avx2::<V>(ends, chunk, steps, lr) };
+                return;
             }
-            for (i, e) in ends.iter_mut().enumerate() {
-                *e = [xs[i / V::N].lane(i % V::N), ys[i / V::N].lane(i % V::N)];
-            }
+            let _ = avx2;
+            fused_block::<V>(ends, chunk, steps, lr);
         });
     ends
+}
+
+/// [`fused_block`] compiled for AVX2 with FMA.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fused_block_avx2<V: Lanes>(ends: &mut [[f64; 2]], chunk: &[[f64; 2]], steps: u64, lr: f64) {
+    fused_block::<V>(ends, chunk, steps, lr);
+}
+
+/// Every step of one block of starts in one loop.
+#[inline(always)]
+fn fused_block<V: Lanes>(ends: &mut [[f64; 2]], chunk: &[[f64; 2]], steps: u64, lr: f64) {
+    let at = |i: usize, c: usize| chunk.get(i).map_or(0.0, |p| p[c]);
+    let load = |c: usize| -> [V; VECTORS] {
+        std::array::from_fn(|k| V::load(&(0..V::N).map(|j| at(k * V::N + j, c)).collect::<Vec<_>>()))
+    };
+    let (mut xs, mut ys) = (load(0), load(1));
+    let step = V::splat(-lr);
+    for _ in 0..steps {
+        for k in 0..VECTORS {
+            let (gx, gy) = peaks_gradient(xs[k], ys[k]);
+            xs[k] = gx.mul_add(step, xs[k]);
+            ys[k] = gy.mul_add(step, ys[k]);
+        }
+    }
+    for (i, e) in ends.iter_mut().enumerate() {
+        *e = [xs[i / V::N].lane(i % V::N), ys[i / V::N].lane(i % V::N)];
+    }
 }
 
 /// The engine's gradient evaluation alone (what the compiled code does), `steps` times over the same points,
@@ -132,10 +171,7 @@ fn per_core() {
             std::hint::black_box(run_batch(&f, &starts, &config, &Control::NONE));
         });
         let hand = fastest(&|| {
-            std::hint::black_box(match precision {
-                Precision::F64 => hand_fused::<F64x4>(&starts, steps, 0.01),
-                Precision::F32 => hand_fused::<F32x8>(&starts, steps, 0.01),
-            });
+            std::hint::black_box(hand_fused(precision, &starts, steps, 0.01));
         });
         let kernel = match precision {
             Precision::F64 => fastest(&|| gradient_only::<F64x4>(&f, &starts, steps)),
@@ -219,10 +255,7 @@ fn main() {
         ("hand-fused peaks gradient, f64", Precision::F64),
         ("hand-fused peaks gradient, f32", Precision::F32),
     ] {
-        let run = || match precision {
-            Precision::F64 => hand_fused::<F64x4>(&starts, steps, 0.01),
-            Precision::F32 => hand_fused::<F32x8>(&starts, steps, 0.01),
-        };
+        let run = || hand_fused(precision, &starts, steps, 0.01);
         let best = (0..3)
             .map(|_| {
                 let t = Instant::now();

@@ -15,9 +15,11 @@
 //! last-bit differences change the phase of that orbit, so their lanes end within twice the learning rate of
 //! the single run, around the same minimum.
 
+#[cfg(target_arch = "x86_64")]
+mod avx;
 pub mod basins;
-#[cfg(all(target_arch = "x86_64", unix))]
 mod epoch;
+#[cfg(all(target_arch = "x86_64", unix))]
 mod jit;
 mod lanes;
 mod program;
@@ -26,6 +28,8 @@ mod program;
 /// hand-fused peer on the same lane types). Not part of the API.
 #[doc(hidden)]
 pub mod internals {
+    #[cfg(target_arch = "x86_64")]
+    pub use super::avx::{A32x8, A64x4};
     pub use super::lanes::{F32x8, F64x4, Lanes};
     pub use super::program::{Program, Reg, B};
 
@@ -213,12 +217,25 @@ pub fn compiled_matches_interpreter(f: &Function, points: &[[f64; 2]]) -> Result
         }
         Ok(())
     }
+    #[cfg(target_arch = "x86_64")]
+    if lanes::fast() {
+        check::<avx::A64x4>(f, points)?;
+        check::<avx::A32x8>(f, points)?;
+    }
     check::<F64x4>(f, points)?;
     check::<F32x8>(f, points)
 }
 
 /// Runs every start and reports where each lane ended, in the order of `starts`.
 pub fn run_batch(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, control: &Control) -> Vec<LaneEnd> {
+    // Where the CPU has AVX2 and FMA, the lanes are AVX registers (`avx.rs`); elsewhere arrays.
+    #[cfg(target_arch = "x86_64")]
+    if lanes::fast() {
+        return match config.precision {
+            Precision::F64 => run_lanes::<avx::A64x4>(f, starts, config, control),
+            Precision::F32 => run_lanes::<avx::A32x8>(f, starts, config, control),
+        };
+    }
     match config.precision {
         Precision::F64 => run_lanes::<F64x4>(f, starts, config, control),
         Precision::F32 => run_lanes::<F32x8>(f, starts, config, control),
