@@ -333,9 +333,13 @@ fn lower(pool: &mut Pool, ast: &Ast) -> Result<Id, ParseError> {
                 BinOp::Add => pool.add(a, b),
                 BinOp::Sub => pool.sub(a, b),
                 BinOp::Mul => pool.mul(a, b),
-                // A divisor that simplified to 0 ((x-x), sin(0)): the quotient is undefined everywhere, and
-                // the simplifier would take 0 times it for 0.
-                BinOp::Div if pool.as_num(b).is_some_and(Num::is_zero) => {
+                // A divisor that simplified to 0 ((x-x), sin(0)) or is a constant equal to 0 (0^pi, which
+                // stays symbolic): the quotient is undefined everywhere, and the simplifier would take 0
+                // times it for 0, or print it as a power of 0 that does not parse back.
+                BinOp::Div
+                    if pool.as_num(b).is_some_and(Num::is_zero)
+                        || (pool.is_constant(b) && pool.constant_value(b) == 0.0) =>
+                {
                     return Err(undefined(ast.span, "division by zero".into()));
                 }
                 BinOp::Div => pool.div(a, b),
@@ -435,6 +439,7 @@ mod tests {
             ("x*(-1)^0.5", "(-1)^0.5", "a negative number (-1) to a fractional power"),
             ("ln(x - x) + y", "ln(x - x)", "ln of zero"),
             ("x/sin(0)", "x/sin(0)", "division by zero"),
+            ("x^x/(1 - 1)^pi", "x^x/(1 - 1)^pi", "division by zero"),
         ] {
             let e = Function::parse(text).unwrap_err();
             let ParseErrorKind::Undefined(why) = &e.kind else {
