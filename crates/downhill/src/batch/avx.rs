@@ -118,6 +118,7 @@ macro_rules! avx_type {
         impl Lanes for $t {
             const N: usize = $n;
             const PRECISION: Precision = Precision::$prec;
+            const AVX: bool = true;
             #[inline(always)]
             fn splat(v: f64) -> Self {
                 <$t>::splat_s(v as $s)

@@ -38,6 +38,9 @@ pub trait Lanes:
     const N: usize;
     /// The precision of a lane (which machine code a compiled kernel uses).
     const PRECISION: super::Precision;
+    /// Whether these are AVX registers (`avx.rs`), used only where the CPU has AVX2 and FMA and only in code
+    /// compiled for them; the arrays run everywhere.
+    const AVX: bool = false;
     /// Every lane `v`.
     fn splat(v: f64) -> Self;
     /// From f64 values (rounded for f32 lanes); `v.len() == N`.

@@ -279,9 +279,11 @@ fn run_lanes<V: Lanes + Real<Mask = u32>>(
                 config,
                 control,
             };
+            // AVX registers only in the AVX2 compilation, arrays only in the portable one: run_batch picks
+            // the registers wherever the CPU has AVX2 and FMA (so each lane type is compiled once).
             #[cfg(target_arch = "x86_64")]
-            if lanes::fast() {
-                // SAFETY: this CPU has AVX2 and FMA (checked by `fast`).
+            if V::AVX {
+                // SAFETY: V is an AVX register type, used only where `fast` found AVX2 and FMA.
                 unsafe { job.run_avx2(regs, end_regs, ends) };
             } else {
                 job.run(regs, end_regs, ends);

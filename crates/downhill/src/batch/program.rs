@@ -479,12 +479,15 @@ impl Program {
     #[inline(always)]
     fn interpret<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize, exp_form: ExpForm) {
         #[cfg(target_arch = "x86_64")]
-        if super::lanes::fast() {
-            // SAFETY: the CPU has AVX2 and FMA (checked by `fast`).
+        if V::AVX || super::lanes::fast() {
+            // SAFETY: the CPU has AVX2 and FMA (checked by `fast`, or by the choice of AVX register lanes).
             unsafe { self.interpret_avx2(regs, n, exp_form) };
             return;
         }
-        self.interpret_portable(regs, n, exp_form);
+        // (AVX register lanes never take the portable compilation.)
+        if !V::AVX {
+            self.interpret_portable(regs, n, exp_form);
+        }
     }
 
     /// [`Program::interpret_portable`] compiled for AVX2 with FMA.
