@@ -7,7 +7,8 @@
 //! The code computes exactly what the interpreter computes, bit for bit: the same operations in the same order,
 //! the same fused multiply-adds, the same exp (its constants are shared with `lanes.rs`; in f64, the form of
 //! the instruction set, [`ExpForm`], which the interpreter then follows), and the functions without an inline
-//! form (`ln`, `sin`, `pow`, ...) call back into the interpreter's own lane code. The tests compare the two
+//! form (`ln`, `sin`, `pow`, ...) call back into the interpreter's own lane code (vector code, `vmath.rs`) once
+//! per vector. The tests compare the two
 //! bitwise, in every instruction set the CPU has.
 //!
 //! Registers are given out by looking ahead: a value stays in a vector register until one is needed for
@@ -191,7 +192,8 @@ impl Kernel {
 }
 
 /// What the generated code calls for an instruction it has no inline form for: computes instruction `index` of
-/// the program on `count` consecutive vectors (one register width), with the interpreter's own lane functions.
+/// the program on `count` consecutive vectors (one register width), with the interpreter's own lane functions
+/// (vector code, `vmath.rs`), in their AVX2-and-FMA compilation where the CPU has those.
 unsafe extern "sysv64" fn helper<V: Lanes>(
     program: *const Program,
     dst: *mut V,
@@ -200,7 +202,28 @@ unsafe extern "sysv64" fn helper<V: Lanes>(
     index: u64,
     count: u64,
 ) {
-    let program = &*program;
+    #[cfg(target_arch = "x86_64")]
+    if super::lanes::fast() {
+        helper_avx2(&*program, dst, a, b, index, count);
+        return;
+    }
+    helper_portable(&*program, dst, a, b, index, count);
+}
+
+/// [`helper_portable`] compiled for AVX2 with FMA.
+///
+/// # Safety
+/// As [`helper_portable`], and the CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn helper_avx2<V: Lanes>(program: &Program, dst: *mut V, a: *const V, b: *const V, index: u64, count: u64) {
+    helper_portable(program, dst, a, b, index, count);
+}
+
+/// # Safety
+/// `a` (and `b` for a power) hold `count` vectors to read and `dst` room for `count`.
+#[inline(always)]
+unsafe fn helper_portable<V: Lanes>(program: &Program, dst: *mut V, a: *const V, b: *const V, index: u64, count: u64) {
     for k in 0..count as usize {
         let a = a.add(k).read_unaligned();
         let out = match program.instrs()[index as usize] {

@@ -8,7 +8,8 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::expr::{sign, Func};
+use super::vmath;
+use crate::expr::Func;
 
 /// Whether this CPU runs the AVX2-and-FMA versions of the hot loops (decided once).
 pub fn fast() -> bool {
@@ -208,11 +209,64 @@ macro_rules! lane_type {
 lane_type!(F64x4, f64, 4, u64, "Four f64 lanes.");
 lane_type!(F32x8, f32, 8, u32, "Eight f32 lanes.");
 
-/// Applies a scalar function lane by lane (for functions without a vector form).
-macro_rules! per_lane {
-    ($v:expr, $f:expr) => {
-        $v.map(|x| $f(x as f64) as _)
-    };
+impl F64x4 {
+    /// A function without an inline form, as vector code.
+    #[inline(always)]
+    fn vcall(self, f: Func) -> F64x4 {
+        vmath::call(self, f)
+    }
+    /// `self ^ e`, as vector code.
+    #[inline(always)]
+    fn vpow(self, e: F64x4) -> F64x4 {
+        vmath::pow(self, e)
+    }
+}
+
+impl F32x8 {
+    /// The lanes as two f64 vectors (exact).
+    #[inline(always)]
+    pub fn widen(self) -> (F64x4, F64x4) {
+        let a = self.0.map(f64::from);
+        (F64x4([a[0], a[1], a[2], a[3]]), F64x4([a[4], a[5], a[6], a[7]]))
+    }
+    /// Two f64 vectors rounded to one f32 vector.
+    #[inline(always)]
+    pub fn narrow(lo: F64x4, hi: F64x4) -> F32x8 {
+        F32x8(std::array::from_fn(|i| {
+            if i < 4 {
+                lo.0[i] as f32
+            } else {
+                hi.0[i - 4] as f32
+            }
+        }))
+    }
+    /// A function without an inline form: computed in f64 and rounded once.
+    #[inline(always)]
+    fn vcall(self, f: Func) -> F32x8 {
+        let (lo, hi) = self.widen();
+        F32x8::narrow(vmath::call(lo, f), vmath::call(hi, f))
+    }
+    /// `self ^ e`, computed in f64 and rounded once.
+    #[inline(always)]
+    fn vpow(self, e: F32x8) -> F32x8 {
+        let ((lo, hi), (elo, ehi)) = (self.widen(), e.widen());
+        F32x8::narrow(vmath::pow(lo, elo), vmath::pow(hi, ehi))
+    }
+}
+
+impl vmath::F64Lanes for F64x4 {
+    #[inline(always)]
+    fn split_exponent(self) -> (F64x4, F64x4) {
+        let b = self.to_bits();
+        let m = F64x4::from_bits(b.map(|b| (b & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000));
+        // The biased exponent as the low bits of 2^52's mantissa: exact, then unbiased.
+        let e = F64x4::from_bits(b.map(|b| (b >> 52 & 0x7ff) | 0x4330_0000_0000_0000));
+        (m, e - F64x4::splat(4_503_599_627_371_519.0)) // 2^52 + 1023
+    }
+    #[inline(always)]
+    fn copysign(self, sign: F64x4) -> F64x4 {
+        self.zip(sign, f64::copysign)
+    }
 }
 
 macro_rules! lanes_impl {
@@ -242,11 +296,11 @@ macro_rules! lanes_impl {
             }
             #[inline(always)]
             fn powf(self, e: f64) -> Self {
-                per_lane!(self, |x: f64| x.powf(e))
+                self.vpow(<$t as Lanes>::splat(e))
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {
-                self.zip(e, |a, b| (a as f64).powf(b as f64) as $s)
+                self.vpow(e)
             }
             #[inline(always)]
             fn mul_add(self, m: Self, a: Self) -> Self {
@@ -312,17 +366,7 @@ macro_rules! lanes_impl {
                 match f {
                     Func::Exp => $exp(self),
                     Func::Abs => self.map(<$s>::abs),
-                    Func::Sign => per_lane!(self, sign),
-                    Func::Ln => per_lane!(self, f64::ln),
-                    Func::Sin => per_lane!(self, f64::sin),
-                    Func::Cos => per_lane!(self, f64::cos),
-                    Func::Tan => per_lane!(self, f64::tan),
-                    Func::Atan => per_lane!(self, f64::atan),
-                    Func::Asin => per_lane!(self, f64::asin),
-                    Func::Acos => per_lane!(self, f64::acos),
-                    Func::Sinh => per_lane!(self, f64::sinh),
-                    Func::Cosh => per_lane!(self, f64::cosh),
-                    Func::Tanh => per_lane!(self, f64::tanh),
+                    _ => self.vcall(f),
                 }
             }
         }

@@ -9,8 +9,8 @@
 //! A lane matches the single run from the same start (same termination, same number of updates, end point
 //! within 1e-9 relative for gd, momentum, Nesterov and Newton) on smooth landscapes in f64: the tape and the
 //! order of operations are the same; the differences come from the vectorised `exp` (our own, in either of its
-//! forms within about one unit in the last place, see [`lanes::ExpForm`]) and `wide`'s `ln`, `sin` and `cos`,
-//! which differ from libm's in the last bits (ln by up to 1e-13), and are carried along by the descent.
+//! forms within about one unit in the last place, see [`lanes::ExpForm`]) and the vector `ln`, `sin`, `tanh`, powers
+//! and the rest (`vmath.rs`, within 1 to 3 units in the last place of libm's), carried along by the descent.
 //! AdaGrad, RMSProp, Adam and AdamW take sign-like steps that orbit a minimum at about the learning rate;
 //! last-bit differences change the phase of that orbit, so their lanes end within twice the learning rate of
 //! the single run, around the same minimum.
@@ -23,6 +23,7 @@ mod epoch;
 mod jit;
 mod lanes;
 mod program;
+mod vmath;
 
 /// The engine's parts that its benches time on their own (`benches/batch.rs`: the compiled gradient alone, a
 /// hand-fused peer on the same lane types). Not part of the API.
