@@ -437,7 +437,16 @@ impl Pool {
                 let ae = self.mul(a, exp);
                 self.pow(b, ae)
             }
-            Node::Mul(fs) if integer_exp => {
+            // (a*b)^n = a^n * b^n for integer n, unless a constant factor's power leaves the numbers:
+            // (3153*x)^4194304 is finite for small x, while 3153^4194304 is inf, which would make the printed
+            // form undefined everywhere (found by the round-trip fuzz target).
+            Node::Mul(fs)
+                if integer_exp
+                    && fs.iter().all(|&f| {
+                        let v = self.constant_value(f).powf(self.constant_value(exp));
+                        !self.is_constant(f) || (v.is_finite() && v != 0.0)
+                    }) =>
+            {
                 let powered = fs.iter().map(|&f| self.pow(f, exp)).collect();
                 self.mul_all(powered)
             }
