@@ -253,8 +253,11 @@ impl Syntax for Plain {
         Piece::new(format!("sqrt({})", arg.text), Prec::Atom)
     }
     fn power(&self, base: Piece, exp: Piece) -> Piece {
-        // Exponents other than plain atoms get parentheses: x^(1/3), 2^(-x), x^(y+1).
-        let e = if exp.prec == Prec::Atom {
+        // Exponents other than plain atoms get parentheses: x^(1/3), 2^(-x), x^(y+1). A power needs none (`^` is
+        // right-associative: 2^x^2 is 2^(x^2)), and gets none, so that a chain prints no deeper than it parses:
+        // with parentheses each level of 3^0.3^0.3^...^x counted twice against the nesting limit, and a chain of
+        // 50 printed as text that did not parse back (found by the round_trip fuzz target).
+        let e = if matches!(exp.prec, Prec::Atom | Prec::Power) {
             exp.text
         } else {
             self.paren(&exp.text)
