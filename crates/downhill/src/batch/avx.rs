@@ -42,7 +42,7 @@ macro_rules! avx_type {
      min: $min:ident, max: $max:ident, andnot: $andnot:ident, cmp: $cmp:ident,
      set1: $set1:ident, zero: $zero:ident, blendv: $blendv:ident, movemask: $movemask:ident,
      fmadd: $fmadd:ident, fmsub: $fmsub:ident, fnmadd: $fnmadd:ident, fnmsub: $fnmsub:ident,
-     mask_of: $mask_of:expr) => {
+     mask_of: $mask_of:expr, call: $call:path, pow: $pow:path) => {
         impl $t {
             /// The lanes as an array.
             #[inline(always)]
@@ -139,11 +139,11 @@ macro_rules! avx_type {
             }
             #[inline(always)]
             fn powf(self, e: f64) -> Self {
-                self.vpow(<$t as Lanes>::splat(e))
+                $pow(self, <$t as Lanes>::splat(e))
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {
-                self.vpow(e)
+                $pow(self, e)
             }
             #[inline(always)]
             fn mul_add(self, m: Self, a: Self) -> Self {
@@ -189,7 +189,7 @@ macro_rules! avx_type {
                 match f {
                     Func::Exp => Lanes::exp(self),
                     Func::Abs => Lanes::abs(self),
-                    _ => self.vcall(f),
+                    _ => $call(self, f),
                 }
             }
             #[inline(always)]
@@ -305,21 +305,8 @@ impl A32x8 {
     }
 }
 
-impl A64x4 {
-    /// A function without an inline form, as vector code.
-    #[inline(always)]
-    fn vcall(self, f: Func) -> A64x4 {
-        vmath::call(self, f)
-    }
-    /// `self ^ e`, as vector code.
-    #[inline(always)]
-    fn vpow(self, e: A64x4) -> A64x4 {
-        vmath::pow(self, e)
-    }
-}
-
-impl A32x8 {
-    /// The lanes as two f64 vectors (exact).
+impl vmath::Widen for A32x8 {
+    type Wide = A64x4;
     #[inline(always)]
     fn widen(self) -> (A64x4, A64x4) {
         // SAFETY: AVX, as everywhere in this module.
@@ -330,23 +317,10 @@ impl A32x8 {
             )
         }
     }
-    /// Two f64 vectors rounded to one f32 vector (to nearest, as `as f32`).
     #[inline(always)]
     fn narrow(lo: A64x4, hi: A64x4) -> A32x8 {
         // SAFETY: AVX, as everywhere in this module.
         unsafe { A32x8(_mm256_set_m128(_mm256_cvtpd_ps(hi.0), _mm256_cvtpd_ps(lo.0))) }
-    }
-    /// A function without an inline form: computed in f64 and rounded once.
-    #[inline(always)]
-    fn vcall(self, f: Func) -> A32x8 {
-        let (lo, hi) = self.widen();
-        A32x8::narrow(vmath::call(lo, f), vmath::call(hi, f))
-    }
-    /// `self ^ e`, computed in f64 and rounded once.
-    #[inline(always)]
-    fn vpow(self, e: A32x8) -> A32x8 {
-        let ((lo, hi), (elo, ehi)) = (self.widen(), e.widen());
-        A32x8::narrow(vmath::pow(lo, elo), vmath::pow(hi, ehi))
     }
 }
 
@@ -401,13 +375,13 @@ avx_type!(A64x4, F64x4, f64, 4, F64, __m256d,
     min: _mm256_min_pd, max: _mm256_max_pd, andnot: _mm256_andnot_pd, cmp: _mm256_cmp_pd,
     set1: _mm256_set1_pd, zero: _mm256_setzero_pd, blendv: _mm256_blendv_pd, movemask: _mm256_movemask_pd,
     fmadd: _mm256_fmadd_pd, fmsub: _mm256_fmsub_pd, fnmadd: _mm256_fnmadd_pd, fnmsub: _mm256_fnmsub_pd,
-    mask_of: mask_f64);
+    mask_of: mask_f64, call: vmath::call, pow: vmath::pow);
 avx_type!(A32x8, F32x8, f32, 8, F32, __m256,
     add: _mm256_add_ps, sub: _mm256_sub_ps, mul: _mm256_mul_ps, div: _mm256_div_ps, sqrt: _mm256_sqrt_ps,
     min: _mm256_min_ps, max: _mm256_max_ps, andnot: _mm256_andnot_ps, cmp: _mm256_cmp_ps,
     set1: _mm256_set1_ps, zero: _mm256_setzero_ps, blendv: _mm256_blendv_ps, movemask: _mm256_movemask_ps,
     fmadd: _mm256_fmadd_ps, fmsub: _mm256_fmsub_ps, fnmadd: _mm256_fnmadd_ps, fnmsub: _mm256_fnmsub_ps,
-    mask_of: mask_f32);
+    mask_of: mask_f32, call: vmath::call_widened, pow: vmath::pow_widened);
 
 #[cfg(test)]
 mod tests {

@@ -209,29 +209,15 @@ macro_rules! lane_type {
 lane_type!(F64x4, f64, 4, u64, "Four f64 lanes.");
 lane_type!(F32x8, f32, 8, u32, "Eight f32 lanes.");
 
-impl F64x4 {
-    /// A function without an inline form, as vector code.
+impl vmath::Widen for F32x8 {
+    type Wide = F64x4;
     #[inline(always)]
-    fn vcall(self, f: Func) -> F64x4 {
-        vmath::call(self, f)
-    }
-    /// `self ^ e`, as vector code.
-    #[inline(always)]
-    fn vpow(self, e: F64x4) -> F64x4 {
-        vmath::pow(self, e)
-    }
-}
-
-impl F32x8 {
-    /// The lanes as two f64 vectors (exact).
-    #[inline(always)]
-    pub fn widen(self) -> (F64x4, F64x4) {
+    fn widen(self) -> (F64x4, F64x4) {
         let a = self.0.map(f64::from);
         (F64x4([a[0], a[1], a[2], a[3]]), F64x4([a[4], a[5], a[6], a[7]]))
     }
-    /// Two f64 vectors rounded to one f32 vector.
     #[inline(always)]
-    pub fn narrow(lo: F64x4, hi: F64x4) -> F32x8 {
+    fn narrow(lo: F64x4, hi: F64x4) -> F32x8 {
         F32x8(std::array::from_fn(|i| {
             if i < 4 {
                 lo.0[i] as f32
@@ -239,18 +225,6 @@ impl F32x8 {
                 hi.0[i - 4] as f32
             }
         }))
-    }
-    /// A function without an inline form: computed in f64 and rounded once.
-    #[inline(always)]
-    fn vcall(self, f: Func) -> F32x8 {
-        let (lo, hi) = self.widen();
-        F32x8::narrow(vmath::call(lo, f), vmath::call(hi, f))
-    }
-    /// `self ^ e`, computed in f64 and rounded once.
-    #[inline(always)]
-    fn vpow(self, e: F32x8) -> F32x8 {
-        let ((lo, hi), (elo, ehi)) = (self.widen(), e.widen());
-        F32x8::narrow(vmath::pow(lo, elo), vmath::pow(hi, ehi))
     }
 }
 
@@ -270,7 +244,7 @@ impl vmath::F64Lanes for F64x4 {
 }
 
 macro_rules! lanes_impl {
-    ($t:ty, $s:ty, $n:expr, $exp:ident, $exp_table:ident, $p:ident) => {
+    ($t:ty, $s:ty, $n:expr, $exp:ident, $exp_table:ident, $p:ident, $call:path, $pow:path) => {
         impl Lanes for $t {
             const N: usize = $n;
             const PRECISION: super::Precision = super::Precision::$p;
@@ -296,11 +270,11 @@ macro_rules! lanes_impl {
             }
             #[inline(always)]
             fn powf(self, e: f64) -> Self {
-                self.vpow(<$t as Lanes>::splat(e))
+                $pow(self, <$t as Lanes>::splat(e))
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {
-                self.vpow(e)
+                $pow(self, e)
             }
             #[inline(always)]
             fn mul_add(self, m: Self, a: Self) -> Self {
@@ -366,15 +340,24 @@ macro_rules! lanes_impl {
                 match f {
                     Func::Exp => $exp(self),
                     Func::Abs => self.map(<$s>::abs),
-                    _ => self.vcall(f),
+                    _ => $call(self, f),
                 }
             }
         }
     };
 }
 
-lanes_impl!(F64x4, f64, 4, exp_f64x4, exp_f64x4_table, F64);
-lanes_impl!(F32x8, f32, 8, exp_f32x8, exp_f32x8, F32);
+lanes_impl!(F64x4, f64, 4, exp_f64x4, exp_f64x4_table, F64, vmath::call, vmath::pow);
+lanes_impl!(
+    F32x8,
+    f32,
+    8,
+    exp_f32x8,
+    exp_f32x8,
+    F32,
+    vmath::call_widened,
+    vmath::pow_widened
+);
 
 /// Lanes as the numbers an optimizer's update is written in: the same operations, lane by lane, as on `f64`.
 macro_rules! real_impl {

@@ -25,6 +25,30 @@ pub trait F64Lanes: Lanes {
     fn copysign(self, sign: Self) -> Self;
 }
 
+/// f32 lanes, which compute the functions in f64: widened to two f64 vectors (exactly) and rounded back once.
+pub trait Widen: Copy {
+    /// The f64 lanes of half a vector.
+    type Wide: F64Lanes;
+    /// The lanes as two f64 vectors.
+    fn widen(self) -> (Self::Wide, Self::Wide);
+    /// Two f64 vectors rounded to one vector (to nearest, as `as f32`).
+    fn narrow(lo: Self::Wide, hi: Self::Wide) -> Self;
+}
+
+/// [`call`] on f32 lanes: computed in f64 and rounded once.
+#[inline(always)]
+pub fn call_widened<V: Widen>(x: V, f: crate::expr::Func) -> V {
+    let (lo, hi) = x.widen();
+    V::narrow(call(lo, f), call(hi, f))
+}
+
+/// [`pow`] on f32 lanes: computed in f64 and rounded once.
+#[inline(always)]
+pub fn pow_widened<V: Widen>(x: V, e: V) -> V {
+    let ((lo, hi), (elo, ehi)) = (x.widen(), e.widen());
+    V::narrow(pow(lo, elo), pow(hi, ehi))
+}
+
 #[inline(always)]
 fn k<V: Lanes>(c: f64) -> V {
     V::splat(c)
@@ -183,12 +207,9 @@ pub fn pow<V: F64Lanes>(x: V, e: V) -> V {
     let ll = ll.select(finite_pos, k(0.0));
     let yh = e * lh;
     let yl = e.mul_sub(lh, yh) + e * ll;
-    // The vector exp overflows from 709.44: beyond 709, e^y = 4 e^(y - 2 ln2_hi) e^(-2 ln2_lo), y - 2 ln2_hi
-    // exact there.
-    let far = gt(yh, k(709.0));
-    let yh = (yh - k(2.0 * LN2_HI)).select(far, yh);
+    // Beyond 709, e^y = 4 e^(y - 2 ln2_hi) e^(-2 ln2_lo): the low part takes the -2 ln2_lo.
+    let (big, far) = exp_far(yh);
     let yl = (yl - k(2.0 * LN2_LO)).select(far, yl);
-    let big = yh.exp();
     let ordinary = yh.within(f64::MAX) & big.within(f64::MAX);
     let mut r = big.mul_add(yl, big).select(ordinary, big);
     r = (r * k(4.0)).select(far, r);
@@ -198,7 +219,8 @@ pub fn pow<V: F64Lanes>(x: V, e: V) -> V {
     let odd = int & e.abs().le(k(9_007_199_254_740_992.0)) & !eq(round_even(half), half);
     let negative_sign = k::<V>(1.0).copysign(x).le(k(-1.0));
     r = (r * k(-1.0)).select(negative_sign & odd, r);
-    let negative_finite = x.le(k(-f64::MIN_POSITIVE * f64::EPSILON)) & x.within(f64::MAX);
+    // x <= the negative number nearest 0 (x < 0, but not -0).
+    let negative_finite = x.le(k(-f64::from_bits(1))) & x.within(f64::MAX);
     r = k::<V>(f64::NAN).select(negative_finite & !int, r);
     let one_abs_inf = eq(a, k(1.0)) & !e.within(f64::MAX) & eq(e, e);
     k::<V>(1.0).select(eq(e, k(0.0)) | eq(x, k(1.0)) | one_abs_inf, r)
@@ -454,15 +476,15 @@ fn cosh_small<V: Lanes>(x: V) -> V {
     z.mul_add(horner(z, &C), k(1.0))
 }
 
-/// e^a for a = |x| up to 709 (the vector exp overflows from 709.44), and beyond, e^(a - 2 ln2_hi) (a - 2
-/// ln2_hi is exact there): e^x would overflow before sinh and cosh do.
+/// e^y for y up to 709 (the vector exp overflows from 709.44), and beyond, e^(y - 2 ln2_hi) (y - 2 ln2_hi is
+/// exact there), with the lanes beyond: powers and sinh and cosh near f64::MAX go on from there.
 #[inline(always)]
-fn exp_abs<V: F64Lanes>(a: V) -> (V, u32) {
-    let far = gt(a, k(709.0));
-    ((a - k(2.0 * LN2_HI)).select(far, a).exp(), far)
+fn exp_far<V: F64Lanes>(y: V) -> (V, u32) {
+    let far = gt(y, k(709.0));
+    ((y - k(2.0 * LN2_HI)).select(far, y).exp(), far)
 }
 
-/// e^a / 2 = 2 e^(a - 2 ln2_hi) e^(-2 ln2_lo), from [`exp_abs`]'s far lanes.
+/// e^a / 2 = 2 e^(a - 2 ln2_hi) e^(-2 ln2_lo), from [`exp_far`]'s far lanes.
 #[inline(always)]
 fn half_exp_far<V: Lanes>(e: V) -> V {
     e.neg_mul_add(k(2.0 * LN2_LO), e).select(e.within(f64::MAX), e) * k(2.0)
@@ -473,7 +495,7 @@ fn half_exp_far<V: Lanes>(e: V) -> V {
 #[inline(always)]
 pub fn sinh<V: F64Lanes>(x: V) -> V {
     let a = x.abs();
-    let (e, far) = exp_abs(a);
+    let (e, far) = exp_far(a);
     let mid = (e - k::<V>(1.0) / e) * k(0.5);
     let v = sinh_small(a).select(a.le(k(2.0)), half_exp_far(e).select(far, mid));
     v.copysign(x)
@@ -483,7 +505,7 @@ pub fn sinh<V: F64Lanes>(x: V) -> V {
 /// exp's own error, 3.2e-16 relative, is most of it).
 #[inline(always)]
 pub fn cosh<V: F64Lanes>(x: V) -> V {
-    let (e, far) = exp_abs(x.abs());
+    let (e, far) = exp_far(x.abs());
     let mid = e * k(0.5) + k::<V>(0.5) / e;
     half_exp_far(e).select(far, mid)
 }

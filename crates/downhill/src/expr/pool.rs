@@ -443,8 +443,10 @@ impl Pool {
             Node::Mul(fs)
                 if integer_exp
                     && fs.iter().all(|&f| {
-                        let v = self.constant_value(f).powf(self.constant_value(exp));
-                        !self.is_constant(f) || (v.is_finite() && v != 0.0)
+                        !self.is_constant(f) || {
+                            let v = self.constant_value(f).powf(self.constant_value(exp));
+                            v.is_finite() && v != 0.0
+                        }
                     }) =>
             {
                 let powered = fs.iter().map(|&f| self.pow(f, exp)).collect();
