@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use downhill::batch::internals::{F32x8, F64x4, Lanes, Program, Reg, B};
+use downhill::batch::internals::{Evaluator, F32x8, F64x4, Lanes, Program, Reg, B};
 use downhill::batch::{machine_code, run_batch, BatchConfig, Control, Precision};
 use downhill::{Function, OptimizerSpec, Schedule};
 use rayon::prelude::*;
@@ -120,7 +120,7 @@ fn fused_block<V: Lanes>(ends: &mut [[f64; 2]], chunk: &[[f64; 2]], steps: u64, 
 /// The engine's gradient evaluation alone (what the compiled code does), `steps` times over the same points,
 /// block after block as the engine goes: the part of a step that is not the update.
 fn gradient_only<V: Lanes>(f: &Function, starts: &[[f64; 2]], steps: u64) {
-    let program = Program::new(&f.tapes().gradient).compile::<V>();
+    let program = Evaluator::new::<V>(Program::new(&f.tapes().gradient));
     let mut regs = program.registers_for::<V>();
     let block = B * V::N;
     let blocks: Vec<(Reg<V>, Reg<V>)> = starts

@@ -195,8 +195,10 @@ macro_rules! avx_type {
             #[inline(always)]
             fn within(self, limit: f64) -> u32 {
                 let a = Lanes::abs(self);
+                // A limit past the lane type's largest number (f64::MAX in f32) is that number: inf is not finite.
+                let limit = (limit as $s).min(<$s>::MAX);
                 // SAFETY: as `splat_s`.
-                <$t>::bits_of(unsafe { $cmp::<_CMP_LE_OQ>(a.0, $set1(limit as $s)) })
+                <$t>::bits_of(unsafe { $cmp::<_CMP_LE_OQ>(a.0, $set1(limit)) })
             }
             #[inline(always)]
             fn le(self, other: Self) -> u32 {

@@ -4,8 +4,7 @@
 //! its epochs counts as arrived when its final gradient is small; if its cluster then turns out not to be a
 //! stationary point (a plateau), its starts are labelled not converged.
 
-use std::collections::HashMap;
-
+use super::clustering::Clusterer;
 use super::{run_batch, BatchConfig, Control, LaneEnd};
 use crate::classify::{classify, StationaryPoint};
 use crate::run::Termination;
@@ -115,56 +114,6 @@ pub struct BasinMap {
     pub point_steps: u64,
     /// Whether the map was stopped early (unfinished tiles are labelled not converged).
     pub cancelled: bool,
-}
-
-/// Groups end points: a hash of grid cells the size of the tolerance, searched 3x3 around each point.
-struct Clusterer {
-    tol: f64,
-    cells: HashMap<(i64, i64), Vec<usize>>,
-    first: Vec<[f64; 2]>,
-    sum: Vec<[f64; 2]>,
-    count: Vec<u64>,
-}
-
-impl Clusterer {
-    fn new(tol: f64) -> Clusterer {
-        Clusterer {
-            tol,
-            cells: HashMap::new(),
-            first: Vec::new(),
-            sum: Vec::new(),
-            count: Vec::new(),
-        }
-    }
-
-    fn cell(&self, p: [f64; 2]) -> (i64, i64) {
-        ((p[0] / self.tol).floor() as i64, (p[1] / self.tol).floor() as i64)
-    }
-
-    fn assign(&mut self, p: [f64; 2]) -> usize {
-        let (cx, cy) = self.cell(p);
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                if let Some(list) = self.cells.get(&(cx + dx, cy + dy)) {
-                    for &a in list {
-                        let q = self.first[a];
-                        if (p[0] - q[0]).hypot(p[1] - q[1]) <= self.tol {
-                            self.sum[a][0] += p[0];
-                            self.sum[a][1] += p[1];
-                            self.count[a] += 1;
-                            return a;
-                        }
-                    }
-                }
-            }
-        }
-        let a = self.first.len();
-        self.first.push(p);
-        self.sum.push(p);
-        self.count.push(1);
-        self.cells.entry((cx, cy)).or_default().push(a);
-        a
-    }
 }
 
 fn label_of(e: &LaneEnd, stationary_tol: f64, inside: [f64; 4], clusters: &mut Clusterer) -> i32 {

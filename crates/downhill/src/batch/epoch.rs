@@ -10,10 +10,12 @@
 //! updated in place; when a quarter of the block's vectors could be freed, the running lanes (with their
 //! optimizer state) are packed to the front, so finished lanes stop costing work.
 
+use super::driver::{bits, cancelled, gather, lane};
+use super::evaluator::Evaluator;
 use super::lanes::Lanes;
-use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
-use super::{cancelled, gather, lane, BatchConfig, Control, LaneEnd};
-use crate::optim::{Real, State, Step};
+use super::program::{Reg, B, INPUT_X, INPUT_Y};
+use super::{BatchConfig, Control, LaneEnd};
+use crate::optim::{Real, State, Step, Update, WithUpdate};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 
 /// A lane's slot that holds no lane (padding, or a lane packed elsewhere).
@@ -25,7 +27,7 @@ const RUNNING: u32 = u32::MAX;
 /// at the ends are filled in afterwards).
 #[inline(always)]
 pub(super) fn run<V: Lanes + Real<Mask = u32>>(
-    program: &Program,
+    program: &Evaluator,
     regs: &mut [Reg<V>],
     chunk: &[[f64; 2]],
     config: &BatchConfig,
@@ -56,9 +58,9 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     let first = usize::from(hessian);
     let outputs: Vec<usize> = program.outputs().iter().map(|&r| r as usize).collect();
     let gtol2 = config.gtol.map(|g| <V as Lanes>::splat(g * g));
-    let sign = <V as Lanes>::splat(if config.ascent { -1.0 } else { 1.0 });
-    let (max, limit) = (f64::MAX, DIVERGENCE_LIMIT);
     let bounds = config.bounds.map(|b| b.map(<V as Lanes>::splat));
+    let mut copies = vec![[<V as Lanes>::splat(0.0); B]; outputs.len() - first];
+    let mut backup = [[<V as Lanes>::splat(0.0); B]; 2];
     for t in 0..config.epochs {
         if t % 16 == 0 {
             let running: usize = active[..vectors].iter().map(|a| a.count_ones() as usize).sum();
@@ -76,69 +78,41 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
             program.eval_in_place(regs, vectors);
         }
         let learning_rate = config.schedule.rate(config.learning_rate, t, config.epochs);
-        for k in 0..vectors {
-            let running = active[k];
-            if running == 0 {
-                continue;
+        // The gradient's (and Hessian's) registers, read before the positions are written: an output that is an
+        // input register itself (x²/2's gradient is x) is copied first.
+        let (inputs, rest) = regs.split_at_mut(2);
+        for (copy, &o) in copies.iter_mut().zip(&outputs[first..]) {
+            if o < 2 {
+                copy[..vectors].copy_from_slice(&inputs[o][..vectors]);
             }
-            // Read before the positions are written: an output may be an input register (x²/2's gradient is x).
-            let out = |i: usize| regs[outputs[first + i]][k];
-            let (gx, gy) = (sign * out(0), sign * out(1));
-            let h = hessian.then(|| {
-                let (xx, xy, yy) = (sign * out(2), sign * out(3), sign * out(4));
-                [[xx, xy], [xy, yy]]
-            });
-            let (px, py) = (regs[INPUT_X as usize][k], regs[INPUT_Y as usize][k]);
-            let gradient_ok = gx.within(max) & gy.within(max);
-            let converged = match gtol2 {
-                Some(g2) => (gx * gx + gy * gy).le(g2) & gradient_ok,
-                None => 0,
-            };
-            let stepping = running & gradient_ok & !converged;
-            let next = spec.step(
-                &mut states[k],
-                &Step {
-                    position: [px, py],
-                    gradient: [gx, gy],
-                    hessian: h,
-                    learning_rate,
-                    step: t + 1,
-                },
-            );
-            let finite = next[0].within(max) & next[1].within(max);
-            let moving = stepping & finite;
-            let within = next[0].within(limit) & next[1].within(limit);
-            let inside = match bounds {
-                Some([x0, x1, y0, y1]) => x0.le(next[0]) & next[0].le(x1) & y0.le(next[1]) & next[1].le(y1),
-                None => full,
-            };
-            if moving == full {
-                regs[INPUT_X as usize][k] = next[0];
-                regs[INPUT_Y as usize][k] = next[1];
-            } else if moving != 0 {
-                regs[INPUT_X as usize][k] = next[0].select(moving, px);
-                regs[INPUT_Y as usize][k] = next[1].select(moving, py);
-            }
-            let keep = moving & within & inside;
-            if keep != running {
-                for j in super::bits(running & !keep) {
-                    let at = slot_lane[k * V::N + j];
-                    let bit = |m: u32| m >> j & 1 == 1;
-                    let (why, ran) = if !bit(gradient_ok) || (!bit(converged) && !bit(finite)) {
-                        (Termination::Diverged, t)
-                    } else if bit(converged) {
-                        (Termination::Converged, t)
-                    } else if !bit(within) {
-                        (Termination::Diverged, t + 1)
-                    } else {
-                        (Termination::LeftDomain, t + 1)
-                    };
-                    termination[at] = why;
-                    epochs_run[at] = ran as u32;
-                }
-            }
-            active[k] = keep;
         }
+        let [x, y] = inputs else { unreachable!("split at 2") };
+        let out = |i: usize| -> &Reg<V> {
+            match outputs[first + i] {
+                o if o < 2 => &copies[i],
+                o => &rest[o - 2],
+            }
+        };
+        let epoch = Epoch {
+            x,
+            y,
+            g: [out(0), out(1)],
+            h: hessian.then(|| [out(2), out(3), out(4)]),
+            states: &mut states,
+            active: &mut active,
+            slot_lane: &slot_lane,
+            termination: &mut termination,
+            epochs_run: &mut epochs_run,
+            backup: &mut backup,
+            vectors,
+            ascent: config.ascent,
+            gtol2,
+            bounds,
+            learning_rate,
+            t,
+            full,
+        };
+        spec.dispatch(epoch);
         completed = t + 1;
     }
     for p in 0..vectors * V::N {
@@ -158,6 +132,184 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
             gradient_norm: f64::NAN,
             value: f64::NAN,
         };
+    }
+}
+
+/// One epoch's update of a block's running lanes, given the method's update by [`crate::OptimizerSpec::dispatch`]
+/// (so the loop over the vectors is compiled once per method).
+struct Epoch<'a, V> {
+    x: &'a mut Reg<V>,
+    y: &'a mut Reg<V>,
+    g: [&'a Reg<V>; 2],
+    /// The Hessian's xx, xy and yy (Newton).
+    h: Option<[&'a Reg<V>; 3]>,
+    states: &'a mut [State<V>; B],
+    active: &'a mut [u32; B],
+    slot_lane: &'a [usize],
+    termination: &'a mut [Termination],
+    epochs_run: &'a mut [u32],
+    /// Where [`Epoch::vectors_up_to`] keeps the positions it replaces.
+    backup: &'a mut [Reg<V>; 2],
+    vectors: usize,
+    ascent: bool,
+    gtol2: Option<V>,
+    bounds: Option<[V; 4]>,
+    learning_rate: f64,
+    t: u64,
+    full: u32,
+}
+
+impl<V: Lanes + Real<Mask = u32>> WithUpdate<V> for Epoch<'_, V> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with<U: Update>(mut self, update: U) {
+        if self.vectors == B {
+            // The full block with constant loop bounds: the common case, compiled on its own.
+            self.vectors_up_to(B, &update);
+        } else {
+            let n = self.vectors;
+            self.vectors_up_to(n, &update);
+        }
+    }
+}
+
+impl<V: Lanes + Real<Mask = u32>> Epoch<'_, V> {
+    /// The update of the first `n` vectors. One pass takes every running lane's step, keeping the old positions
+    /// in `backup`, and sums what tells whether some lane might finish: |gx| + |gy| is finite only where both
+    /// are, and |x| + |y| of the new position within the divergence limit only where both are finite and
+    /// within it, so one sum over the vectors is within its bound only if no lane diverges (a sum that merely
+    /// overflows sends the epoch to the exact tests, which decide). In the common case that is all; otherwise
+    /// [`Epoch::exact`] tells the lanes apart from the old positions, the gradient and the new positions.
+    #[inline(always)]
+    fn vectors_up_to<U: Update>(&mut self, n: usize, update: &U) {
+        // Everything the loop reads, in locals: none of it changes inside the loop.
+        let (full, ascent, gtol2, learning_rate, step) =
+            (self.full, self.ascent, self.gtol2, self.learning_rate, self.t + 1);
+        let ([gx_reg, gy_reg], h_regs) = (self.g, self.h);
+        let (x, y, states, active) = (&mut *self.x, &mut *self.y, &mut *self.states, &*self.active);
+        let [bx, by] = &mut *self.backup;
+        let signed = |v: V| if ascent { -v } else { v };
+        let zero = <V as Lanes>::splat(0.0);
+        let inf = <V as Lanes>::splat(f64::INFINITY);
+        let (mut gradient_size, mut step_size, mut smallest) = (zero, zero, inf);
+        for k in 0..n {
+            let running = active[k];
+            if running == 0 {
+                continue;
+            }
+            let (gx, gy) = (signed(gx_reg[k]), signed(gy_reg[k]));
+            let h = h_regs.map(|[xx, xy, yy]| {
+                let (xx, xy, yy) = (signed(xx[k]), signed(xy[k]), signed(yy[k]));
+                [[xx, xy], [xy, yy]]
+            });
+            let (px, py) = (x[k], y[k]);
+            let next = update.step(
+                &mut states[k],
+                &Step {
+                    position: [px, py],
+                    gradient: [gx, gy],
+                    hessian: h,
+                    learning_rate,
+                    step,
+                },
+            );
+            bx[k] = px;
+            by[k] = py;
+            let mut g = Lanes::abs(gx) + Lanes::abs(gy);
+            let mut size = Lanes::abs(next[0]) + Lanes::abs(next[1]);
+            if running == full {
+                x[k] = next[0];
+                y[k] = next[1];
+            } else {
+                x[k] = next[0].select(running, px);
+                y[k] = next[1].select(running, py);
+                g = g.select(running, zero);
+                size = size.select(running, zero);
+            }
+            gradient_size = gradient_size + g;
+            step_size = step_size + size;
+            if gtol2.is_some() {
+                let g2 = gx * gx + gy * gy;
+                smallest = smallest.min(if running == full { g2 } else { g2.select(running, inf) });
+            }
+        }
+        let mut ok = gradient_size.within(f64::MAX) & step_size.within(DIVERGENCE_LIMIT);
+        if let Some(g2) = gtol2 {
+            ok &= !smallest.le(g2);
+        }
+        if ok & full != full || self.bounds.is_some() {
+            self.exact(n);
+        }
+    }
+
+    /// The gradient of vector `k`, negated for ascent.
+    #[inline(always)]
+    fn gradient(&self, k: usize) -> (V, V) {
+        (self.signed(self.g[0][k]), self.signed(self.g[1][k]))
+    }
+
+    #[inline(always)]
+    fn signed(&self, v: V) -> V {
+        if self.ascent {
+            -v
+        } else {
+            v
+        }
+    }
+
+    /// The tests of a single run, lane by lane, after [`Epoch::vectors_up_to`] moved every running lane: a
+    /// gradient that is not finite ends a lane as diverged where it was, a gradient within gtol as converged
+    /// there, a new position that is not finite as diverged where it was; a new position past the divergence
+    /// limit ends it as diverged there, and one out of the box as left_domain there.
+    #[inline(always)]
+    fn exact(&mut self, n: usize) {
+        let (max, limit, full, t) = (f64::MAX, DIVERGENCE_LIMIT, self.full, self.t);
+        for k in 0..n {
+            let running = self.active[k];
+            if running == 0 {
+                continue;
+            }
+            let (gx, gy) = self.gradient(k);
+            let (px, py) = (self.backup[0][k], self.backup[1][k]);
+            let next = [self.x[k], self.y[k]];
+            let gradient_ok = gx.within(max) & gy.within(max);
+            let converged = match self.gtol2 {
+                Some(g2) => (gx * gx + gy * gy).le(g2) & gradient_ok,
+                None => 0,
+            };
+            let stepping = running & gradient_ok & !converged;
+            let finite = next[0].within(max) & next[1].within(max);
+            let moving = stepping & finite;
+            let within = next[0].within(limit) & next[1].within(limit);
+            let inside = match self.bounds {
+                Some([x0, x1, y0, y1]) => x0.le(next[0]) & next[0].le(x1) & y0.le(next[1]) & next[1].le(y1),
+                None => full,
+            };
+            if moving != running {
+                self.x[k] = next[0].select(moving, px);
+                self.y[k] = next[1].select(moving, py);
+            }
+            let keep = moving & within & inside;
+            if keep != running {
+                for j in bits(running & !keep) {
+                    let at = self.slot_lane[k * V::N + j];
+                    let bit = |m: u32| m >> j & 1 == 1;
+                    let (why, ran) = if !bit(gradient_ok) || (!bit(converged) && !bit(finite)) {
+                        (Termination::Diverged, t)
+                    } else if bit(converged) {
+                        (Termination::Converged, t)
+                    } else if !bit(within) {
+                        (Termination::Diverged, t + 1)
+                    } else {
+                        (Termination::LeftDomain, t + 1)
+                    };
+                    self.termination[at] = why;
+                    self.epochs_run[at] = ran as u32;
+                }
+            }
+            self.active[k] = keep;
+        }
     }
 }
 

@@ -310,7 +310,8 @@ macro_rules! lanes_impl {
             }
             #[inline(always)]
             fn within(self, limit: f64) -> u32 {
-                let limit = limit as $s;
+                // A limit past the lane type's largest number (f64::MAX in f32) is that number: inf is not finite.
+                let limit = (limit as $s).min(<$s>::MAX);
                 let mut m = 0;
                 for (i, v) in self.0.iter().enumerate() {
                     m |= u32::from(v.abs() <= limit) << i;

@@ -2,9 +2,11 @@
 //! compiled tape as single runs, rayon across cores, a per-lane mask so finished lanes stop being updated and
 //! a block whose lanes have all finished stops costing work.
 //!
-//! Plain gradient descent (the seeds' method, the reference job) runs as vector code end to end. Every other
-//! optimizer runs the same vector evaluation and then each lane's own optimizer state (the single-run code),
-//! so every method of the core is supported with identical update rules.
+//! Every optimizer runs the same epoch (`epoch.rs`): the vector evaluation of the gradient (and Hessian), then
+//! each vector of lanes takes the method's update, the same generic code a single run takes
+//! ([`OptimizerSpec::step`]), compiled once per method ([`OptimizerSpec::dispatch`]). Plain gradient descent
+//! without bounds (the seeds' method, the reference job) still has an epoch of its own (`gd.rs`), faster on
+//! cheap functions.
 //!
 //! A lane matches the single run from the same start (same termination, same number of updates, end point
 //! within 1e-9 relative for gd, momentum, Nesterov and Newton) on smooth landscapes in f64: the tape and the
@@ -18,7 +20,11 @@
 #[cfg(target_arch = "x86_64")]
 mod avx;
 pub mod basins;
+mod clustering;
+mod driver;
 mod epoch;
+mod evaluator;
+mod gd;
 #[cfg(all(target_arch = "x86_64", unix))]
 mod jit;
 mod lanes;
@@ -31,6 +37,7 @@ mod vmath;
 pub mod internals {
     #[cfg(target_arch = "x86_64")]
     pub use super::avx::{A32x8, A64x4};
+    pub use super::evaluator::Evaluator;
     pub use super::lanes::{F32x8, F64x4, Lanes};
     pub use super::program::{Program, Reg, B};
 
@@ -55,15 +62,15 @@ pub mod internals {
     }
 }
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use rayon::prelude::*;
-
-use crate::optim::{OptimizerSpec, Real};
-use crate::run::{Termination, DIVERGENCE_LIMIT};
+use crate::optim::OptimizerSpec;
+use crate::run::Termination;
 use crate::{Function, Schedule};
+use driver::{gather, lane, run_lanes};
+use evaluator::Evaluator;
 use lanes::{F32x8, F64x4, Lanes};
-use program::{Program, Reg, B, INPUT_X, INPUT_Y};
+use program::{Program, B};
 
 /// Which machine code the engine may use: a process-wide setting (the command line takes it from
 /// `DOWNHILL_JIT`: `0` for off, `avx2` for AVX2). Results do not depend on `Off`; `Avx2` on a CPU with AVX-512
@@ -199,7 +206,7 @@ pub fn compiled_matches_interpreter(f: &Function, points: &[[f64; 2]]) -> Result
         if points.is_empty() {
             return Ok(());
         }
-        let p = Program::new(&f.tapes().full).compile::<V>();
+        let p = Evaluator::new::<V>(Program::new(&f.tapes().full));
         let (x, y) = gather::<V>(B * V::N, |i| points[i % points.len()]);
         let (mut compiled, mut interpreted) = (p.registers_for::<V>(), p.registers_for::<V>());
         p.eval(&mut compiled, &x, &y);
@@ -243,464 +250,9 @@ pub fn run_batch(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, contro
     }
 }
 
-fn run_lanes<V: Lanes + Real<Mask = u32>>(
-    f: &Function,
-    starts: &[[f64; 2]],
-    config: &BatchConfig,
-    control: &Control,
-) -> Vec<LaneEnd> {
-    let block = B * V::N;
-    let needs_hessian = config.spec.needs_hessian();
-    let program = Program::new(if needs_hessian {
-        &f.tapes().full
-    } else {
-        &f.tapes().gradient
-    })
-    .compile::<V>();
-    let done = AtomicUsize::new(0);
-    let mut out = vec![
-        LaneEnd {
-            end: [0.0; 2],
-            epochs_run: 0,
-            termination: Termination::MaxEpochs,
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-        starts.len()
-    ];
-    // f and its gradient at the ends: a program of their own, so the epochs' program computes no value.
-    let at_ends = Program::new(&f.tapes().value_gradient).compile::<V>();
-    out.par_chunks_mut(block).zip(starts.par_chunks(block)).for_each_init(
-        || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
-        |(regs, end_regs), (ends, chunk)| {
-            let job = Block {
-                program: &program,
-                at_ends: &at_ends,
-                chunk,
-                config,
-                control,
-            };
-            // AVX registers only in the AVX2 compilation, arrays only in the portable one: run_batch picks
-            // the registers wherever the CPU has AVX2 and FMA (so each lane type is compiled once).
-            #[cfg(target_arch = "x86_64")]
-            if V::AVX {
-                // SAFETY: V is an AVX register type, used only where `fast` found AVX2 and FMA.
-                unsafe { job.run_avx2(regs, end_regs, ends) };
-            } else {
-                job.run(regs, end_regs, ends);
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            job.run(regs, end_regs, ends);
-            let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-            if let Some(p) = control.progress {
-                p(n);
-            }
-        },
-    );
-    out
-}
-
-/// One block of lanes' work: its epochs, then f and the gradient at its ends.
-struct Block<'a> {
-    program: &'a Program,
-    at_ends: &'a Program,
-    chunk: &'a [[f64; 2]],
-    config: &'a BatchConfig,
-    control: &'a Control<'a>,
-}
-
-impl Block<'_> {
-    /// The block's work, compiled into each caller (everything it calls on lanes is `inline(always)`).
-    #[inline(always)]
-    fn run<V: Lanes + Real<Mask = u32>>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
-        // Plain gradient descent (the seed's update) keeps its own epoch, with no branch in the common case.
-        let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
-        if plain_gd && self.config.bounds.is_none() {
-            gd_block::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
-        } else {
-            epoch::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
-        }
-        evaluate_ends::<V>(self.at_ends, end_regs, ends);
-    }
-
-    /// [`Block::run`] compiled for AVX2 with FMA: the lanes' element-wise loops become vector instructions.
-    ///
-    /// # Safety
-    /// The CPU has AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn run_avx2<V: Lanes + Real<Mask = u32>>(
-        &self,
-        regs: &mut [Reg<V>],
-        end_regs: &mut [Reg<V>],
-        ends: &mut [LaneEnd],
-    ) {
-        self.run(regs, end_regs, ends);
-    }
-}
-
-pub(super) fn cancelled(control: &Control) -> bool {
-    control.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-}
-
-/// Loads a chunk of starts into registers (lanes past the chunk repeat its first start and are ignored).
-#[inline(always)]
-fn load<V: Lanes>(chunk: &[[f64; 2]]) -> (Reg<V>, Reg<V>) {
-    gather::<V>(chunk.len(), |i| chunk[i])
-}
-
-/// A block's x and y from `n` points (`point(slot)`); slots past `n` repeat the first point.
-#[inline(always)]
-fn gather<V: Lanes>(n: usize, point: impl Fn(usize) -> [f64; 2]) -> (Reg<V>, Reg<V>) {
-    let reg = |c: usize| -> Reg<V> {
-        std::array::from_fn(|k| {
-            let lanes: [f64; 8] = std::array::from_fn(|j| {
-                let slot = k * V::N + j;
-                if j < V::N && slot < n {
-                    point(slot)[c]
-                } else {
-                    point(0)[c]
-                }
-            });
-            V::load(&lanes[..V::N])
-        })
-    };
-    (reg(0), reg(1))
-}
-
-#[inline(always)]
-fn lane<V: Lanes>(r: &Reg<V>, i: usize) -> f64 {
-    r[i / V::N].lane(i % V::N)
-}
-
-/// Plain gradient descent, vectorised: p -= lr * g (p += for ascent). When enough lanes have finished, the
-/// running ones are packed to the front of the block and only their vectors are evaluated, so finished lanes
-/// stop costing work.
-#[inline(always)]
-fn gd_block<V: Lanes>(
-    program: &Program,
-    regs: &mut [Reg<V>],
-    chunk: &[[f64; 2]],
-    config: &BatchConfig,
-    control: &Control,
-    ends: &mut [LaneEnd],
-) {
-    const NONE: usize = usize::MAX;
-    // The lanes' positions live in the program's input registers and are updated there in place.
-    (regs[INPUT_X as usize], regs[INPUT_Y as usize]) = load::<V>(chunk);
-    let n = chunk.len();
-    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
-    // The lane at each position of the block (NONE for padding), and which positions are still running.
-    let mut slot_lane: Vec<usize> = (0..B * V::N).map(|p| if p < n { p } else { NONE }).collect();
-    let mask_for = |slot_lane: &[usize], k: usize| {
-        (0..V::N)
-            .filter(|&j| slot_lane[k * V::N + j] != NONE)
-            .fold(0u32, |m, j| m | 1 << j)
-    };
-    let mut active: [u32; B] = std::array::from_fn(|k| mask_for(&slot_lane, k));
-    let mut vectors = n.div_ceil(V::N);
-    let mut final_pos = vec![[0.0f64; 2]; n];
-    // Set when a lane finishes; lanes still running at the end ran every completed epoch.
-    const RUNNING: u32 = u32::MAX;
-    let mut epochs_run = vec![RUNNING; n];
-    let mut completed = 0u64;
-    let mut termination = vec![Termination::MaxEpochs; n];
-    let gtol2 = config.gtol.map(|g| g * g);
-    let sign = if config.ascent { 1.0 } else { -1.0 };
-    let mut copies = [[V::splat(0.0); B]; 2];
-    let mut backup = [[V::splat(0.0); B]; 2];
-    for t in 0..config.epochs {
-        if t % 16 == 0 {
-            let running: usize = active[..vectors].iter().map(|a| a.count_ones() as usize).sum();
-            if running == 0 || (t % 64 == 0 && cancelled(control)) {
-                break;
-            }
-            if running.div_ceil(V::N) * 4 <= vectors * 3 {
-                let (x, y, ..) = state_and_gradient(regs, program.outputs(), &mut copies);
-                vectors = pack(x, y, &mut active, &mut slot_lane, &mut final_pos, vectors);
-            }
-        }
-        if vectors == B {
-            // The full block with constant loop bounds: the common case, compiled on its own.
-            program.eval_in_place(regs, B);
-        } else {
-            program.eval_in_place(regs, vectors);
-        }
-        let (x, y, gx, gy) = state_and_gradient(regs, program.outputs(), &mut copies);
-        let step = V::splat(sign * config.schedule.rate(config.learning_rate, t, config.epochs));
-        let mut lanes = BlockLanes {
-            x,
-            y,
-            active: &mut active,
-            slot_lane: &slot_lane,
-            termination: &mut termination,
-            epochs_run: &mut epochs_run,
-            backup: &mut backup,
-        };
-        if vectors == B {
-            gd_update::<V>(&mut lanes, gx, gy, step, gtol2, t, full, B);
-        } else {
-            gd_update::<V>(&mut lanes, gx, gy, step, gtol2, t, full, vectors);
-        }
-        completed = t + 1;
-    }
-    for p in 0..vectors * V::N {
-        if slot_lane[p] != NONE {
-            final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
-        }
-    }
-    for (i, e) in ends.iter_mut().enumerate() {
-        *e = LaneEnd {
-            end: final_pos[i],
-            epochs_run: if epochs_run[i] == RUNNING {
-                completed as u32
-            } else {
-                epochs_run[i]
-            },
-            termination: termination[i],
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-    }
-}
-
-/// A block's positions (the program's input registers, updated in place) and its gradient (the program's
-/// first two outputs). A gradient component that is an input register itself (the gradient of x²/2 is x) is
-/// copied into `copies` first, since the update then overwrites the register it reads.
-#[allow(clippy::type_complexity)]
-#[inline(always)]
-fn state_and_gradient<'r, V: Lanes>(
-    regs: &'r mut [Reg<V>],
-    outputs: &[u16],
-    copies: &'r mut [Reg<V>; 2],
-) -> (&'r mut Reg<V>, &'r mut Reg<V>, &'r Reg<V>, &'r Reg<V>) {
-    debug_assert_eq!((INPUT_X, INPUT_Y), (0, 1));
-    let (inputs, rest) = regs.split_at_mut(2);
-    for (copy, &o) in copies.iter_mut().zip(outputs) {
-        if o < 2 {
-            *copy = inputs[o as usize];
-        }
-    }
-    let [x, y] = inputs else { unreachable!("split at 2") };
-    let ([cx, cy], rest): (&'r [Reg<V>; 2], &'r [Reg<V>]) = (copies, rest);
-    let pick = |o: u16, copy: &'r Reg<V>| if o < 2 { copy } else { &rest[o as usize - 2] };
-    (x, y, pick(outputs[0], cx), pick(outputs[1], cy))
-}
-
-/// The state of a block's lanes that one gradient-descent update changes.
-struct BlockLanes<'a, V> {
-    x: &'a mut Reg<V>,
-    y: &'a mut Reg<V>,
-    active: &'a mut [u32; B],
-    slot_lane: &'a [usize],
-    termination: &'a mut [Termination],
-    epochs_run: &'a mut [u32],
-    /// Where [`gd_step_all`] keeps the positions it replaces.
-    backup: &'a mut [Reg<V>; 2],
-}
-
-/// The common epoch, with no branch on the lanes: no running lane of the first `n` vectors finishes (no gradient
-/// within gtol, no step past the divergence limit), so every running lane steps and the others (finished, or
-/// padding) keep their places. One pass takes the steps and sums what the test needs, keeping the old positions
-/// in `backup`; when some lane might finish it puts them back and returns false, having changed nothing, and
-/// [`gd_update`] goes lane by lane. (A test pass and then a step pass, each reading positions and gradient, cost
-/// 2-4% more of the whole engine in f32.) Vectors with lanes that do not run cost a few blends more: without
-/// them, every epoch between a lane's finishing and the next packing went lane by lane (on a default 1024x1024
-/// peaks map, 24% of the epochs against 4.5% now).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn gd_step_all<V: Lanes>(
-    x: &mut Reg<V>,
-    y: &mut Reg<V>,
-    gx: &Reg<V>,
-    gy: &Reg<V>,
-    backup: &mut [Reg<V>; 2],
-    step: V,
-    gtol2: Option<f64>,
-    active: &[u32; B],
-    full: u32,
-    n: usize,
-) -> bool {
-    // gd_update's tests, for all running lanes at once: no lane's gradient within gtol (the smallest of the
-    // same g² values above it), and no step past the divergence limit. The sum of the new |x| and |y| is at
-    // least each of them and is NaN or inf where one is, so it is within the limit only if every one is; where
-    // it is not (a lane near the limit or beyond), gd_update looks lane by lane. Lanes that do not run count
-    // as 0 in the sum and +inf in the smallest g².
-    let [bx, by] = backup;
-    let (zero, inf) = (V::splat(0.0), V::splat(f64::INFINITY));
-    let mut sum = zero;
-    let mut smallest = inf;
-    for k in 0..n {
-        let (ox, oy) = (x[k], y[k]);
-        let mut nx = gx[k].mul_add(step, ox);
-        let mut ny = gy[k].mul_add(step, oy);
-        let mut size = nx.abs() + ny.abs();
-        let running = active[k];
-        if running != full {
-            nx = nx.select(running, ox);
-            ny = ny.select(running, oy);
-            size = size.select(running, zero);
-        }
-        sum = sum + size;
-        if gtol2.is_some() {
-            let g2 = gx[k] * gx[k] + gy[k] * gy[k];
-            smallest = smallest.min(if running == full { g2 } else { g2.select(running, inf) });
-        }
-        (bx[k], by[k]) = (ox, oy);
-        (x[k], y[k]) = (nx, ny);
-    }
-    let mut ok = sum.le(V::splat(DIVERGENCE_LIMIT));
-    if let Some(g2) = gtol2 {
-        ok &= !smallest.le(V::splat(g2));
-    }
-    if ok & full == full {
-        return true;
-    }
-    x[..n].copy_from_slice(&bx[..n]);
-    y[..n].copy_from_slice(&by[..n]);
-    false
-}
-
-/// One update of the first `n` vectors (`n == B` compiles with constant bounds: the common case).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn gd_update<V: Lanes>(
-    l: &mut BlockLanes<V>,
-    gx: &Reg<V>,
-    gy: &Reg<V>,
-    step: V,
-    gtol2: Option<f64>,
-    t: u64,
-    full: u32,
-    n: usize,
-) {
-    if gd_step_all(l.x, l.y, gx, gy, l.backup, step, gtol2, l.active, full, n) {
-        return;
-    }
-    for k in 0..n {
-        if l.active[k] == 0 {
-            continue;
-        }
-        let (gxk, gyk) = (gx[k], gy[k]);
-        if let Some(g2) = gtol2 {
-            let small = (gxk * gxk + gyk * gyk).le(V::splat(g2)) & l.active[k];
-            for j in bits(small) {
-                let lane = l.slot_lane[k * V::N + j];
-                l.termination[lane] = Termination::Converged;
-                l.epochs_run[lane] = t as u32;
-            }
-            l.active[k] &= !small;
-            if l.active[k] == 0 {
-                continue;
-            }
-        }
-        let nx = gxk.mul_add(step, l.x[k]);
-        let ny = gyk.mul_add(step, l.y[k]);
-        // As in a single run: a non-finite step ends the lane where it was; a finite step past the
-        // divergence limit is taken, counted, and ends the lane there.
-        let ok = nx.within(DIVERGENCE_LIMIT) & ny.within(DIVERGENCE_LIMIT);
-        // Lanes within the limit are finite: the second test only when some lane is not.
-        let finite = if l.active[k] & !ok == 0 {
-            full
-        } else {
-            nx.within(f64::MAX) & ny.within(f64::MAX)
-        };
-        let moving = l.active[k] & finite;
-        for j in bits(l.active[k] & !ok) {
-            let lane = l.slot_lane[k * V::N + j];
-            l.termination[lane] = Termination::Diverged;
-            l.epochs_run[lane] = t as u32 + u32::from(finite >> j & 1 == 1);
-        }
-        if moving == full {
-            l.x[k] = nx;
-            l.y[k] = ny;
-        } else if moving != 0 {
-            // Only moving lanes move; finished lanes keep their last position.
-            let keep = |old: V, new: V| {
-                let mut v = [0.0; 8];
-                for (j, o) in v.iter_mut().enumerate().take(V::N) {
-                    *o = if moving >> j & 1 == 1 { new.lane(j) } else { old.lane(j) };
-                }
-                V::load(&v[..V::N])
-            };
-            l.x[k] = keep(l.x[k], nx);
-            l.y[k] = keep(l.y[k], ny);
-        }
-        l.active[k] &= ok;
-    }
-}
-
-/// Moves the running lanes of the first `vectors` vectors to the front (recording where the finished ones
-/// stopped) and returns how many vectors now hold them.
-#[inline(always)]
-fn pack<V: Lanes>(
-    x: &mut Reg<V>,
-    y: &mut Reg<V>,
-    active: &mut [u32; B],
-    slot_lane: &mut [usize],
-    final_pos: &mut [[f64; 2]],
-    vectors: usize,
-) -> usize {
-    let mut kept: Vec<(f64, f64, usize)> = Vec::new();
-    for p in 0..vectors * V::N {
-        let lane_id = slot_lane[p];
-        if lane_id == usize::MAX {
-            continue;
-        }
-        let (px, py) = (lane(x, p), lane(y, p));
-        if active[p / V::N] >> (p % V::N) & 1 == 1 {
-            kept.push((px, py, lane_id));
-        } else {
-            final_pos[lane_id] = [px, py];
-        }
-    }
-    let now = kept.len().div_ceil(V::N).max(1);
-    let fill = kept.first().map(|k| (k.0, k.1)).unwrap_or((0.0, 0.0));
-    let mut xs = vec![fill.0; B * V::N];
-    let mut ys = vec![fill.1; B * V::N];
-    for s in slot_lane.iter_mut() {
-        *s = usize::MAX;
-    }
-    for (p, &(px, py, lane_id)) in kept.iter().enumerate() {
-        xs[p] = px;
-        ys[p] = py;
-        slot_lane[p] = lane_id;
-    }
-    for k in 0..B {
-        x[k] = V::load(&xs[k * V::N..(k + 1) * V::N]);
-        y[k] = V::load(&ys[k * V::N..(k + 1) * V::N]);
-        let live = kept.len().saturating_sub(k * V::N).min(V::N);
-        active[k] = if live == 32 { u32::MAX } else { (1u32 << live) - 1 };
-    }
-    now
-}
-
-/// Fills in f and the gradient norm at every lane's end (`program` computes f, df/dx, df/dy).
-#[inline(always)]
-fn evaluate_ends<V: Lanes>(program: &Program, regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
-    let points: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
-    let (x, y) = load::<V>(&points);
-    program.eval(regs, &x, &y);
-    for (i, e) in ends.iter_mut().enumerate() {
-        let out = |k: usize| lane(program.output(regs, k), i);
-        e.value = out(0);
-        e.gradient_norm = out(1).hypot(out(2));
-    }
-}
-
-/// The set bits of a mask.
-fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (mask != 0).then(|| {
-            let j = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            j
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::program::{INPUT_X, INPUT_Y};
     use super::*;
     use crate::optim::{Method, Options};
     use crate::{run, RunConfig};
@@ -723,11 +275,10 @@ mod tests {
         (0..n * n).map(|i| [at(i % n), at(i / n)]).collect()
     }
 
-    /// Lanes that finish (converged or diverged) leave the evaluated vectors of the other optimizers' blocks,
-    /// and gradient descent packs its running lanes to the front, so the running lanes move to other slots: a
-    /// lane must still end exactly, bit for bit, where it ends alone in a block of its own. For gradient
-    /// descent this also sets the whole-block step (full vectors, nobody finishing) against the lane-by-lane
-    /// one that a lone lane always takes.
+    /// Lanes that finish (converged or diverged) leave the evaluated vectors: the running lanes are packed to
+    /// the front with their optimizer state, so they move to other slots, and a lane must still end exactly,
+    /// bit for bit, where it ends alone in a block of its own. This also sets the common-case step (a full
+    /// vector, nobody finishing) against the exact tests that a lone lane in a vector of padding always takes.
     #[test]
     fn finished_lanes_leave_the_block_without_changing_the_others() {
         let f = Function::resolve("himmelblau").unwrap();
@@ -800,6 +351,20 @@ mod tests {
                         [x, y]
                     );
                     assert_eq!(e.epochs_run, 50);
+                }
+            }
+            // The general epoch (every other method) copies such registers before the update: its lanes end
+            // where single runs end, bit for bit (the gradients are exact, the arithmetic the same).
+            for method in [Method::Momentum, Method::Adam, Method::Newton] {
+                let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+                let ends = run_batch(&f, &starts, &config(spec, 50, 0.1), &Control::NONE);
+                for (s, e) in starts.iter().zip(&ends) {
+                    let single = run(&f, &RunConfig::new(*s).learning_rate(0.1).epochs(50), &spec).unwrap();
+                    assert_eq!(
+                        (e.end, u64::from(e.epochs_run), e.termination),
+                        (single.end, single.epochs_run, single.termination),
+                        "{formula} {method:?} from {s:?}"
+                    );
                 }
             }
         }
@@ -931,6 +496,26 @@ mod tests {
                 (e.end[0] - single.end[0]).abs() < 1e-12 && (e.end[1] - single.end[1]).abs() < 1e-12,
                 "lane {i}"
             );
+        }
+    }
+
+    /// A gradient that is finite in f64 but overflows f32 ends an f32 lane as diverged where it is, before the
+    /// step, as a single run ends at a non-finite gradient (f64::MAX as an f32 limit is inf, which must not
+    /// count as finite).
+    #[test]
+    fn an_f32_gradient_that_overflows_ends_the_lane_where_it_is() {
+        let f = Function::parse("exp(x^2) + y^2").unwrap();
+        // 2x e^(x²) at 9.5 is 1.4e40: past f32's 3.4e38.
+        let starts = [[9.5, 0.0], [0.5, 0.5]];
+        for method in [Method::Gd, Method::Adam] {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            let mut c = config(spec, 100, 0.01);
+            c.precision = Precision::F32;
+            let ends = run_batch(&f, &starts, &c, &Control::NONE);
+            assert_eq!(ends[0].termination, Termination::Diverged, "{method:?}: {:?}", ends[0]);
+            assert_eq!(ends[0].epochs_run, 0, "{method:?}: {:?}", ends[0]);
+            assert_eq!(ends[0].end, [9.5, 0.0], "{method:?}");
+            assert_eq!(ends[1].termination, Termination::MaxEpochs, "{method:?}: {:?}", ends[1]);
         }
     }
 

@@ -54,7 +54,8 @@ impl Instr {
     }
 }
 
-/// Register code for one tape, and optionally its machine code ([`Program::compile`]).
+/// Register code for one tape, and its interpreter. What runs it on a machine (its machine code or this
+/// interpreter) is an [`super::evaluator::Evaluator`]'s choice.
 #[derive(Debug)]
 pub struct Program {
     instrs: Vec<Instr>,
@@ -63,10 +64,8 @@ pub struct Program {
     consts: Vec<(u16, f64)>,
     outputs: Vec<u16>,
     registers: usize,
-    /// How f64 lanes compute exp here, in the interpreter as in the machine code.
+    /// How f64 lanes compute exp in the interpreter (set to the machine code's form by the evaluator).
     exp_form: ExpForm,
-    #[cfg(all(target_arch = "x86_64", unix))]
-    kernel: Option<super::jit::Kernel>,
 }
 
 /// A tape operation after fusion: a multiplication read only by one addition or subtraction joins it as one
@@ -353,22 +352,12 @@ impl Program {
             outputs,
             registers,
             exp_form: ExpForm::Polynomial,
-            #[cfg(all(target_arch = "x86_64", unix))]
-            kernel: None,
         }
     }
 
-    /// Compiles the program to machine code for lanes `V` where that is possible (x86-64 with AVX2 and FMA,
-    /// or AVX-512, see `jit.rs`); evaluations with `V` then run it. Elsewhere the interpreter runs. Either way
-    /// f64's exp takes the form of this machine's code ([`ExpForm`]).
-    pub fn compile<V: Lanes>(mut self) -> Program {
-        #[cfg(all(target_arch = "x86_64", unix))]
-        {
-            self.exp_form = super::jit::exp_form();
-            if let Some(isa) = super::jit::kernel_isa() {
-                self.kernel = super::jit::Kernel::compile::<V>(&self, isa);
-            }
-        }
+    /// The program with f64's exp computed in `form` by the interpreter.
+    pub(super) fn with_exp_form(mut self, form: ExpForm) -> Program {
+        self.exp_form = form;
         self
     }
 
@@ -438,18 +427,6 @@ impl Program {
     /// them in place) saves copying two registers in and out every evaluation.
     #[inline(always)]
     pub fn eval_in_place<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize) {
-        #[cfg(all(target_arch = "x86_64", unix))]
-        if let Some(k) = &self.kernel {
-            if k.precision() == V::PRECISION {
-                assert!(
-                    regs.len() >= self.registers,
-                    "registers_for makes the registers of a program"
-                );
-                // SAFETY: the registers of this program in V's precision, the kernel's; n is at most B.
-                unsafe { k.run(regs.as_mut_ptr() as *mut u8, n.min(B), self) };
-                return;
-            }
-        }
         self.interpret(regs, n, self.exp_form);
     }
 
@@ -587,6 +564,7 @@ fn unary<V: Lanes>(regs: &mut [Reg<V>], n: usize, d: u16, a: u16, f: impl Fn(V) 
 
 #[cfg(test)]
 mod tests {
+    use super::super::evaluator::Evaluator;
     use super::super::lanes::F64x4;
     use super::*;
     use crate::Function;
@@ -679,9 +657,9 @@ mod tests {
     #[test]
     fn compiled_programs_and_their_interpreter_agree_bit_for_bit() {
         fn check<V: Lanes>(f: &Function) {
-            let p = Program::new(&f.tapes().value_gradient).compile::<V>();
+            let p = Evaluator::new::<V>(Program::new(&f.tapes().value_gradient));
             #[cfg(all(target_arch = "x86_64", unix))]
-            if let Some(k) = &p.kernel {
+            if let Some(k) = p.kernel() {
                 assert_eq!(p.exp_form(), super::super::jit::form_of(k.isa()));
             }
             let lanes = |c: usize| -> Reg<V> {

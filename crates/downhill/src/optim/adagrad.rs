@@ -10,8 +10,11 @@ pub(super) fn step<T: Real>(lr_decay: f64, eps: f64, weight_decay: f64, state: &
     let clr = T::splat(s.learning_rate / (1.0 + (s.step - 1) as f64 * lr_decay));
     let eps = T::splat(eps);
     let sum = &mut state.s[0];
-    std::array::from_fn(|i| {
+    // A loop, not `array::from_fn` with a closure (see rmsprop.rs).
+    let mut p = s.position;
+    for i in 0..2 {
         sum[i] = sum[i] + g[i] * g[i];
-        s.position[i] - clr * g[i] / (sum[i].sqrt() + eps)
-    })
+        p[i] = s.position[i] - clr * g[i] / (sum[i].sqrt() + eps);
+    }
+    p
 }

@@ -405,38 +405,131 @@ impl OptimizerSpec {
     /// The position after one update, for a number or for lanes.
     #[inline(always)]
     pub fn step<T: Real>(&self, state: &mut State<T>, input: &Step<T>) -> [T; 2] {
+        struct One<'a, T> {
+            state: &'a mut State<T>,
+            input: &'a Step<T>,
+        }
+        impl<T: Real> WithUpdate<T> for One<'_, T> {
+            type Output = [T; 2];
+            #[inline(always)]
+            fn with<U: Update>(self, update: U) -> [T; 2] {
+                update.step(self.state, self.input)
+            }
+        }
+        self.dispatch(One { state, input })
+    }
+
+    /// Hands `user` this method's update as a value of its own type ([`Update`]), its hyper-parameters inside:
+    /// a loop over many lanes written inside [`WithUpdate::with`] is compiled once per method, with no choice of
+    /// method left inside it. [`OptimizerSpec::step`] is the same update, once.
+    #[inline(always)]
+    pub fn dispatch<T: Real, W: WithUpdate<T>>(&self, user: W) -> W::Output {
         match *self {
-            OptimizerSpec::Gd { weight_decay } => sgd::step(0.0, 0.0, weight_decay, false, state, input),
+            OptimizerSpec::Gd { weight_decay: 0.0 } => user.with(Sgd {
+                momentum: 0.0,
+                dampening: 0.0,
+                weight_decay: 0.0,
+                nesterov: false,
+            }),
+            OptimizerSpec::Gd { weight_decay } => user.with(Sgd {
+                momentum: 0.0,
+                dampening: 0.0,
+                weight_decay,
+                nesterov: false,
+            }),
             OptimizerSpec::Momentum {
                 momentum,
                 dampening,
                 weight_decay,
                 nesterov,
-            } => sgd::step(momentum, dampening, weight_decay, nesterov, state, input),
+            } => user.with(Sgd {
+                momentum,
+                dampening,
+                weight_decay,
+                nesterov,
+            }),
             OptimizerSpec::Adagrad {
                 lr_decay,
                 eps,
                 weight_decay,
                 ..
-            } => adagrad::step(lr_decay, eps, weight_decay, state, input),
+            } => user.with(Adagrad {
+                lr_decay,
+                eps,
+                weight_decay,
+            }),
             OptimizerSpec::Rmsprop {
                 alpha,
                 eps,
                 momentum,
                 centered,
                 weight_decay,
-            } => rmsprop::step(alpha, eps, momentum, centered, weight_decay, state, input),
+            } => user.with(Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                centered,
+                weight_decay,
+            }),
             OptimizerSpec::Adam {
                 betas,
                 eps,
                 weight_decay,
                 decoupled,
                 amsgrad,
-            } => adam::step(betas, eps, weight_decay, decoupled, amsgrad, state, input),
-            OptimizerSpec::Newton { max_step } => newton::step(max_step, input),
+            } => user.with(Adam {
+                betas,
+                eps,
+                weight_decay,
+                decoupled,
+                amsgrad,
+            }),
+            OptimizerSpec::Newton { max_step } => user.with(Newton { max_step }),
         }
     }
 }
+
+/// One method's update with its hyper-parameters: the position after one update, for a number or for lanes.
+/// (A trait method rather than a closure, so that it is always inlined into the loop that calls it, and with
+/// it the loop's instruction set: a closure left as a call runs its lane operations without AVX.)
+pub trait Update: Copy {
+    /// One update.
+    fn step<T: Real>(&self, state: &mut State<T>, input: &Step<T>) -> [T; 2];
+}
+
+/// Something done with a method's update (see [`OptimizerSpec::dispatch`]).
+pub trait WithUpdate<T: Real> {
+    /// What it gives back.
+    type Output;
+    /// Does it with `update`.
+    fn with<U: Update>(self, update: U) -> Self::Output;
+}
+
+macro_rules! update {
+    ($name:ident { $($field:ident: $ty:ty),* } => |$state:ident, $input:ident| $body:expr) => {
+        #[derive(Clone, Copy)]
+        struct $name {
+            $($field: $ty),*
+        }
+        impl Update for $name {
+            #[inline(always)]
+            fn step<T: Real>(&self, $state: &mut State<T>, $input: &Step<T>) -> [T; 2] {
+                let $name { $($field),* } = *self;
+                $body
+            }
+        }
+    };
+}
+
+update!(Sgd { momentum: f64, dampening: f64, weight_decay: f64, nesterov: bool }
+    => |state, input| sgd::step(momentum, dampening, weight_decay, nesterov, state, input));
+update!(Adagrad { lr_decay: f64, eps: f64, weight_decay: f64 }
+    => |state, input| adagrad::step(lr_decay, eps, weight_decay, state, input));
+update!(Rmsprop { alpha: f64, eps: f64, momentum: f64, centered: bool, weight_decay: f64 }
+    => |state, input| rmsprop::step(alpha, eps, momentum, centered, weight_decay, state, input));
+update!(Adam { betas: [f64; 2], eps: f64, weight_decay: f64, decoupled: bool, amsgrad: bool }
+    => |state, input| adam::step(betas, eps, weight_decay, decoupled, amsgrad, state, input));
+update!(Newton { max_step: f64 } => |_state, input| newton::step(max_step, input));
 
 /// `g + wd * p`: PyTorch's L2 weight decay, folded into the gradient.
 #[inline(always)]

@@ -21,7 +21,10 @@ pub(super) fn step<T: Real>(
     let (a, one_minus_a) = (T::splat(alpha), T::splat(1.0 - alpha));
     let (eps, lr, m) = (T::splat(eps), T::splat(s.learning_rate), T::splat(momentum));
     let [square_avg, grad_avg, buffer] = &mut state.s;
-    std::array::from_fn(|i| {
+    // A loop, not `array::from_fn` with a closure: a closure left as a call would run without the caller's
+    // instruction set (10x slower in batches).
+    let mut p = s.position;
+    for i in 0..2 {
         square_avg[i] = a * square_avg[i] + one_minus_a * g[i] * g[i];
         let avg = if centered {
             grad_avg[i] = a * grad_avg[i] + one_minus_a * g[i];
@@ -29,11 +32,12 @@ pub(super) fn step<T: Real>(
         } else {
             square_avg[i].sqrt() + eps
         };
-        if momentum > 0.0 {
+        p[i] = if momentum > 0.0 {
             buffer[i] = m * buffer[i] + g[i] / avg;
             s.position[i] - lr * buffer[i]
         } else {
             s.position[i] - lr * g[i] / avg
-        }
-    })
+        };
+    }
+    p
 }

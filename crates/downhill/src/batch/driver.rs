@@ -1,0 +1,169 @@
+//! The rayon driver: a batch's starts cut into blocks of lanes, each block run on a worker thread (its epochs
+//! in `epoch.rs`, then f and the gradient at its ends), in the AVX2-and-FMA compilation where the CPU has
+//! those.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use super::evaluator::Evaluator;
+use super::lanes::Lanes;
+use super::program::{Program, Reg, B};
+use super::{epoch, gd};
+use super::{BatchConfig, Control, LaneEnd};
+use crate::optim::{OptimizerSpec, Real};
+use crate::run::Termination;
+use crate::Function;
+
+pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
+    f: &Function,
+    starts: &[[f64; 2]],
+    config: &BatchConfig,
+    control: &Control,
+) -> Vec<LaneEnd> {
+    let block = B * V::N;
+    let needs_hessian = config.spec.needs_hessian();
+    let program = Evaluator::new::<V>(Program::new(if needs_hessian {
+        &f.tapes().full
+    } else {
+        &f.tapes().gradient
+    }));
+    let done = AtomicUsize::new(0);
+    let mut out = vec![
+        LaneEnd {
+            end: [0.0; 2],
+            epochs_run: 0,
+            termination: Termination::MaxEpochs,
+            gradient_norm: f64::NAN,
+            value: f64::NAN,
+        };
+        starts.len()
+    ];
+    // f and its gradient at the ends: a program of their own, so the epochs' program computes no value.
+    let at_ends = Evaluator::new::<V>(Program::new(&f.tapes().value_gradient));
+    out.par_chunks_mut(block).zip(starts.par_chunks(block)).for_each_init(
+        || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
+        |(regs, end_regs), (ends, chunk)| {
+            let job = Block {
+                program: &program,
+                at_ends: &at_ends,
+                chunk,
+                config,
+                control,
+            };
+            // AVX registers only in the AVX2 compilation, arrays only in the portable one: run_batch picks
+            // the registers wherever the CPU has AVX2 and FMA (so each lane type is compiled once).
+            #[cfg(target_arch = "x86_64")]
+            if V::AVX {
+                // SAFETY: V is an AVX register type, used only where `fast` found AVX2 and FMA.
+                unsafe { job.run_avx2(regs, end_regs, ends) };
+            } else {
+                job.run(regs, end_regs, ends);
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            job.run(regs, end_regs, ends);
+            let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+            if let Some(p) = control.progress {
+                p(n);
+            }
+        },
+    );
+    out
+}
+
+/// One block of lanes' work: its epochs, then f and the gradient at its ends.
+struct Block<'a> {
+    program: &'a Evaluator,
+    at_ends: &'a Evaluator,
+    chunk: &'a [[f64; 2]],
+    config: &'a BatchConfig,
+    control: &'a Control<'a>,
+}
+
+impl Block<'_> {
+    /// The block's work, compiled into each caller (everything it calls on lanes is `inline(always)`).
+    #[inline(always)]
+    fn run<V: Lanes + Real<Mask = u32>>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+        // Plain gradient descent without bounds keeps its own epoch (`gd.rs`); every other case the general one.
+        let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
+        if plain_gd && self.config.bounds.is_none() {
+            gd::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
+        } else {
+            epoch::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
+        }
+        evaluate_ends::<V>(self.at_ends, end_regs, ends);
+    }
+
+    /// [`Block::run`] compiled for AVX2 with FMA: the lanes' element-wise loops become vector instructions.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn run_avx2<V: Lanes + Real<Mask = u32>>(
+        &self,
+        regs: &mut [Reg<V>],
+        end_regs: &mut [Reg<V>],
+        ends: &mut [LaneEnd],
+    ) {
+        self.run(regs, end_regs, ends);
+    }
+}
+
+pub(super) fn cancelled(control: &Control) -> bool {
+    control.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
+/// Loads a chunk of starts into registers (lanes past the chunk repeat its first start and are ignored).
+#[inline(always)]
+pub(super) fn load<V: Lanes>(chunk: &[[f64; 2]]) -> (Reg<V>, Reg<V>) {
+    gather::<V>(chunk.len(), |i| chunk[i])
+}
+
+/// A block's x and y from `n` points (`point(slot)`); slots past `n` repeat the first point.
+#[inline(always)]
+pub(super) fn gather<V: Lanes>(n: usize, point: impl Fn(usize) -> [f64; 2]) -> (Reg<V>, Reg<V>) {
+    let reg = |c: usize| -> Reg<V> {
+        std::array::from_fn(|k| {
+            let lanes: [f64; 8] = std::array::from_fn(|j| {
+                let slot = k * V::N + j;
+                if j < V::N && slot < n {
+                    point(slot)[c]
+                } else {
+                    point(0)[c]
+                }
+            });
+            V::load(&lanes[..V::N])
+        })
+    };
+    (reg(0), reg(1))
+}
+
+#[inline(always)]
+pub(super) fn lane<V: Lanes>(r: &Reg<V>, i: usize) -> f64 {
+    r[i / V::N].lane(i % V::N)
+}
+
+/// Fills in f and the gradient norm at every lane's end (`program` computes f, df/dx, df/dy).
+#[inline(always)]
+fn evaluate_ends<V: Lanes>(program: &Evaluator, regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+    let points: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
+    let (x, y) = load::<V>(&points);
+    program.eval(regs, &x, &y);
+    for (i, e) in ends.iter_mut().enumerate() {
+        let out = |k: usize| lane(program.output(regs, k), i);
+        e.value = out(0);
+        e.gradient_norm = out(1).hypot(out(2));
+    }
+}
+
+/// The set bits of a mask.
+pub(super) fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let j = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            j
+        })
+    })
+}

@@ -1,0 +1,81 @@
+//! What runs a [`Program`] on this machine: its machine code where the CPU has an instruction set for it
+//! (`jit/`), else the interpreter, with f64's exp in the form of this machine's code either way, so that turning
+//! the machine code off ([`super::MachineCode::Off`]) changes no result. The program itself knows nothing of
+//! the machine code.
+
+use std::ops::Deref;
+
+use super::lanes::Lanes;
+use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
+
+/// A program and the way it runs here. It dereferences to its [`Program`] (outputs, registers, the
+/// interpreter).
+#[derive(Debug)]
+pub struct Evaluator {
+    program: Program,
+    #[cfg(all(target_arch = "x86_64", unix))]
+    kernel: Option<super::jit::Kernel>,
+}
+
+impl Evaluator {
+    /// `program` for lanes `V`: compiled to machine code where that is possible (x86-64 with AVX2 and FMA, or
+    /// AVX-512, unless [`super::MachineCode::Off`]), else interpreted.
+    pub fn new<V: Lanes>(program: Program) -> Evaluator {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        {
+            let program = program.with_exp_form(super::jit::exp_form());
+            let kernel = super::jit::kernel_isa().and_then(|isa| super::jit::Kernel::compile::<V>(&program, isa));
+            Evaluator { program, kernel }
+        }
+        #[cfg(not(all(target_arch = "x86_64", unix)))]
+        Evaluator { program }
+    }
+
+    /// The machine code, if it runs (for tests).
+    #[cfg(all(test, target_arch = "x86_64", unix))]
+    pub(super) fn kernel(&self) -> Option<&super::jit::Kernel> {
+        self.kernel.as_ref()
+    }
+
+    /// Evaluates a block: x and y in, outputs read with [`Program::output`].
+    #[inline]
+    pub fn eval<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>) {
+        self.eval_first(regs, x, y, B);
+    }
+
+    /// Evaluates only the first `n` vectors of a block (`n <= B`): a block whose running lanes were packed
+    /// to the front costs in proportion to them.
+    #[inline(always)]
+    pub fn eval_first<V: Lanes>(&self, regs: &mut [Reg<V>], x: &Reg<V>, y: &Reg<V>, n: usize) {
+        regs[INPUT_X as usize] = *x;
+        regs[INPUT_Y as usize] = *y;
+        self.eval_in_place(regs, n);
+    }
+
+    /// [`Evaluator::eval_first`] at the x and y already in registers [`INPUT_X`] and [`INPUT_Y`], which no
+    /// instruction writes: the epochs keep their lanes' positions there and update them in place.
+    #[inline(always)]
+    pub fn eval_in_place<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize) {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        if let Some(k) = &self.kernel {
+            if k.precision() == V::PRECISION {
+                assert!(
+                    regs.len() >= self.program.registers(),
+                    "registers_for makes the registers of a program"
+                );
+                // SAFETY: the registers of this program in V's precision, the kernel's; n is at most B.
+                unsafe { k.run(regs.as_mut_ptr() as *mut u8, n.min(B), &self.program) };
+                return;
+            }
+        }
+        self.program.eval_in_place(regs, n);
+    }
+}
+
+impl Deref for Evaluator {
+    type Target = Program;
+
+    fn deref(&self) -> &Program {
+        &self.program
+    }
+}

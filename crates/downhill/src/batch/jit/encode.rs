@@ -1,0 +1,374 @@
+//! The x86-64 encoder: only the instructions the code generator needs, three-operand VEX (AVX2 and FMA, `ymm`)
+//! and EVEX (AVX-512 F, `zmm`, without masks or broadcasts) forms with a register or a `[base + disp32]` memory
+//! operand, and the few general-purpose instructions of the loop. The tests decode every form with `iced-x86`.
+
+use super::Isa;
+
+/// A register or memory operand.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Rm {
+    Reg(u8),
+    Mem(u8, i32),
+}
+
+/// The encoder.
+#[derive(Default)]
+pub(super) struct Asm {
+    pub(super) code: Vec<u8>,
+    /// While set, where each VEX instruction starts (see [`Gen::exp_pair`]).
+    pub(super) starts: Option<Vec<usize>>,
+}
+
+impl Asm {
+    pub(super) fn bytes(&mut self, b: &[u8]) {
+        self.code.extend_from_slice(b);
+    }
+
+    pub(super) fn modrm(&mut self, reg: u8, rm: Rm) {
+        match rm {
+            Rm::Reg(r) => self.code.push(0xC0 | (reg & 7) << 3 | (r & 7)),
+            Rm::Mem(base, disp) => {
+                self.code.push(0x80 | (reg & 7) << 3 | (base & 7));
+                if base & 7 == 4 {
+                    self.code.push(0x24);
+                }
+                self.bytes(&disp.to_le_bytes());
+            }
+        }
+    }
+
+    /// A 256-bit VEX instruction: `map` 1 = 0F, 2 = 0F38, 3 = 0F3A; `pp` 0 = none, 1 = 66.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn vex(&mut self, map: u8, pp: u8, w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        let b = match rm {
+            Rm::Reg(r) | Rm::Mem(r, _) => r >> 3 & 1,
+        };
+        let r = reg >> 3 & 1;
+        if let Some(starts) = &mut self.starts {
+            starts.push(self.code.len());
+        }
+        self.code.push(0xC4);
+        self.code.push((r ^ 1) << 7 | 1 << 6 | (b ^ 1) << 5 | map);
+        self.code.push((w as u8) << 7 | (!vvvv & 0xF) << 3 | 1 << 2 | pp);
+        self.code.push(op);
+        self.modrm(reg, rm);
+    }
+
+    /// A 512-bit EVEX instruction, no mask, no broadcast: the fields as [`Asm::vex`]'s, with registers up to
+    /// 31 (ModRM.reg's fifth bit in R', vvvv's in V', a register operand's in X).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn evex(&mut self, map: u8, pp: u8, w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        let (b, x) = match rm {
+            Rm::Reg(r) => (r >> 3 & 1, r >> 4 & 1),
+            Rm::Mem(base, _) => (base >> 3 & 1, 0),
+        };
+        let (r, r2, v2) = (reg >> 3 & 1, reg >> 4 & 1, vvvv >> 4 & 1);
+        if let Some(starts) = &mut self.starts {
+            starts.push(self.code.len());
+        }
+        self.code.push(0x62);
+        self.code
+            .push((r ^ 1) << 7 | (x ^ 1) << 6 | (b ^ 1) << 5 | (r2 ^ 1) << 4 | map);
+        self.code.push((w as u8) << 7 | (!vvvv & 0xF) << 3 | 1 << 2 | pp);
+        // z = 0, L'L = 10 (512 bits), b = 0, V', aaa = 0 (no mask).
+        self.code.push(0b10 << 5 | (v2 ^ 1) << 3);
+        self.code.push(op);
+        self.modrm(reg, rm);
+    }
+
+    /// `lea dst, [base + disp]`.
+    pub(super) fn lea(&mut self, dst: u8, base: u8, disp: i32) {
+        self.code.push(0x48 | (dst >> 3) << 2 | base >> 3);
+        self.code.push(0x8D);
+        self.modrm(dst, Rm::Mem(base, disp));
+    }
+
+    /// `mov dst, src` (64-bit registers).
+    pub(super) fn mov(&mut self, dst: u8, src: u8) {
+        self.code.push(0x48 | (src >> 3) << 2 | dst >> 3);
+        self.code.push(0x89);
+        self.modrm(src, Rm::Reg(dst));
+    }
+
+    /// Points the rel32 of a jump that ends at `after` to `target`.
+    pub(super) fn patch(&mut self, after: usize, target: usize) {
+        let rel = (target as i64 - after as i64) as i32;
+        self.code[after - 4..after].copy_from_slice(&rel.to_le_bytes());
+    }
+
+    pub(super) fn push(&mut self, r: u8) {
+        if r >= 8 {
+            self.code.push(0x41);
+        }
+        self.code.push(0x50 | (r & 7));
+    }
+
+    pub(super) fn pop(&mut self, r: u8) {
+        if r >= 8 {
+            self.code.push(0x41);
+        }
+        self.code.push(0x58 | (r & 7));
+    }
+}
+
+/// Instructions that depend on the precision (the packed-double or packed-single form) and the instruction set
+/// (VEX on `ymm`, or EVEX on `zmm`).
+pub(super) struct Simd {
+    pub(super) asm: Asm,
+    pub(super) f64: bool,
+    pub(super) isa: Isa,
+}
+
+/// Opcodes (map 0F) of the arithmetic forms.
+pub(super) const ADD: u8 = 0x58;
+pub(super) const MUL: u8 = 0x59;
+pub(super) const SUB: u8 = 0x5C;
+pub(super) const MIN: u8 = 0x5D;
+pub(super) const DIV: u8 = 0x5E;
+pub(super) const MAX: u8 = 0x5F;
+pub(super) const XOR: u8 = 0x57;
+pub(super) const SQRT: u8 = 0x51;
+/// FMA opcodes (map 0F38) of the 231 form (`d = a * b + d`); the 213 form (`d = a * d + b`) is 0x10 less.
+pub(super) const FMADD231: u8 = 0xB8;
+pub(super) const FMSUB231: u8 = 0xBA;
+pub(super) const FNMADD231: u8 = 0xBC;
+pub(super) const FNMSUB231: u8 = 0xBE;
+
+impl Simd {
+    pub(super) fn pp(&self) -> u8 {
+        self.f64 as u8
+    }
+
+    /// One instruction: VEX with W as `vex_w` (most of ours ignore it; FMA's selects the precision), or EVEX,
+    /// where W always selects the element width (pd/ps, q/d), which is the precision's.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn op(&mut self, map: u8, pp: u8, vex_w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        match self.isa {
+            Isa::Avx2 => self.asm.vex(map, pp, vex_w, op, reg, vvvv, rm),
+            Isa::Avx512 => self.asm.evex(map, pp, self.f64, op, reg, vvvv, rm),
+        }
+    }
+
+    pub(super) fn arith(&mut self, op: u8, d: u8, a: u8, b: Rm) {
+        let pp = self.pp();
+        self.op(1, pp, false, op, d, a, b);
+    }
+
+    /// d = +0 in every lane (`vxorp*`, or `vpxor*` where EVEX's `vxorp*` would need AVX-512 DQ).
+    pub(super) fn zero(&mut self, d: u8) {
+        match self.isa {
+            Isa::Avx2 => self.arith(XOR, d, d, Rm::Reg(d)),
+            Isa::Avx512 => self.op(1, 1, false, 0xEF, d, d, Rm::Reg(d)),
+        }
+    }
+
+    pub(super) fn sqrt(&mut self, d: u8, a: Rm) {
+        let pp = self.pp();
+        self.op(1, pp, false, SQRT, d, 0, a);
+    }
+
+    pub(super) fn load(&mut self, d: u8, m: Rm) {
+        let pp = self.pp();
+        // movupd/movups (0x10); from a register, movapd/movaps (0x28).
+        let op = if matches!(m, Rm::Reg(_)) { 0x28 } else { 0x10 };
+        self.op(1, pp, false, op, d, 0, m);
+    }
+
+    pub(super) fn store(&mut self, m: Rm, s: u8) {
+        let pp = self.pp();
+        self.op(1, pp, false, 0x11, s, 0, m);
+    }
+
+    /// `d = a * b + d` (op = a 231 opcode) or, with `form213`, `d = a * d + b`.
+    pub(super) fn fma(&mut self, op: u8, form213: bool, d: u8, a: u8, b: Rm) {
+        let w = self.f64;
+        self.op(2, 1, w, if form213 { op - 0x10 } else { op }, d, a, b);
+    }
+
+    /// Integer addition over lanes of the precision's width (quadwords or doublewords).
+    pub(super) fn int_add(&mut self, d: u8, a: u8, b: Rm) {
+        let code = if self.f64 { 0xD4 } else { 0xFE };
+        self.op(1, 1, false, code, d, a, b);
+    }
+
+    /// `vpsllq`/`vpslld`: left shift of integer lanes of the precision's width by an immediate (the shift is
+    /// ModRM's reg field, 6; `d` goes in vvvv).
+    pub(super) fn shift_left(&mut self, d: u8, s: u8, by: u8) {
+        let op = if self.f64 { 0x73 } else { 0x72 };
+        self.op(1, 1, false, op, 6, d, Rm::Reg(s));
+        self.asm.code.push(by);
+    }
+
+    /// `vpermps d, index, table` (f32): each lane of d is the lane of `table` that `index`'s low 3 bits (`ymm`)
+    /// or 4 bits (`zmm`) name.
+    pub(super) fn permute(&mut self, d: u8, index: u8, table: Rm) {
+        self.op(2, 1, false, 0x16, d, index, table);
+    }
+
+    /// `vpermi2pd index, first, second` (AVX-512, f64): each lane of `index` becomes the entry its low 4 bits
+    /// name in the 16 of `first` (0-7) and `second` (8-15).
+    pub(super) fn permute_two(&mut self, index: u8, first: u8, second: Rm) {
+        debug_assert!(self.isa == Isa::Avx512 && self.f64);
+        self.asm.evex(2, 1, true, 0x77, index, first, second);
+    }
+
+    /// `vscalefpd d, a, b` (AVX-512, f64): d = a 2^floor(b), rounded once.
+    pub(super) fn scale(&mut self, d: u8, a: u8, b: Rm) {
+        debug_assert!(self.isa == Isa::Avx512 && self.f64);
+        self.asm.evex(2, 1, true, 0x2C, d, a, b);
+    }
+}
+
+/// Every instruction form the encoder writes, in both instruction sets and both precisions, decoded by an
+/// independent decoder (`iced-x86`) and compared with what it must be: so the AVX-512 encoder is checked on a
+/// CPU without AVX-512, and a wrong bit in a prefix cannot hide behind a test that only runs the code.
+#[cfg(test)]
+mod tests {
+    use super::super::{Isa, R12, R13, RAX, RBP, RBX, RDI, RSI};
+    use super::*;
+    use iced_x86::{Decoder, DecoderOptions, Instruction, OpKind};
+
+    /// An instruction as "mnemonic op, op, ...": registers by name, memory as `[base+disp]`, immediates in
+    /// decimal.
+    fn describe(i: &Instruction) -> String {
+        let ops: Vec<String> = (0..i.op_count())
+            .map(|k| match i.op_kind(k) {
+                OpKind::Register => format!("{:?}", i.op_register(k)).to_lowercase(),
+                OpKind::Memory => {
+                    assert_eq!(i.memory_index(), iced_x86::Register::None, "no index register");
+                    let base = format!("{:?}", i.memory_base()).to_lowercase();
+                    format!("[{base}{:+}]", i.memory_displacement64() as i64)
+                }
+                OpKind::Immediate8 => format!("{}", i.immediate8()),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        format!("{:?} {}", i.mnemonic(), ops.join(", ")).to_lowercase()
+    }
+
+    /// Decodes `code`, which must be exactly one instruction.
+    fn decode(code: &[u8]) -> String {
+        let mut d = Decoder::new(64, code, DecoderOptions::NONE);
+        let i = d.decode();
+        assert!(!i.is_invalid(), "{code:02x?} does not decode");
+        assert_eq!(
+            i.len(),
+            code.len(),
+            "{code:02x?} is not one instruction: {}",
+            describe(&i)
+        );
+        describe(&i)
+    }
+
+    fn simd(isa: Isa, f64: bool) -> Simd {
+        Simd {
+            asm: Asm::default(),
+            f64,
+            isa,
+        }
+    }
+
+    /// Writes one instruction with `emit` and checks that it decodes as `want`.
+    fn check(isa: Isa, f64: bool, want: &str, emit: impl FnOnce(&mut Simd)) {
+        let mut s = simd(isa, f64);
+        emit(&mut s);
+        assert_eq!(decode(&s.asm.code), want, "{isa:?}, f64 {f64}");
+    }
+
+    #[test]
+    fn vector_instructions_decode_as_written_in_both_instruction_sets() {
+        // Registers that need each extension bit: low, 8-15 (VEX.R/B, vvvv's high bit), 16-31 (EVEX R', V', X).
+        let regs: [(Isa, [u8; 3]); 2] = [(Isa::Avx2, [1, 9, 14]), (Isa::Avx512, [3, 17, 30])];
+        // Memory operands: the constant table (r13), the block (rbx), and r12, whose base needs a SIB byte.
+        let mems = [(R13, 64), (RBX, -32), (R12, 4096)];
+        for (isa, [d, a, b]) in regs {
+            let v = if isa == Isa::Avx2 { "ymm" } else { "zmm" };
+            let r = |n: u8| format!("{v}{n}");
+            for f64 in [true, false] {
+                let (pd, q) = if f64 { ("pd", "q") } else { ("ps", "d") };
+                for (name, op) in [
+                    ("add", ADD),
+                    ("mul", MUL),
+                    ("sub", SUB),
+                    ("min", MIN),
+                    ("div", DIV),
+                    ("max", MAX),
+                ] {
+                    let want = format!("v{name}{pd} {}, {}, {}", r(d), r(a), r(b));
+                    check(isa, f64, &want, |s| s.arith(op, d, a, Rm::Reg(b)));
+                    for (base, disp) in mems {
+                        let base_name = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi"]
+                            .get(base as usize)
+                            .map_or(format!("r{base}"), |n| n.to_string());
+                        let want = format!("v{name}{pd} {}, {}, [{base_name}{disp:+}]", r(d), r(a));
+                        check(isa, f64, &want, |s| s.arith(op, d, a, Rm::Mem(base, disp)));
+                    }
+                }
+                let zero = if isa == Isa::Avx2 {
+                    format!("vxor{pd} {}, {}, {}", r(d), r(d), r(d))
+                } else {
+                    format!("vpxor{q} {}, {}, {}", r(d), r(d), r(d))
+                };
+                check(isa, f64, &zero, |s| s.zero(d));
+                check(isa, f64, &format!("vsqrt{pd} {}, {}", r(d), r(b)), |s| {
+                    s.sqrt(d, Rm::Reg(b))
+                });
+                check(isa, f64, &format!("vsqrt{pd} {}, [r13+128]", r(d)), |s| {
+                    s.sqrt(d, Rm::Mem(R13, 128))
+                });
+                check(isa, f64, &format!("vmovu{pd} {}, [rbx+96]", r(d)), |s| {
+                    s.load(d, Rm::Mem(RBX, 96))
+                });
+                check(isa, f64, &format!("vmova{pd} {}, {}", r(d), r(a)), |s| {
+                    s.load(d, Rm::Reg(a))
+                });
+                check(isa, f64, &format!("vmovu{pd} [rbx-64], {}", r(a)), |s| {
+                    s.store(Rm::Mem(RBX, -64), a)
+                });
+                for (name, op) in [
+                    ("vfmadd", FMADD231),
+                    ("vfmsub", FMSUB231),
+                    ("vfnmadd", FNMADD231),
+                    ("vfnmsub", FNMSUB231),
+                ] {
+                    let want = format!("{name}231{pd} {}, {}, {}", r(d), r(a), r(b));
+                    check(isa, f64, &want, |s| s.fma(op, false, d, a, Rm::Reg(b)));
+                    let want = format!("{name}213{pd} {}, {}, [r13+192]", r(d), r(a));
+                    check(isa, f64, &want, |s| s.fma(op, true, d, a, Rm::Mem(R13, 192)));
+                }
+                check(isa, f64, &format!("vpadd{q} {}, {}, {}", r(d), r(a), r(b)), |s| {
+                    s.int_add(d, a, Rm::Reg(b))
+                });
+                check(isa, f64, &format!("vpsll{q} {}, {}, 52", r(d), r(a)), |s| {
+                    s.shift_left(d, a, 52)
+                });
+            }
+            check(isa, false, &format!("vpermps {}, {}, [r13+256]", r(d), r(a)), |s| {
+                s.permute(d, a, Rm::Mem(R13, 256))
+            });
+        }
+        check(Isa::Avx512, true, "vpermi2pd zmm5, zmm22, zmm31", |s| {
+            s.permute_two(5, 22, Rm::Reg(31))
+        });
+        check(Isa::Avx512, true, "vscalefpd zmm20, zmm2, [r13+320]", |s| {
+            s.scale(20, 2, Rm::Mem(R13, 320))
+        });
+    }
+
+    #[test]
+    fn general_purpose_instructions_decode_as_written() {
+        let one = |emit: &dyn Fn(&mut Asm)| {
+            let mut a = Asm::default();
+            emit(&mut a);
+            decode(&a.code)
+        };
+        assert_eq!(one(&|a| a.lea(RBX, RBX, 64)), "lea rbx, [rbx+64]");
+        assert_eq!(one(&|a| a.lea(R12, R13, -128)), "lea r12, [r13-128]");
+        assert_eq!(one(&|a| a.mov(RBX, RDI)), "mov rbx, rdi");
+        assert_eq!(one(&|a| a.mov(R13, RSI)), "mov r13, rsi");
+        assert_eq!(one(&|a| a.push(RBP)), "push rbp");
+        assert_eq!(one(&|a| a.push(R12)), "push r12");
+        assert_eq!(one(&|a| a.pop(R13)), "pop r13");
+        assert_eq!(one(&|a| a.pop(RAX)), "pop rax");
+    }
+}

@@ -1,0 +1,190 @@
+use super::super::lanes::{F32x8, F64x4};
+use super::*;
+use crate::Function;
+
+/// The instruction sets this CPU runs.
+fn isas() -> Vec<Isa> {
+    [Isa::Avx2, Isa::Avx512]
+        .into_iter()
+        .filter(|&isa| cpu_has(isa))
+        .collect()
+}
+
+/// Evaluates a block by the interpreter and by each instruction set's code this CPU runs, and compares every
+/// output bit for bit.
+fn same_bits<V: Lanes>(program: &Program, points: &[[f64; 2]], n: usize, streams: u8) -> Result<(), String> {
+    for isa in isas() {
+        same_bits_in::<V>(program, isa, points, n, streams).map_err(|e| format!("{isa:?}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn same_bits_in<V: Lanes>(
+    program: &Program,
+    isa: Isa,
+    points: &[[f64; 2]],
+    n: usize,
+    streams: u8,
+) -> Result<(), String> {
+    let kernel = Kernel::compile_streams::<V>(program, isa, streams).ok_or("no executable memory")?;
+    let x: [V; B] = std::array::from_fn(|k| {
+        V::load(
+            &(0..V::N)
+                .map(|j| points[(k * V::N + j) % points.len()][0])
+                .collect::<Vec<_>>(),
+        )
+    });
+    let y: [V; B] = std::array::from_fn(|k| {
+        V::load(
+            &(0..V::N)
+                .map(|j| points[(k * V::N + j) % points.len()][1])
+                .collect::<Vec<_>>(),
+        )
+    });
+    let mut interp = program.registers_for::<V>();
+    program.eval_interpreted_with(&mut interp, &x, &y, n, form_of(isa));
+    let mut compiled = program.registers_for::<V>();
+    compiled[0] = x;
+    compiled[1] = y;
+    // SAFETY: registers made for this program, n <= B.
+    unsafe { kernel.run(compiled.as_mut_ptr() as *mut u8, n, program) };
+    for k in 0..program.outputs().len() {
+        let (a, b) = (program.output(&interp, k), program.output(&compiled, k));
+        for v in 0..n {
+            for j in 0..V::N {
+                let (p, q) = (a[v].lane(j), b[v].lane(j));
+                if p.to_bits() != q.to_bits() && !(p.is_nan() && q.is_nan()) {
+                    return Err(format!(
+                        "output {k}, vector {v} lane {j}: interpreter {p:e}, compiled {q:e}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn points() -> Vec<[f64; 2]> {
+    let mut p: Vec<[f64; 2]> = (0..200)
+        .map(|i| [-3.0 + 0.031 * i as f64, 2.7 - 0.027 * (i * 7 % 200) as f64])
+        .collect();
+    p.extend([
+        [0.0, 0.0],
+        [-0.0, 1.0],
+        [800.0, -800.0],
+        [f64::NAN, 1.0],
+        [f64::INFINITY, 0.5],
+        [1e-310, 3.0],
+    ]);
+    p
+}
+
+#[test]
+fn an_exp_argument_never_above_zero_skips_the_upper_clamp_and_only_then() {
+    if kernel_isa().is_none() {
+        return;
+    }
+    // (formula, whether its one exp's argument is provably never above 0)
+    for (formula, nonpositive) in [
+        ("exp(-x^2 - (y+1)^2)", true),
+        ("exp(-(x^2 + y^2)) * 3", true),
+        ("exp(-x*x*y*y - abs(x))", true),
+        ("exp(x) + y", false),
+        ("exp(x*y)", false),
+        ("exp(x^2 - y)", false),
+        ("exp(-x^2 + 1)", false),
+    ] {
+        let f = Function::parse(formula).unwrap();
+        let p = Program::new(&f.tapes().value_gradient);
+        let exps: Vec<bool> = (0..p.instrs().len())
+            .filter(|&i| matches!(p.instrs()[i], Instr::Call(_, crate::expr::Func::Exp, _)))
+            .map(|i| p.first_operand_nonpositive(i))
+            .collect();
+        assert!(!exps.is_empty(), "{formula}");
+        assert!(exps.iter().all(|&e| e == nonpositive), "{formula}: {exps:?}");
+        // Large arguments (800, -800, inf, NaN among the points) come out as the interpreter's.
+        let fail = |e| panic!("{formula}: {e}");
+        same_bits::<F64x4>(&p, &points(), B, 1).unwrap_or_else(fail);
+        same_bits::<F32x8>(&p, &points(), B, 1).unwrap_or_else(fail);
+    }
+}
+
+#[test]
+fn compiled_code_equals_the_interpreter_bit_for_bit_on_every_catalog_function() {
+    if kernel_isa().is_none() {
+        return;
+    }
+    for entry in crate::catalog::entries() {
+        let f = Function::resolve(entry.name).unwrap();
+        for tape in [&f.tapes().gradient, &f.tapes().value_gradient, &f.tapes().full] {
+            let p = Program::new(tape);
+            for n in [B, 5, 1] {
+                for streams in [1, 2, 3] {
+                    let fail = |e| panic!("{} with {streams} streams: {e}", entry.name);
+                    same_bits::<F64x4>(&p, &points(), n, streams).unwrap_or_else(fail);
+                    same_bits::<F32x8>(&p, &points(), n, streams).unwrap_or_else(fail);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn exps_side_by_side_compute_what_they_compute_alone() {
+    if kernel_isa().is_none() {
+        return;
+    }
+    let gaussians: Vec<String> = (1..=12)
+        .map(|k| format!("{k}*exp(-(x-{k}/4)^2 - (y+{k}/5)^2)"))
+        .collect();
+    // (formula, whether the scheduler puts some of its gradient's exps side by side; None: either way)
+    for (formula, paired) in [
+        ("peaks", Some(true)),
+        ("exp(-x^2) + exp(-y^2)", Some(true)),
+        ("exp(x) * exp(y) * exp(x*y)", None),
+        ("exp(exp(-x^2))", Some(false)),
+        ("exp(-x^2-y^2) * (x^5 + y^5 + x*y*exp(x-y))", None),
+        (&gaussians.join(" + "), Some(true)),
+    ] {
+        let f = Function::resolve(formula).unwrap();
+        let p = Program::new(&f.tapes().gradient);
+        for isa in isas() {
+            let pairs = Kernel::compile::<F64x4>(&p, isa).expect("machine code").exp_pairs;
+            assert!(
+                paired.is_none_or(|want| want == (pairs > 0)),
+                "{formula} {isa:?}: {pairs} pairs"
+            );
+        }
+        for n in [B, 3] {
+            same_bits::<F64x4>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f64: {e}"));
+            same_bits::<F32x8>(&p, &points(), n, 1).unwrap_or_else(|e| panic!("{formula} f32: {e}"));
+        }
+    }
+}
+
+#[test]
+fn many_live_values_spill_and_come_back() {
+    if kernel_isa().is_none() {
+        return;
+    }
+    // Forty products all alive at once: more values than ymm registers.
+    let terms: Vec<String> = (1..=40).map(|k| format!("exp(x*{k}/40)*sin(y+{k})")).collect();
+    let sum = terms.join(" + ");
+    let prod = (1..=40).map(|k| format!("(x + {k}/7)")).collect::<Vec<_>>().join("*");
+    for text in [
+        sum,
+        prod,
+        "x^y + abs(x)^2.5 - sqrt(y*y+1) / -x".to_string(),
+        "x".to_string(),
+        "3".to_string(),
+    ] {
+        let f = Function::parse(&text).unwrap();
+        for tape in [&f.tapes().gradient, &f.tapes().full] {
+            let p = Program::new(tape);
+            for streams in [1, 2] {
+                same_bits::<F64x4>(&p, &points(), B, streams).unwrap_or_else(|e| panic!("{text} f64: {e}"));
+                same_bits::<F32x8>(&p, &points(), B, streams).unwrap_or_else(|e| panic!("{text} f32: {e}"));
+            }
+        }
+    }
+}
