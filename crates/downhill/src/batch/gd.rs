@@ -1,7 +1,7 @@
 //! Plain gradient descent's own epoch (the seeds' method and the reference job): p -= lr * g as one fused
 //! multiply-add per coordinate, the whole block stepped in one pass with no branch per vector, the tests of a
 //! single run only when some lane might finish. The general epoch (`epoch.rs`) takes every method, plain
-//! descent included (with bounds, or weight decay); on the cheapest functions it costs 15-75% more per step
+//! descent included (with bounds, or weight decay); on the cheapest functions it costs 10-80% more per step
 //! than this one (docs/engine.md), so plain descent without bounds keeps it until that gap is closed.
 
 use super::driver::{bits, cancelled, lane, load};
