@@ -5,6 +5,7 @@
 use super::encode::*;
 use super::regalloc::{Ymm, NEVER, VREGS};
 use super::*;
+use std::ops::Range;
 
 /// One constant of the table, a `zmm` register's width (AVX2 code reads the first half), aligned so that
 /// reading it never straddles two cache lines (a split load costs about twice as much).
@@ -105,29 +106,59 @@ impl<'p> Gen<'p> {
         }
     }
 
-    /// The whole function: `fn(regs, n, consts, program)` over the block's first `n` vectors, one register width
-    /// (one or two vectors) at a time, `streams` widths per iteration (their instructions interleaved), then
-    /// one at a time for the rest.
+    /// The whole function: `fn(regs, n, consts, program)` over the block's first `n` vectors. The program is cut
+    /// at each instruction without an inline form (see [`is_call`]): each run of inline instructions between two
+    /// of those is one loop over the block's vectors, one register width (one or two vectors) at a time,
+    /// `streams` widths per iteration (their instructions interleaved), then one at a time for the rest; each
+    /// call is one call of the helper for the whole block, so the vector function runs in a loop of its own,
+    /// where consecutive vectors' long dependency chains overlap, instead of one vector per call.
     pub(super) fn function(&mut self, streams: u8) {
-        let width = self.s.isa.width();
         let a = &mut self.s.asm;
-        for r in [RBX, R12, R13, R14, RBP] {
+        // Six callee-saved registers, and rax once more so that calls find the stack 16-byte aligned.
+        for r in [RBX, R12, R13, R14, R15, RBP, RAX] {
             a.push(r);
         }
-        a.mov(RBX, RDI);
+        a.mov(R15, RDI);
         a.mov(RBP, RSI);
-        a.mov(R12, RSI);
+        a.mov(R13, RDX);
+        a.mov(R14, RCX);
+        let instrs = self.program.instrs();
+        let mut i = 0;
+        while i < instrs.len() {
+            if is_call(instrs[i]) {
+                self.call(i);
+                i += 1;
+                continue;
+            }
+            let end = (i..instrs.len()).find(|&j| is_call(instrs[j])).unwrap_or(instrs.len());
+            self.segment(i..end, streams);
+            i = end;
+        }
+        let a = &mut self.s.asm;
+        // vzeroupper
+        a.bytes(&[0xC5, 0xF8, 0x77]);
+        for r in [RAX, RBP, R15, R14, R13, R12, RBX] {
+            a.pop(r);
+        }
+        a.bytes(&[0xC3]);
+    }
+
+    /// Instructions `range` (all inline) as one loop over the block's vectors: rbx walks the block from r15,
+    /// r12 counts the register widths left.
+    fn segment(&mut self, range: Range<usize>, streams: u8) {
+        let width = self.s.isa.width();
+        let a = &mut self.s.asm;
+        a.mov(RBX, R15);
+        a.mov(R12, RBP);
         if width == 64 {
             // Pairs of vectors: r12 = (n + 1) / 2 (add r12, 1; shr r12, 1).
             a.bytes(&[0x49, 0x83, 0xC4, 0x01, 0x49, 0xD1, 0xEC]);
         }
-        a.mov(R13, RDX);
-        a.mov(R14, RCX);
         // cmp r12, streams; jb tail
         a.bytes(&[0x49, 0x83, 0xFC, streams, 0x0F, 0x82, 0, 0, 0, 0]);
         let jb_tail = a.code.len();
         let top = a.code.len();
-        self.body(streams);
+        self.body(range.clone(), streams);
         let a = &mut self.s.asm;
         // add rbx, width * streams; sub r12, streams; cmp r12, streams; jae top
         a.bytes(&[0x48, 0x81, 0xC3]);
@@ -143,7 +174,7 @@ impl<'p> Gen<'p> {
             a.bytes(&[0x4D, 0x85, 0xE4, 0x0F, 0x84, 0, 0, 0, 0]);
             let jz_end = a.code.len();
             let tail_top = a.code.len();
-            self.body(1);
+            self.body(range, 1);
             let a = &mut self.s.asm;
             // add rbx, width; dec r12; jnz tail_top
             a.bytes(&[0x48, 0x83, 0xC3, width as u8, 0x49, 0xFF, 0xCC, 0x0F, 0x85]);
@@ -152,24 +183,19 @@ impl<'p> Gen<'p> {
             let end = a.code.len();
             a.patch(jz_end, end);
         }
-        let a = &mut self.s.asm;
-        // vzeroupper
-        a.bytes(&[0xC5, 0xF8, 0x77]);
-        for r in [RBP, R14, R13, R12, RBX] {
-            a.pop(r);
-        }
-        a.bytes(&[0xC3]);
     }
 
-    /// One evaluation of every instruction for `streams` consecutive vectors, each instruction for each stream
-    /// in turn; outputs end at home.
-    pub(super) fn body(&mut self, streams: u8) {
+    /// One evaluation of instructions `range` for `streams` consecutive vectors, each instruction for each
+    /// stream in turn; the values read after the range (and the outputs) end at home.
+    pub(super) fn body(&mut self, range: Range<usize>, streams: u8) {
         let instrs = self.program.instrs();
-        let mut i = 0;
-        while i < instrs.len() {
+        let mut i = range.start;
+        while i < range.end {
             // Two exps in a row, the second not reading the first (nor taking the program register of the
             // first's result): their instructions interleaved.
-            if let (1, [Instr::Call(d1, Func::Exp, _), Instr::Call(d2, Func::Exp, a2), ..]) = (streams, &instrs[i..]) {
+            if let (1, [Instr::Call(d1, Func::Exp, _), Instr::Call(d2, Func::Exp, a2), ..]) =
+                (streams, &instrs[i..range.end])
+            {
                 if a2 != d1 && d2 != d1 {
                     self.stream = 0;
                     self.exp_pair(i);
@@ -186,7 +212,7 @@ impl<'p> Gen<'p> {
         }
         for y in 0..self.s.isa.registers() {
             if let Some((r, s)) = self.ymm[y].holds {
-                if self.ymm[y].dirty && self.is_output[r as usize] {
+                if self.ymm[y].dirty && self.live(r, s) {
                     let home = self.home_of(r, s);
                     self.s.store(home, y as u8);
                 }
@@ -227,8 +253,7 @@ impl<'p> Gen<'p> {
                 let temps = self.exp(d, a);
                 self.release(&temps);
             }
-            Instr::Pow(d, a, b) => self.call(i, d, a, b),
-            Instr::Powf(d, a, _) | Instr::Call(d, _, a) => self.call(i, d, a, a),
+            Instr::Pow(..) | Instr::Powf(..) | Instr::Call(..) => unreachable!("calls are cut out by `function`"),
         }
         self.finish();
     }
@@ -491,37 +516,46 @@ impl<'p> Gen<'p> {
         vec![t, t1, t2, t3, t4]
     }
 
-    /// Instruction `i` through [`helper`]: every value still needed goes home first (calls may change every
-    /// `ymm` register), and the result is left at home.
-    pub(super) fn call(&mut self, i: usize, d: u16, a: u16, b: u16) {
-        for y in 0..self.s.isa.registers() {
-            if let Some((r, s)) = self.ymm[y].holds {
-                let operand = s == self.stream && (r == a || r == b);
-                if self.ymm[y].dirty && (self.live(r, s) || operand) {
-                    let home = self.home_of(r, s);
-                    self.s.store(home, y as u8);
-                }
-            }
-        }
-        self.ymm = [Ymm::default(); VREGS];
+    /// Instruction `i` through [`helper`], once for the whole block: its operands and its result at home (no
+    /// value is in a vector register between two segments), and the flags of [`helper`]'s `index` saying which
+    /// operands are constants (one vector from the table, read for every vector of the block).
+    pub(super) fn call(&mut self, i: usize) {
+        let (d, a, b) = match self.program.instrs()[i] {
+            Instr::Pow(d, a, b) => (d, a, b),
+            Instr::Powf(d, a, _) | Instr::Call(d, _, a) => (d, a, a),
+            _ => unreachable!("only calls come here"),
+        };
+        self.stream = 0;
         let addr = |g: &Gen, r: u16| match g.home(r) {
             Rm::Mem(base, disp) => (base, disp),
             Rm::Reg(_) => unreachable!("homes are in memory"),
         };
         let (dst, src, src2) = (addr(self, d), addr(self, a), addr(self, b));
+        let index = i as u64 | (self.is_const(a) as u64) << 32 | (self.is_const(b) as u64) << 33;
         let helper = self.helper as u64;
+        let wide = self.s.isa.width() == 64;
         let asm = &mut self.s.asm;
+        asm.mov(RBX, R15);
         asm.mov(RDI, R14);
         asm.lea(RSI, dst.0, dst.1);
         asm.lea(RDX, src.0, src.1);
         asm.lea(RCX, src2.0, src2.1);
-        // mov r8d, i; mov r9d, vectors per register; mov rax, helper; call rax
-        asm.bytes(&[0x41, 0xB8 | (R8 & 7)]);
-        asm.bytes(&(i as u32).to_le_bytes());
-        asm.bytes(&[0x41, 0xB8 | (R9 & 7)]);
-        asm.bytes(&(self.s.isa.width() as u32 / 32).to_le_bytes());
+        // mov r8, index
+        asm.bytes(&[0x49, 0xB8 | (R8 & 7)]);
+        asm.bytes(&index.to_le_bytes());
+        // r9 = the block's vectors (in AVX-512 code rounded up to whole registers: add r9, 1; and r9, -2)
+        asm.mov(R9, RBP);
+        if wide {
+            asm.bytes(&[0x49, 0x83, 0xC1, 0x01, 0x49, 0x83, 0xE1, 0xFE]);
+        }
+        // mov rax, helper; call rax
         asm.bytes(&[0x48, 0xB8 | RAX]);
         asm.bytes(&helper.to_le_bytes());
         asm.bytes(&[0xFF, 0xD0]);
     }
+}
+
+/// Whether instruction `ins` has no inline form: computed by [`helper`] instead.
+fn is_call(ins: Instr) -> bool {
+    matches!(ins, Instr::Pow(..) | Instr::Powf(..)) || matches!(ins, Instr::Call(_, f, _) if f != Func::Exp)
 }

@@ -8,7 +8,8 @@
 //! the same fused multiply-adds, the same exp (its constants are shared with `lanes.rs`; in f64, the form of
 //! the instruction set, [`ExpForm`], which the interpreter then follows), and the functions without an inline
 //! form (`ln`, `sin`, `pow`, ...) call back into the interpreter's own lane code (vector code, `vmath.rs`) once
-//! per vector. The tests compare the two
+//! per block: the code is cut at those instructions, each run of inline instructions is a loop over the block's
+//! vectors, and each call computes the function for every vector of the block. The tests compare the two
 //! bitwise, in every instruction set the CPU has.
 //!
 //! Registers are given out by looking ahead: a value stays in a vector register until one is needed for
@@ -41,12 +42,14 @@ use super::Precision;
 use crate::expr::Func;
 
 /// General-purpose registers the code uses: the block pointer (advanced by one vector per iteration), the
-/// vectors left, the constant table and the program (for calls). All callee-saved, so calls keep them.
+/// vectors left, the constant table, the program (for calls), the block's first vector and the block's vectors.
+/// All callee-saved, so calls keep them.
 const RBX: u8 = 3;
 const RBP: u8 = 5;
 const R12: u8 = 12;
 const R13: u8 = 13;
 const R14: u8 = 14;
+const R15: u8 = 15;
 const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RDX: u8 = 2;
@@ -204,8 +207,13 @@ impl Kernel {
 }
 
 /// What the generated code calls for an instruction it has no inline form for: computes instruction `index` of
-/// the program on `count` consecutive vectors (one register width), with the interpreter's own lane functions
-/// (vector code, `vmath.rs`), in their AVX2-and-FMA compilation where the CPU has those.
+/// the program (its low 32 bits) on `count` consecutive vectors (the block's), with the interpreter's own lane
+/// functions (vector code, `vmath.rs`), in their AVX2-and-FMA compilation where the CPU has those. Bit 32 of
+/// `index` set says the first operand is a constant (one vector, read for every vector), bit 33 the second.
+///
+/// # Safety
+/// `program` is the program the code was compiled from, `dst` has room for `count` vectors and `a` and `b` hold
+/// `count` vectors each (one if a constant).
 unsafe extern "sysv64" fn helper<V: Lanes>(
     program: *const Program,
     dst: *mut V,
@@ -232,19 +240,40 @@ unsafe fn helper_avx2<V: Lanes>(program: &Program, dst: *mut V, a: *const V, b: 
     helper_portable(program, dst, a, b, index, count);
 }
 
+/// A loop over the block's vectors for each function, the function known inside it (no dispatch per vector).
+///
 /// # Safety
-/// `a` (and `b` for a power) hold `count` vectors to read and `dst` room for `count`.
+/// As [`helper`].
 #[inline(always)]
 unsafe fn helper_portable<V: Lanes>(program: &Program, dst: *mut V, a: *const V, b: *const V, index: u64, count: u64) {
-    for k in 0..count as usize {
-        let a = a.add(k).read_unaligned();
-        let out = match program.instrs()[index as usize] {
-            Instr::Pow(..) => a.pow(b.add(k).read_unaligned()),
-            Instr::Powf(_, _, e) => a.powf(e),
-            Instr::Call(_, f, _) => a.call(f),
-            // Only the three above are compiled to calls.
-            _ => a,
+    let step = |bit: u64| if index >> bit & 1 == 1 { 0 } else { 1 };
+    let (sa, sb) = (step(32), step(33));
+    let n = count as usize;
+    macro_rules! each {
+        ($x:ident => $e:expr) => {
+            for k in 0..n {
+                let $x = a.add(k * sa).read_unaligned();
+                dst.add(k).write_unaligned($e);
+            }
         };
-        dst.add(k).write_unaligned(out);
+    }
+    macro_rules! functions {
+        ($f:expr, $($name:ident)*) => {
+            match $f {
+                $(Func::$name => each!(x => x.call(Func::$name)),)*
+            }
+        };
+    }
+    match program.instrs()[index as u32 as usize] {
+        Instr::Pow(..) => {
+            for k in 0..n {
+                let x = a.add(k * sa).read_unaligned();
+                dst.add(k).write_unaligned(x.pow(b.add(k * sb).read_unaligned()));
+            }
+        }
+        Instr::Powf(_, _, e) => each!(x => x.powf(e)),
+        Instr::Call(_, f, _) => functions!(f, Exp Abs Sign Ln Sin Cos Tan Atan Asin Acos Sinh Cosh Tanh),
+        // Only the three above are compiled to calls.
+        _ => {}
     }
 }

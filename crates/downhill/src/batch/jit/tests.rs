@@ -188,3 +188,31 @@ fn many_live_values_spill_and_come_back() {
         }
     }
 }
+
+/// Every function of the grammar and powers with constant and variable bases and exponents: the code cuts the
+/// program at each call and calls each function once for the block's vectors (a constant operand read for every
+/// vector), in whole and partial blocks.
+#[test]
+fn every_function_called_once_per_block_equals_the_interpreter() {
+    if kernel_isa().is_none() {
+        return;
+    }
+    for text in [
+        "sin(x) + cos(y) + tan(x*y) + atan(x) + asin(x/4) + acos(y/4) + sinh(x) + cosh(y) + tanh(x-y)",
+        "ln(x^2+1) + sign(x-y) + abs(x) * exp(-y^2) + sqrt(abs(y))",
+        "2^x + x^y + y^3.5 + (x^2+1)^-0.5 + 3^(x*y) + x^(1/3)",
+        "sin(cos(tanh(x + ln(1 + y^2))))",
+    ] {
+        let f = Function::parse(text).unwrap();
+        for tape in [&f.tapes().gradient, &f.tapes().full] {
+            let p = Program::new(tape);
+            for n in [1, 7, B] {
+                for streams in [1, 2] {
+                    let fail = |e| panic!("{text}, {n} vectors, {streams} streams: {e}");
+                    same_bits::<F64x4>(&p, &points(), n, streams).unwrap_or_else(fail);
+                    same_bits::<F32x8>(&p, &points(), n, streams).unwrap_or_else(fail);
+                }
+            }
+        }
+    }
+}
