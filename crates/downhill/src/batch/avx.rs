@@ -14,8 +14,8 @@ use std::arch::x86_64::*;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::lanes::{split_horner, F32x8, F64x4, Lanes, EXP_F32, EXP_F64};
-use super::vmath;
 use super::Precision;
+use super::{vmath, vmath32};
 use crate::expr::Func;
 use crate::optim::Real;
 
@@ -356,6 +356,36 @@ impl vmath::F64Lanes for A64x4 {
     }
 }
 
+impl vmath32::F32Lanes for A32x8 {
+    #[inline(always)]
+    fn split_exponent(self) -> (A32x8, A32x8) {
+        // SAFETY: AVX2, as everywhere in this module.
+        unsafe {
+            let b = _mm256_castps_si256(self.0);
+            let m = _mm256_or_si256(
+                _mm256_and_si256(b, _mm256_set1_epi32(0x007f_ffff)),
+                _mm256_set1_epi32(0x3f80_0000),
+            );
+            let e = _mm256_or_si256(
+                _mm256_and_si256(_mm256_srli_epi32::<23>(b), _mm256_set1_epi32(0xff)),
+                _mm256_set1_epi32(0x4b00_0000),
+            );
+            (
+                A32x8(_mm256_castsi256_ps(m)),
+                A32x8(_mm256_sub_ps(_mm256_castsi256_ps(e), _mm256_set1_ps(8_388_735.0))),
+            )
+        }
+    }
+    #[inline(always)]
+    fn copysign(self, sign: A32x8) -> A32x8 {
+        // SAFETY: AVX, as everywhere in this module.
+        unsafe {
+            let m = _mm256_set1_ps(-0.0);
+            A32x8(_mm256_or_ps(_mm256_andnot_ps(m, self.0), _mm256_and_ps(m, sign.0)))
+        }
+    }
+}
+
 /// All ones in lane i where bit i of `mask` is set (f64 lanes).
 #[inline(always)]
 unsafe fn mask_f64(mask: u32) -> __m256d {
@@ -383,7 +413,7 @@ avx_type!(A32x8, F32x8, f32, 8, F32, __m256,
     min: _mm256_min_ps, max: _mm256_max_ps, andnot: _mm256_andnot_ps, cmp: _mm256_cmp_ps,
     set1: _mm256_set1_ps, zero: _mm256_setzero_ps, blendv: _mm256_blendv_ps, movemask: _mm256_movemask_ps,
     fmadd: _mm256_fmadd_ps, fmsub: _mm256_fmsub_ps, fnmadd: _mm256_fnmadd_ps, fnmsub: _mm256_fnmsub_ps,
-    mask_of: mask_f32, call: vmath::call_widened, pow: vmath::pow_widened);
+    mask_of: mask_f32, call: vmath32::call, pow: vmath::pow_widened);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use super::vmath;
+use super::{vmath, vmath32};
 use crate::expr::Func;
 
 /// Whether this CPU runs the AVX2-and-FMA versions of the hot loops (decided once).
@@ -228,6 +228,21 @@ impl vmath::Widen for F32x8 {
     }
 }
 
+impl vmath32::F32Lanes for F32x8 {
+    #[inline(always)]
+    fn split_exponent(self) -> (F32x8, F32x8) {
+        let b = self.to_bits();
+        let m = F32x8::from_bits(b.map(|b| (b & 0x007f_ffff) | 0x3f80_0000));
+        // The biased exponent as the low bits of 2^23's mantissa: exact, then unbiased.
+        let e = F32x8::from_bits(b.map(|b| (b >> 23 & 0xff) | 0x4b00_0000));
+        (m, e - F32x8::splat(8_388_735.0)) // 2^23 + 127
+    }
+    #[inline(always)]
+    fn copysign(self, sign: F32x8) -> F32x8 {
+        self.zip(sign, f32::copysign)
+    }
+}
+
 impl vmath::F64Lanes for F64x4 {
     #[inline(always)]
     fn split_exponent(self) -> (F64x4, F64x4) {
@@ -356,7 +371,7 @@ lanes_impl!(
     exp_f32x8,
     exp_f32x8,
     F32,
-    vmath::call_widened,
+    vmath32::call,
     vmath::pow_widened
 );
 

@@ -30,6 +30,7 @@ mod jit;
 mod lanes;
 mod program;
 mod vmath;
+mod vmath32;
 
 /// The engine's parts that its benches time on their own (`benches/batch.rs`: the compiled gradient alone, a
 /// hand-fused peer on the same lane types). Not part of the API.

@@ -1,6 +1,7 @@
 //! The grammar's functions as vector code: `ln`, `sin`, `cos`, `tan`, `atan`, `asin`, `acos`, `sinh`, `cosh`,
 //! `tanh`, `sign` and powers, on four f64 lanes at once ([`F64Lanes`]: the arrays and the AVX registers).
-//! f32 lanes widen to two f64 vectors, compute there and round once, so they are as accurate as f32 can be.
+//! f32 lanes have native forms of the commonest functions (`vmath32.rs`); for the rest they widen to two f64
+//! vectors, compute there and round once, so those are as accurate as f32 can be.
 //!
 //! The algorithms are fdlibm's (as in musl and FreeBSD), written without branches: every lane computes every
 //! case and a blend keeps the right one. Written once over [`F64Lanes`], they compute the same bits on the
@@ -830,12 +831,14 @@ mod tests {
         eprintln!("pow: worst {w} ulp");
     }
 
-    /// f32 lanes compute in f64 and round once: within one f32 ulp of libm's f64 result rounded.
+    /// f32 lanes compute the functions without a native f32 form (`vmath32.rs`) in f64 and round once: the
+    /// f64 function's value rounded.
     #[test]
     fn f32_lanes_round_the_f64_functions_once() {
         let mut r = Rng(99);
         let xs: Vec<f32> = (0..80_000).map(|_| r.log_uniform(-30.0, 6.0, true) as f32).collect();
-        for (f, _) in Func::ALL {
+        let native = [Func::Sin, Func::Cos, Func::Ln, Func::Atan, Func::Tanh];
+        for (f, _) in Func::ALL.into_iter().filter(|(f, _)| !native.contains(f)) {
             let g = |x: f64| F64x4::splat(x).call(f).lane(0);
             for c in xs.chunks(8) {
                 let v = F32x8::from(<[f32; 8]>::try_from(c).expect("8 lanes")).call(f);
