@@ -8,15 +8,22 @@ pub fn symmetric_eigen(h: [[f64; 2]; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
     eigen(h)
 }
 
+/// The eigenvalues (ascending) of a symmetric 2x2 matrix, as [`eigen`] computes them.
+#[inline(always)]
+pub fn eigenvalues<T: Real>(h: [[T; 2]; 2]) -> [T; 2] {
+    let (a, b, d) = (h[0][0], h[0][1], h[1][1]);
+    let mean = T::splat(0.5) * (a + d);
+    let radius = (T::splat(0.25) * (a - d) * (a - d) + b * b).sqrt();
+    [mean - radius, mean + radius]
+}
+
 /// [`symmetric_eigen`] for numbers or lanes: every lane takes the branch its own values choose (both sides are
 /// computed and one is selected), with the same operations as a single number.
 #[inline(always)]
 pub fn eigen<T: Real>(h: [[T; 2]; 2]) -> ([T; 2], [[T; 2]; 2]) {
     let (a, b, d) = (h[0][0], h[0][1], h[1][1]);
     let (zero, one) = (T::splat(0.0), T::splat(1.0));
-    let mean = T::splat(0.5) * (a + d);
-    let radius = (T::splat(0.25) * (a - d) * (a - d) + b * b).sqrt();
-    let (l1, l2) = (mean - radius, mean + radius);
+    let [l1, l2] = eigenvalues(h);
     // Eigenvector of l2: (b, l2 - a) or (l2 - d, b), whichever is better conditioned.
     let first = ((l2 - a).abs() + b.abs()).ge((l2 - d).abs() + b.abs());
     let v = [T::select(first, b, l2 - d), T::select(first, l2 - a, b)];

@@ -408,6 +408,10 @@ macro_rules! real_impl {
             fn select(mask: u32, a: Self, b: Self) -> Self {
                 Lanes::select(a, mask, b)
             }
+            #[inline(always)]
+            fn all(mask: u32) -> bool {
+                mask == (1 << <$t as Lanes>::N) - 1
+            }
         }
     };
 }

@@ -23,6 +23,8 @@ pub trait Real:
     fn ge(self, other: Self) -> Self::Mask;
     /// `if mask { a } else { b }`, lane by lane.
     fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+    /// Whether the mask holds in every lane.
+    fn all(mask: Self::Mask) -> bool;
 }
 
 impl Real for f64 {
@@ -58,5 +60,9 @@ impl Real for f64 {
         } else {
             b
         }
+    }
+    #[inline(always)]
+    fn all(mask: bool) -> bool {
+        mask
     }
 }
