@@ -57,13 +57,13 @@ fn k<V: Lanes>(c: f64) -> V {
 
 /// Bit i set where lane i equals the other's (false for NaN).
 #[inline(always)]
-fn eq<V: Lanes>(a: V, b: V) -> u32 {
+pub(super) fn eq<V: Lanes>(a: V, b: V) -> u32 {
     a.le(b) & b.le(a)
 }
 
 /// Bit i set where lane i > the other's (false for NaN).
 #[inline(always)]
-fn gt<V: Lanes>(a: V, b: V) -> u32 {
+pub(super) fn gt<V: Lanes>(a: V, b: V) -> u32 {
     b.le(a) & !a.le(b)
 }
 
@@ -102,11 +102,13 @@ fn by_libm<V: Lanes>(x: V, r: V, lanes: u32, f: fn(f64) -> f64) -> V {
     V::load(&out[..V::N])
 }
 
-/// `poly[0] + z (poly[1] + z (...))`.
+/// `poly[0] + z (poly[1] + z (...))`, the coefficients f64 or f32.
 #[inline(always)]
-fn horner<V: Lanes>(z: V, poly: &[f64]) -> V {
+pub(super) fn horner<V: Lanes, C: Copy + Into<f64>>(z: V, poly: &[C]) -> V {
     let (&last, rest) = poly.split_last().expect("a polynomial");
-    rest.iter().rev().fold(k(last), |acc, &c| acc.mul_add(z, k(c)))
+    rest.iter()
+        .rev()
+        .fold(k(last.into()), |acc, &c| acc.mul_add(z, k(c.into())))
 }
 
 const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
@@ -257,11 +259,7 @@ fn reduce_pio2<V: F64Lanes>(x: V) -> (V, V, V, u32) {
     let (r, w) = (r3, n * k(P3T) - c3 - c2);
     let y0 = r - w;
     let y1 = (r - y0) - w;
-    let quarter = n * k(0.25);
-    let fl = round_small(quarter);
-    let fl = fl - k::<V>(1.0).select(gt(fl, quarter), k(0.0));
-    let q = n - fl * k(4.0);
-    (y0, y1, q, !ok & ((1 << V::N) - 1))
+    (y0, y1, mod4(n, round_small), !ok & ((1 << V::N) - 1))
 }
 
 /// fdlibm's `__sin(x, y, 1)`: sin(x + y) on [-pi/4, pi/4].
@@ -315,16 +313,16 @@ fn trig<V: F64Lanes>(x: V, which: Trig) -> V {
     let (y0, y1, q, far) = reduce_pio2(x);
     let s = sin_kernel(y0, y1);
     let c = cos_kernel(y0, y1);
-    let odd = eq(q, k(1.0)) | eq(q, k(3.0));
-    let (v, negate) = match which {
-        // q = 0: s, 1: c, 2: -s, 3: -c.
-        Trig::Sin => (c.select(odd, s), eq(q, k(2.0)) | eq(q, k(3.0))),
-        // q = 0: c, 1: -s, 2: -c, 3: s.
-        Trig::Cos => (s.select(odd, c), eq(q, k(1.0)) | eq(q, k(2.0))),
-        // even: s / c, odd: -c / s.
-        Trig::Tan => ((c / s).select(odd, s / c), odd),
+    let v = match which {
+        Trig::Sin => quadrant(s, c, q, false),
+        Trig::Cos => quadrant(s, c, q, true),
+        Trig::Tan => {
+            // even: s / c, odd: -c / s.
+            let odd = eq(q, k(1.0)) | eq(q, k(3.0));
+            let v = (c / s).select(odd, s / c);
+            (v * k(-1.0)).select(odd, v)
+        }
     };
-    let v = (v * k(-1.0)).select(negate, v);
     if far == 0 {
         return v;
     }
@@ -356,6 +354,50 @@ pub fn cos<V: F64Lanes>(x: V) -> V {
 #[inline(always)]
 pub fn tan<V: F64Lanes>(x: V) -> V {
     trig(x, Trig::Tan)
+}
+
+/// fdlibm's atan reduction of a = |x| by its five intervals, picked by blends: `iv` holds each interval's
+/// [lower bound, atan hi, atan lo, and (p, q, r, s) with t = (p a - q) / (r + s a)]; returns (hi, lo, t) with
+/// atan a = hi + lo + atan t.
+#[inline(always)]
+pub(super) fn atan_reduce<V: Lanes, C: Copy + Into<f64>>(a: V, iv: &[[C; 7]; 4]) -> (V, V, V) {
+    let c = |v: C| k::<V>(v.into());
+    let (mut hi, mut lo, mut p, mut q, mut r, mut s) = (k::<V>(0.0), k::<V>(0.0), k(1.0), k(0.0), k(1.0), k(0.0));
+    for iv in iv {
+        let m = c(iv[0]).le(a);
+        hi = c(iv[1]).select(m, hi);
+        lo = c(iv[2]).select(m, lo);
+        p = c(iv[3]).select(m, p);
+        q = c(iv[4]).select(m, q);
+        r = c(iv[5]).select(m, r);
+        s = c(iv[6]).select(m, s);
+    }
+    // Beyond 39/16, -1/a (so that a = inf gives -0, not 0 inf).
+    let t = (k::<V>(-1.0) / a).select(c(iv[3][0]).le(a), a.mul_sub(p, q) / a.mul_add(s, r));
+    (hi, lo, t)
+}
+
+/// sin (or cos) of x = n pi/2 + r from the kernels' s = sin r and c = cos r and q = n mod 4.
+#[inline(always)]
+pub(super) fn quadrant<V: Lanes>(s: V, c: V, q: V, cos: bool) -> V {
+    let odd = eq(q, k(1.0)) | eq(q, k(3.0));
+    let (v, negate) = if cos {
+        // q = 0: c, 1: -s, 2: -c, 3: s.
+        (s.select(odd, c), eq(q, k(1.0)) | eq(q, k(2.0)))
+    } else {
+        // q = 0: s, 1: c, 2: -s, 3: -c.
+        (c.select(odd, s), eq(q, k(2.0)) | eq(q, k(3.0)))
+    };
+    (v * k(-1.0)).select(negate, v)
+}
+
+/// n mod 4 for integral n with |n| < 2^22 (in f32; 2^51 in f64).
+#[inline(always)]
+pub(super) fn mod4<V: Lanes>(n: V, round: impl Fn(V) -> V) -> V {
+    let quarter = n * k(0.25);
+    let fl = round(quarter);
+    let fl = fl - k::<V>(1.0).select(gt(fl, quarter), k(0.0));
+    n - fl * k(4.0)
 }
 
 /// atan x: fdlibm's, its five intervals picked by blends. Worst error against libm: 1 ulp.
@@ -413,19 +455,7 @@ pub fn atan<V: F64Lanes>(x: V) -> V {
             1.0,
         ],
     ];
-    let a = x.abs();
-    let (mut hi, mut lo, mut p, mut q, mut r, mut s) = (k::<V>(0.0), k::<V>(0.0), k(1.0), k(0.0), k(1.0), k(0.0));
-    for iv in IV {
-        let m = k::<V>(iv[0]).le(a);
-        hi = k::<V>(iv[1]).select(m, hi);
-        lo = k::<V>(iv[2]).select(m, lo);
-        p = k::<V>(iv[3]).select(m, p);
-        q = k::<V>(iv[4]).select(m, q);
-        r = k::<V>(iv[5]).select(m, r);
-        s = k::<V>(iv[6]).select(m, s);
-    }
-    // Beyond 39/16, -1/a (so that a = inf gives -0, not 0 inf).
-    let t = (k::<V>(-1.0) / a).select(k::<V>(IV[3][0]).le(a), a.mul_sub(p, q) / a.mul_add(s, r));
+    let (hi, lo, t) = atan_reduce(x.abs(), &IV);
     let z = t * t;
     let w = z * z;
     let s1 = z * horner(w, &[AT[0], AT[2], AT[4], AT[6], AT[8], AT[10]]);

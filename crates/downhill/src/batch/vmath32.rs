@@ -16,7 +16,7 @@
 #![allow(clippy::excessive_precision)]
 
 use super::lanes::Lanes;
-use super::vmath::{call_widened, Widen};
+use super::vmath::{atan_reduce, call_widened, eq, gt, horner, mod4, quadrant, Widen};
 use crate::expr::Func;
 
 /// f32 lanes with the bit-level steps the functions need.
@@ -33,30 +33,11 @@ fn k<V: Lanes>(c: f32) -> V {
     V::splat(c as f64)
 }
 
-/// Bit i set where lane i equals the other's (false for NaN).
-#[inline(always)]
-fn eq<V: Lanes>(a: V, b: V) -> u32 {
-    a.le(b) & b.le(a)
-}
-
-/// Bit i set where lane i > the other's (false for NaN).
-#[inline(always)]
-fn gt<V: Lanes>(a: V, b: V) -> u32 {
-    b.le(a) & !a.le(b)
-}
-
 /// Lanes rounded to the nearest integer, ties to even, for |v| < 2^22.
 #[inline(always)]
 fn round_small<V: Lanes>(v: V) -> V {
     const M: f32 = 12_582_912.0; // 1.5 * 2^23
     (v + k(M)) - k(M)
-}
-
-/// `poly[0] + z (poly[1] + z (...))`.
-#[inline(always)]
-fn horner<V: Lanes>(z: V, poly: &[f32]) -> V {
-    let (&last, rest) = poly.split_last().expect("a polynomial");
-    rest.iter().rev().fold(k(last), |acc, &c| acc.mul_add(z, k(c)))
 }
 
 /// All lanes of a vector.
@@ -104,18 +85,7 @@ fn trig<V: F32Lanes>(x: V, which: Trig) -> V {
     let z = r * r;
     let s = (r * z).mul_add(horner(z, &S), r);
     let c = (z * z).mul_add(horner(z, &C), z.neg_mul_add(k(0.5), k(1.0)));
-    let quarter = n * k(0.25);
-    let fl = round_small(quarter);
-    let fl = fl - k::<V>(1.0).select(gt(fl, quarter), k(0.0));
-    let q = n - fl * k(4.0);
-    let odd = eq(q, k(1.0)) | eq(q, k(3.0));
-    let (v, negate) = match which {
-        // q = 0: s, 1: c, 2: -s, 3: -c.
-        Trig::Sin => (c.select(odd, s), eq(q, k(2.0)) | eq(q, k(3.0))),
-        // q = 0: c, 1: -s, 2: -c, 3: s.
-        Trig::Cos => (s.select(odd, c), eq(q, k(1.0)) | eq(q, k(2.0))),
-    };
-    (v * k(-1.0)).select(negate, v)
+    quadrant(s, c, mod4(n, round_small), which == Trig::Cos)
 }
 
 /// sin x in f32. Worst error against libm: 2 f32 ulp.
@@ -178,19 +148,7 @@ pub fn atan<V: F32Lanes>(x: V) -> V {
         [1.1875, 9.827_936_887_7e-1, 3.447_321_717_0e-8, 1.0, 1.5, 1.0, 1.5],
         [2.4375, 1.570_796_251_3, 7.549_789_415_9e-8, 0.0, 1.0, 0.0, 1.0],
     ];
-    let a = x.abs();
-    let (mut hi, mut lo, mut p, mut q, mut r, mut s) = (k::<V>(0.0), k::<V>(0.0), k(1.0), k(0.0), k(1.0), k(0.0));
-    for iv in IV {
-        let m = k::<V>(iv[0]).le(a);
-        hi = k::<V>(iv[1]).select(m, hi);
-        lo = k::<V>(iv[2]).select(m, lo);
-        p = k::<V>(iv[3]).select(m, p);
-        q = k::<V>(iv[4]).select(m, q);
-        r = k::<V>(iv[5]).select(m, r);
-        s = k::<V>(iv[6]).select(m, s);
-    }
-    // Beyond 39/16, -1/a (so that a = inf gives -0, not 0 inf).
-    let t = (k::<V>(-1.0) / a).select(k::<V>(IV[3][0]).le(a), a.mul_sub(p, q) / a.mul_add(s, r));
+    let (hi, lo, t) = atan_reduce(x.abs(), &IV);
     let z = t * t;
     let w = z * z;
     let s1 = z * horner(w, &[AT[0], AT[2], AT[4]]);
