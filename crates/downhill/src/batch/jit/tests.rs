@@ -216,3 +216,57 @@ fn every_function_called_once_per_block_equals_the_interpreter() {
         }
     }
 }
+
+/// The whole code of a program with calls, in both instruction sets (AVX-512's is compiled and read here even
+/// on a CPU without it): every byte decodes, every jump lands on an instruction, and a call's vector count is
+/// the block's (rounded up to whole registers in AVX-512 code, which runs vectors in pairs).
+#[test]
+fn code_with_calls_decodes_and_jumps_land_on_instructions_in_both_instruction_sets() {
+    use iced_x86::{Code, Decoder, DecoderOptions, Mnemonic, OpKind, Register};
+    let f = Function::parse("sin(x) + 2^y * ln(x^2 + 1)").unwrap();
+    let p = Program::new(&f.tapes().gradient);
+    for isa in [Isa::Avx2, Isa::Avx512] {
+        for f64 in [true, false] {
+            let kernel = if f64 {
+                Kernel::compile::<F64x4>(&p, isa)
+            } else {
+                Kernel::compile::<F32x8>(&p, isa)
+            };
+            let (code, _) = kernel.expect("executable memory").code();
+            let mut d = Decoder::with_ip(64, &code, 0, DecoderOptions::NONE);
+            let mut starts = std::collections::HashSet::new();
+            let mut targets = Vec::new();
+            let (mut calls, mut rounding) = (0, 0);
+            while d.can_decode() {
+                let i = d.decode();
+                assert!(i.code() != Code::INVALID, "{isa:?}: invalid at {:#x}", i.ip());
+                starts.insert(i.ip());
+                if i.op_count() > 0 && i.op0_kind() == OpKind::NearBranch64 {
+                    targets.push((i.ip(), i.near_branch64()));
+                }
+                if i.mnemonic() == Mnemonic::Call {
+                    calls += 1;
+                }
+                let r9_imm = |m: Mnemonic, v: i64| {
+                    i.mnemonic() == m
+                        && i.op0_register() == Register::R9
+                        && i.op_kind(1) == OpKind::Immediate8to64
+                        && i.immediate8to64() == v
+                };
+                if r9_imm(Mnemonic::Add, 1) || r9_imm(Mnemonic::And, -2) {
+                    rounding += 1;
+                }
+            }
+            for (from, to) in targets {
+                assert!(
+                    starts.contains(&to),
+                    "{isa:?}: the jump at {from:#x} lands inside an instruction"
+                );
+            }
+            // sin, the power and ln: one call each (the gradient may need more of them).
+            assert!(calls >= 3, "{isa:?}: {calls} calls");
+            let want = if isa == Isa::Avx512 { 2 * calls } else { 0 };
+            assert_eq!(rounding, want, "{isa:?} f64 {f64}: the vector count's rounding");
+        }
+    }
+}
