@@ -139,7 +139,7 @@ macro_rules! avx_type {
             }
             #[inline(always)]
             fn powf(self, e: f64) -> Self {
-                $pow(self, <$t as Lanes>::splat(e))
+                vmath::powf(self, e, $pow)
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {

@@ -285,7 +285,7 @@ macro_rules! lanes_impl {
             }
             #[inline(always)]
             fn powf(self, e: f64) -> Self {
-                $pow(self, <$t as Lanes>::splat(e))
+                vmath::powf(self, e, $pow)
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {
