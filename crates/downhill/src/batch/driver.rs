@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::evaluator::Evaluator;
 use super::lanes::Lanes;
-use super::program::{Program, Reg, B};
+use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
 use super::{epoch, gd};
 use super::{BatchConfig, Control, LaneEnd};
 use crate::optim::{OptimizerSpec, Real};
@@ -137,6 +137,55 @@ pub(super) fn gather<V: Lanes>(n: usize, point: impl Fn(usize) -> [f64; 2]) -> (
         })
     };
     (reg(0), reg(1))
+}
+
+/// A block position that holds no lane (padding, or a lane moved away by packing).
+pub(super) const NONE: usize = usize::MAX;
+/// A lane's epochs while it runs: lanes still running at the end ran every completed epoch.
+pub(super) const RUNNING: u32 = u32::MAX;
+
+/// For a block of `n` lanes: the lane at each position (NONE for padding) and each vector's running lanes.
+pub(super) fn slots<V: Lanes>(n: usize) -> (Vec<usize>, [u32; B]) {
+    let slot_lane: Vec<usize> = (0..B * V::N).map(|p| if p < n { p } else { NONE }).collect();
+    let active = std::array::from_fn(|k| {
+        (0..V::N)
+            .filter(|&j| slot_lane[k * V::N + j] != NONE)
+            .fold(0u32, |m, j| m | 1 << j)
+    });
+    (slot_lane, active)
+}
+
+/// Each lane's end: where it stopped (the lanes still in the first `vectors` vectors where they are now), after
+/// how many epochs (`completed` for those still running) and why.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record_ends<V: Lanes>(
+    ends: &mut [LaneEnd],
+    regs: &[Reg<V>],
+    slot_lane: &[usize],
+    vectors: usize,
+    final_pos: &mut [[f64; 2]],
+    epochs_run: &[u32],
+    termination: &[Termination],
+    completed: u64,
+) {
+    for p in 0..vectors * V::N {
+        if slot_lane[p] != NONE {
+            final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
+        }
+    }
+    for (i, e) in ends.iter_mut().enumerate() {
+        *e = LaneEnd {
+            end: final_pos[i],
+            epochs_run: if epochs_run[i] == RUNNING {
+                completed as u32
+            } else {
+                epochs_run[i]
+            },
+            termination: termination[i],
+            gradient_norm: f64::NAN,
+            value: f64::NAN,
+        };
+    }
 }
 
 #[inline(always)]

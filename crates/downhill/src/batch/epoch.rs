@@ -10,18 +10,13 @@
 //! updated in place; when a quarter of the block's vectors could be freed, the running lanes (with their
 //! optimizer state) are packed to the front, so finished lanes stop costing work.
 
-use super::driver::{bits, cancelled, gather, lane};
+use super::driver::{bits, cancelled, gather, lane, record_ends, slots, NONE, RUNNING};
 use super::evaluator::Evaluator;
 use super::lanes::Lanes;
 use super::program::{Reg, B, INPUT_X, INPUT_Y};
 use super::{BatchConfig, Control, LaneEnd};
 use crate::optim::{Real, State, Step, Update, WithUpdate};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
-
-/// A lane's slot that holds no lane (padding, or a lane packed elsewhere).
-const NONE: usize = usize::MAX;
-/// The epochs a lane ran, for a lane still running.
-const RUNNING: u32 = u32::MAX;
 
 /// Runs a block's epochs and records where each lane of `chunk` ended in `ends` (the gradient norm and value
 /// at the ends are filled in afterwards).
@@ -40,12 +35,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     regs[INPUT_Y as usize] = y;
     let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
     // The lane at each position of the block, and which positions are still running.
-    let mut slot_lane: Vec<usize> = (0..B * V::N).map(|p| if p < n { p } else { NONE }).collect();
-    let mut active: [u32; B] = std::array::from_fn(|k| {
-        (0..V::N)
-            .filter(|&j| slot_lane[k * V::N + j] != NONE)
-            .fold(0u32, |m, j| m | 1 << j)
-    });
+    let (mut slot_lane, mut active) = slots::<V>(n);
     let mut vectors = n.div_ceil(V::N);
     let spec = config.spec;
     let mut states: [State<V>; B] = [spec.state(); B];
@@ -115,24 +105,16 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
         spec.dispatch(epoch);
         completed = t + 1;
     }
-    for p in 0..vectors * V::N {
-        if slot_lane[p] != NONE {
-            final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
-        }
-    }
-    for (i, e) in ends.iter_mut().enumerate() {
-        *e = LaneEnd {
-            end: final_pos[i],
-            epochs_run: if epochs_run[i] == RUNNING {
-                completed as u32
-            } else {
-                epochs_run[i]
-            },
-            termination: termination[i],
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-    }
+    record_ends(
+        ends,
+        regs,
+        &slot_lane,
+        vectors,
+        &mut final_pos,
+        &epochs_run,
+        &termination,
+        completed,
+    );
 }
 
 /// One epoch's update of a block's running lanes, given the method's update by [`crate::OptimizerSpec::dispatch`]

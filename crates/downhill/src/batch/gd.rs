@@ -4,7 +4,7 @@
 //! descent included (with bounds, or weight decay); on the cheapest functions it costs 10-80% more per step
 //! than this one (docs/engine.md), so plain descent without bounds keeps it until that gap is closed.
 
-use super::driver::{bits, cancelled, lane, load};
+use super::driver::{bits, cancelled, lane, load, record_ends, slots, RUNNING};
 use super::evaluator::Evaluator;
 use super::lanes::Lanes;
 use super::program::{Reg, B, INPUT_X, INPUT_Y};
@@ -23,23 +23,14 @@ pub(super) fn run<V: Lanes>(
     control: &Control,
     ends: &mut [LaneEnd],
 ) {
-    const NONE: usize = usize::MAX;
     // The lanes' positions live in the program's input registers and are updated there in place.
     (regs[INPUT_X as usize], regs[INPUT_Y as usize]) = load::<V>(chunk);
     let n = chunk.len();
     let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
-    // The lane at each position of the block (NONE for padding), and which positions are still running.
-    let mut slot_lane: Vec<usize> = (0..B * V::N).map(|p| if p < n { p } else { NONE }).collect();
-    let mask_for = |slot_lane: &[usize], k: usize| {
-        (0..V::N)
-            .filter(|&j| slot_lane[k * V::N + j] != NONE)
-            .fold(0u32, |m, j| m | 1 << j)
-    };
-    let mut active: [u32; B] = std::array::from_fn(|k| mask_for(&slot_lane, k));
+    // The lane at each position of the block, and which positions are still running.
+    let (mut slot_lane, mut active) = slots::<V>(n);
     let mut vectors = n.div_ceil(V::N);
     let mut final_pos = vec![[0.0f64; 2]; n];
-    // Set when a lane finishes; lanes still running at the end ran every completed epoch.
-    const RUNNING: u32 = u32::MAX;
     let mut epochs_run = vec![RUNNING; n];
     let mut completed = 0u64;
     let mut termination = vec![Termination::MaxEpochs; n];
@@ -82,24 +73,16 @@ pub(super) fn run<V: Lanes>(
         }
         completed = t + 1;
     }
-    for p in 0..vectors * V::N {
-        if slot_lane[p] != NONE {
-            final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
-        }
-    }
-    for (i, e) in ends.iter_mut().enumerate() {
-        *e = LaneEnd {
-            end: final_pos[i],
-            epochs_run: if epochs_run[i] == RUNNING {
-                completed as u32
-            } else {
-                epochs_run[i]
-            },
-            termination: termination[i],
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-    }
+    record_ends(
+        ends,
+        regs,
+        &slot_lane,
+        vectors,
+        &mut final_pos,
+        &epochs_run,
+        &termination,
+        completed,
+    );
 }
 
 /// A block's positions (the program's input registers, updated in place) and its gradient (the program's
