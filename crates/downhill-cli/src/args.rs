@@ -109,7 +109,7 @@ pub struct RunArgs {
     /// The optimizer.
     #[arg(long, default_value = "gd", value_name = "NAME", value_parser = optimizer_parser())]
     pub optimizer: Method,
-    /// Learning rate [default: 0.01; 1 for newton].
+    /// Learning rate [default: 0.01; 1 for newton and adadelta].
     #[arg(long, value_name = "LR")]
     pub lr: Option<f64>,
     /// Number of updates.
@@ -154,12 +154,19 @@ pub struct TrainingArgs {
     /// Stop as converged when the gradient norm is at most G [basin maps: 1e-8; 1e-4 with --precision f32].
     #[arg(long, value_name = "G")]
     pub gtol: Option<f64>,
+    /// Linear warmup: the rate rises as lr*(t+1)/N over the first N updates, then the schedule runs over the
+    /// rest (PyTorch's SequentialLR of LinearLR and the schedule) [0].
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub warmup: u64,
+    /// Scale each gradient the optimizer sees down to norm at most C (torch.nn.utils.clip_grad_norm_).
+    #[arg(long, value_name = "C")]
+    pub clip_grad_norm: Option<f64>,
 }
 
 /// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.
 #[derive(Args, Debug, Default, Clone)]
 pub struct OptimizerArgs {
-    /// Momentum factor [momentum, nesterov: 0.9; rmsprop: 0].
+    /// Momentum factor [momentum, nesterov, sf-sgd: 0.9; rmsprop: 0].
     #[arg(long, value_name = "M")]
     pub momentum: Option<f64>,
     /// Dampening of momentum [0].
@@ -171,16 +178,16 @@ pub struct OptimizerArgs {
     /// RMSProp smoothing constant [0.99].
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
-    /// Adam's beta1 [0.9].
+    /// beta1 of adam, adamw, adamax, nadam, radam, lion [0.9].
     #[arg(long, value_name = "B1")]
     pub beta1: Option<f64>,
-    /// Adam's beta2 [0.999].
+    /// beta2 [0.999; lion: 0.99].
     #[arg(long, value_name = "B2")]
     pub beta2: Option<f64>,
     /// Adam's betas as one pair.
     #[arg(long, value_name = "B1,B2", value_parser = parse_point, conflicts_with_all = ["beta1", "beta2"])]
     pub betas: Option<[f64; 2]>,
-    /// Term added to denominators [adagrad: 1e-10; rmsprop, adam: 1e-8].
+    /// Term added to denominators [adagrad: 1e-10; adadelta: 1e-6; others: 1e-8].
     #[arg(long, value_name = "EPS")]
     pub eps: Option<f64>,
     /// AdaGrad's learning-rate decay [0].
@@ -198,6 +205,24 @@ pub struct OptimizerArgs {
     /// Newton's largest fallback step, where the Hessian is not positive definite [1].
     #[arg(long, value_name = "S")]
     pub max_step: Option<f64>,
+    /// NAdam's momentum decay [0.004].
+    #[arg(long, value_name = "D")]
+    pub momentum_decay: Option<f64>,
+    /// Adadelta's averaging constant [0.9].
+    #[arg(long, value_name = "RHO")]
+    pub rho: Option<f64>,
+    /// Rprop's decrease and increase factors [0.5,1.2].
+    #[arg(long, value_name = "MINUS,PLUS", value_parser = parse_point)]
+    pub etas: Option<[f64; 2]>,
+    /// Rprop's smallest and largest step sizes [1e-6,50].
+    #[arg(long, value_name = "MIN,MAX", value_parser = parse_point)]
+    pub step_sizes: Option<[f64; 2]>,
+    /// Schedule-Free's power of the update number in its averaging weights [0].
+    #[arg(long, value_name = "R")]
+    pub r: Option<f64>,
+    /// Schedule-Free's power of the largest rate in its averaging weights [2].
+    #[arg(long, value_name = "P")]
+    pub weight_lr_power: Option<f64>,
 }
 
 /// How a landscape figure looks (run, sweep, landscape, basins). Sizes are in inches at --dpi dots per inch,
@@ -322,7 +347,7 @@ pub struct BasinsArgs {
     /// The optimizer.
     #[arg(long, default_value = "gd", value_name = "NAME", value_parser = optimizer_parser())]
     pub optimizer: Method,
-    /// Learning rate [default: 0.01; 1 for newton].
+    /// Learning rate [default: 0.01; 1 for newton and adadelta].
     #[arg(long, value_name = "LR")]
     pub lr: Option<f64>,
     /// Updates per start [map: 1000; trajectories: 100, as in the seed].
@@ -374,7 +399,7 @@ pub struct SweepArgs {
     /// Optimizers, comma-separated.
     #[arg(long, value_name = "NAME,..", value_delimiter = ',', default_value = "gd", value_parser = optimizer_parser())]
     pub optimizer: Vec<Method>,
-    /// Learning rates, comma-separated [default: 0.01; 1 for newton].
+    /// Learning rates, comma-separated [default: 0.01; 1 for newton and adadelta].
     #[arg(long, value_name = "LR,..", value_delimiter = ',')]
     pub lr: Vec<f64>,
     /// Epoch counts, comma-separated.

@@ -2,7 +2,7 @@
 //! is here, once, and every fault is an input error (exit code 2) that names the option.
 
 use downhill::catalog;
-use downhill::optim::ConfigError;
+use downhill::optim::{ConfigError, TrainingLoop};
 use downhill::{rng, Function, Method, OptimizerSpec, Options, ParseErrorKind, RunConfig, Schedule};
 use downhill_plot::{Aspect, Colormap, Figure, Panel};
 
@@ -36,7 +36,7 @@ pub fn function(spec: &str) -> Result<Function, CliError> {
     })
 }
 
-fn input(e: impl ToString) -> CliError {
+pub fn input(e: impl ToString) -> CliError {
     CliError::input(e.to_string())
 }
 
@@ -223,6 +223,12 @@ pub fn options(a: &OptimizerArgs) -> Options {
         centered: a.centered,
         amsgrad: a.amsgrad,
         max_step: a.max_step,
+        momentum_decay: a.momentum_decay,
+        rho: a.rho,
+        etas: a.etas,
+        step_sizes: a.step_sizes,
+        r: a.r,
+        weight_lr_power: a.weight_lr_power,
     }
 }
 
@@ -267,6 +273,8 @@ pub struct Training {
     pub ascent: bool,
     /// Converged at this gradient norm.
     pub gtol: Option<f64>,
+    /// Warmup and clipping.
+    pub around: TrainingLoop,
 }
 
 impl Training {
@@ -280,10 +288,19 @@ impl Training {
                 )));
             }
         }
+        let around = TrainingLoop {
+            warmup: a.warmup,
+            clip_grad_norm: a.clip_grad_norm,
+        };
+        // The warmup is checked against each command's epochs where they are known.
+        around
+            .validate(u64::MAX)
+            .map_err(|e| CliError::input(format!("--clip-grad-norm: {e}")))?;
         Ok(Training {
             schedule: Schedule::parse(&a.schedule).map_err(input)?,
             ascent: a.ascent,
             gtol: a.gtol,
+            around,
         })
     }
 
@@ -294,6 +311,7 @@ impl Training {
             .epochs(epochs)
             .ascent(self.ascent);
         config.schedule = self.schedule;
+        config.training = self.around;
         config.gtol = self.gtol;
         config
     }

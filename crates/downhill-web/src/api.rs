@@ -219,7 +219,15 @@ struct RunRequest {
     centered: bool,
     amsgrad: bool,
     max_step: Option<f64>,
+    momentum_decay: Option<f64>,
+    rho: Option<f64>,
+    etas: Option<[f64; 2]>,
+    step_sizes: Option<[f64; 2]>,
+    r: Option<f64>,
+    weight_lr_power: Option<f64>,
     schedule: Option<String>,
+    warmup: Option<u64>,
+    clip_grad_norm: Option<f64>,
     gtol: Option<f64>,
 }
 
@@ -245,6 +253,12 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
         centered: req.centered,
         amsgrad: req.amsgrad,
         max_step: req.max_step,
+        momentum_decay: req.momentum_decay,
+        rho: req.rho,
+        etas: req.etas,
+        step_sizes: req.step_sizes,
+        r: req.r,
+        weight_lr_power: req.weight_lr_power,
     };
     let spec = OptimizerSpec::new(method, &options).map_err(|e| ApiError::bad(e.to_string()))?;
     let epochs = req.epochs.unwrap_or(1000);
@@ -262,6 +276,10 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
     if let Some(s) = &req.schedule {
         config.schedule = Schedule::parse(s).map_err(|e| ApiError::bad(e.to_string()))?;
     }
+    config.training = downhill::optim::TrainingLoop {
+        warmup: req.warmup.unwrap_or(0),
+        clip_grad_norm: req.clip_grad_norm,
+    };
     config.gtol = req.gtol;
     config.validate().map_err(|e| ApiError::bad(e.to_string()))?;
     let name = req.function;
@@ -327,6 +345,7 @@ pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
             epochs,
             learning_rate: lr,
             schedule: Schedule::Constant,
+            training: downhill::optim::TrainingLoop::default(),
             ascent: req.ascent,
             gtol: Some(precision.default_gtol()),
             spec,

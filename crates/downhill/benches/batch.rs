@@ -18,6 +18,7 @@ fn reference_job(epochs: u64, precision: Precision) -> BatchConfig {
         epochs,
         learning_rate: 0.01,
         schedule: Schedule::Constant,
+        training: downhill::optim::TrainingLoop::default(),
         ascent: false,
         gtol: None,
         spec: OptimizerSpec::gd(),

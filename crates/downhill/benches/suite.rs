@@ -128,6 +128,7 @@ fn main() {
                     epochs: STEPS,
                     learning_rate: lr,
                     schedule: Schedule::Constant,
+                    training: downhill::optim::TrainingLoop::default(),
                     ascent: false,
                     gtol: None,
                     spec,

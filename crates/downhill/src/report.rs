@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::classify::StationaryPoint;
-use crate::optim::{Method, OptimizerSpec, Schedule};
+use crate::optim::{Method, OptimizerSpec, Schedule, TrainingLoop};
 use crate::run::{RunConfig, RunResult, Termination};
 use crate::Function;
 
@@ -25,6 +25,9 @@ pub struct RunReport<'a> {
     pub learning_rate: f64,
     /// The schedule.
     pub schedule: Schedule,
+    /// Warmup and gradient clipping (`warmup`, `clip_grad_norm`).
+    #[serde(flatten)]
+    pub training: TrainingLoop,
     /// Updates asked for.
     pub epochs: u64,
     /// The seed of a random start.
@@ -44,6 +47,21 @@ pub struct RunReport<'a> {
     /// What the end point is.
     pub stationary_point: StationaryPoint,
     /// The position after each update.
+    pub trajectory: &'a [[f64; 2]],
+    /// Schedule-Free: the averaged point (the `eval()` point) at the end, f there, and after each update; the
+    /// trajectory is the point whose gradient is taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub averaged: Option<Averaged<'a>>,
+}
+
+/// Schedule-Free's averaged point.
+#[derive(Clone, Debug, Serialize)]
+pub struct Averaged<'a> {
+    /// At the end.
+    pub end: [f64; 2],
+    /// f there.
+    pub value: f64,
+    /// After each update.
     pub trajectory: &'a [[f64; 2]],
 }
 
@@ -67,6 +85,7 @@ impl<'a> RunReport<'a> {
             ascent: config.ascent,
             learning_rate: config.learning_rate,
             schedule: config.schedule,
+            training: config.training,
             epochs: config.epochs,
             seed,
             start: r.start,
@@ -77,6 +96,11 @@ impl<'a> RunReport<'a> {
             termination: r.termination,
             stationary_point: r.stationary_point,
             trajectory: &r.trajectory,
+            averaged: r.averaged_end.map(|(end, value)| Averaged {
+                end,
+                value,
+                trajectory: &r.averaged,
+            }),
         }
     }
 }

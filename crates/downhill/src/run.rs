@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::classify::{classify, StationaryPoint};
 use crate::expr::{Function, NonFinite};
-use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, Step};
+use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, Shared, Step, TrainingLoop};
 
 /// A coordinate beyond this size counts as diverged.
 pub const DIVERGENCE_LIMIT: f64 = 1e10;
@@ -21,6 +21,8 @@ pub struct RunConfig {
     pub learning_rate: f64,
     /// How the rate changes over the run.
     pub schedule: Schedule,
+    /// Warmup and gradient clipping.
+    pub training: TrainingLoop,
     /// Climb instead of descend (the second seed notebook).
     pub ascent: bool,
     /// Stop as `converged` when the gradient norm is at most this.
@@ -51,6 +53,7 @@ impl RunConfig {
             epochs: 1000,
             learning_rate: 0.01,
             schedule: Schedule::Constant,
+            training: TrainingLoop::default(),
             ascent: false,
             gtol: None,
             xtol: None,
@@ -87,6 +90,7 @@ impl RunConfig {
             )));
         }
         check_learning_rate(self.learning_rate)?;
+        self.training.validate(self.epochs)?;
         for (name, tol) in [("gtol", self.gtol), ("xtol", self.xtol)] {
             if let Some(t) = tol {
                 if !(t.is_finite() && t >= 0.0) {
@@ -206,6 +210,11 @@ pub struct RunResult {
     /// Updates between two kept positions: 1 with [`Record::All`]. `trajectory[k]` is the position after
     /// update `(k + 1) * stride`.
     pub stride: u64,
+    /// Schedule-Free: the averaged point (its `eval()` point) beside each trajectory point, whose gradients
+    /// the run took ([`OptimizerSpec::averaged`]); empty for every other method.
+    pub averaged: Vec<[f64; 2]>,
+    /// Schedule-Free: the averaged point at the end and f there.
+    pub averaged_end: Option<([f64; 2], f64)>,
 }
 
 impl RunResult {
@@ -251,6 +260,7 @@ struct Recorder {
     trajectory: Vec<[f64; 2]>,
     values: Vec<f64>,
     gradients: Vec<[f64; 2]>,
+    averaged: Vec<[f64; 2]>,
 }
 
 impl Recorder {
@@ -270,10 +280,11 @@ impl Recorder {
             trajectory: Vec::with_capacity(capacity),
             values: Vec::with_capacity(capacity),
             gradients: Vec::with_capacity(capacity),
+            averaged: Vec::new(),
         }
     }
 
-    fn push(&mut self, p: [f64; 2], value: f64, gradient: [f64; 2]) {
+    fn push(&mut self, p: [f64; 2], value: f64, gradient: [f64; 2], averaged: Option<[f64; 2]>) {
         self.updates += 1;
         if self.updates % self.stride != 0 {
             return;
@@ -281,6 +292,9 @@ impl Recorder {
         self.trajectory.push(p);
         self.values.push(value);
         self.gradients.push(gradient);
+        if let Some(a) = averaged {
+            self.averaged.push(a);
+        }
         if let Some(n) = self.limit {
             if self.trajectory.len() >= 2 * n {
                 // Entry k is update (k + 1) * stride: the odd k are the multiples of twice the stride.
@@ -294,6 +308,7 @@ impl Recorder {
                 keep_odd(&mut self.trajectory);
                 keep_odd(&mut self.values);
                 keep_odd(&mut self.gradients);
+                keep_odd(&mut self.averaged);
                 self.stride *= 2;
             }
         }
@@ -309,6 +324,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
     config.validate()?;
     let sign = if config.ascent { -1.0 } else { 1.0 };
     let mut state = spec.state::<f64>();
+    let mut shared = Shared::default();
     let needs_hessian = spec.needs_hessian();
     let mut scratch = Vec::new();
     let mut p = config.start;
@@ -337,12 +353,17 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             termination = Termination::Converged;
             break;
         }
+        let learning_rate = config
+            .training
+            .rate(&config.schedule, config.learning_rate, t, config.epochs);
+        spec.advance(&mut shared, t + 1, learning_rate);
         let input = Step {
             position: p,
-            gradient: [sign * g[0], sign * g[1]],
+            gradient: config.training.gradient([sign * g[0], sign * g[1]]),
             hessian: needs_hessian.then_some([[sign * h[0][0], sign * h[0][1]], [sign * h[1][0], sign * h[1][1]]]),
-            learning_rate: config.schedule.rate(config.learning_rate, t, config.epochs),
+            learning_rate,
             step: t + 1,
+            shared,
         };
         let next = spec.step(&mut state, &input);
         if !finite2(next) {
@@ -359,7 +380,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             let (v, g) = f.value_gradient_with(p, &mut scratch);
             (v, g, [[0.0; 2]; 2])
         };
-        kept.push(p, here.0, here.1);
+        kept.push(p, here.0, here.1, spec.averaged(&state, p));
         if p[0].abs().max(p[1].abs()) > DIVERGENCE_LIMIT {
             termination = Termination::Diverged;
             break;
@@ -376,6 +397,12 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         }
     }
     let end = f.second_order_with(p, &mut scratch);
+    let averaged_end = if kept.updates == 0 {
+        None
+    } else {
+        spec.averaged(&state, p)
+            .map(|a| (a, f.value_gradient_with(a, &mut scratch).0))
+    };
     Ok(RunResult {
         start: config.start,
         end: p,
@@ -389,5 +416,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         gradients: kept.gradients,
         non_finite,
         stride: kept.stride,
+        averaged: kept.averaged,
+        averaged_end,
     })
 }

@@ -129,6 +129,7 @@ pub fn run(
             "--epochs {epochs} is too many for a basin map (at most 1000000)"
         )));
     }
+    training.around.validate(epochs).map_err(settings::input)?;
     if args.starts.is_some() {
         return Err(CliError::input(
             "--starts belongs to --style trajectories; a map's starts cover --domain",
@@ -143,6 +144,7 @@ pub fn run(
         epochs,
         learning_rate: lr,
         schedule: training.schedule,
+        training: training.around,
         ascent: training.ascent,
         gtol: Some(training.gtol.unwrap_or(precision.default_gtol())),
         spec,

@@ -39,6 +39,7 @@ fn seed_training(ascent: bool) -> Training {
         schedule: downhill::Schedule::Constant,
         ascent,
         gtol: None,
+        around: downhill::optim::TrainingLoop::default(),
     }
 }
 

@@ -157,19 +157,6 @@ pub fn report<'a>(function: &'a str, s: &Settings, r: &'a RunResult) -> downhill
     downhill::report::RunReport::new(function, &s.function, s.method, s.spec, &s.config, s.seed, r)
 }
 
-fn method_title(m: Method) -> &'static str {
-    match m {
-        Method::Gd => "gradient descent",
-        Method::Momentum => "momentum",
-        Method::Nesterov => "Nesterov momentum",
-        Method::Adagrad => "AdaGrad",
-        Method::Rmsprop => "RMSProp",
-        Method::Adam => "Adam",
-        Method::Adamw => "AdamW",
-        Method::Newton => "Newton",
-    }
-}
-
 /// A short, readable account of the run.
 pub fn summary(s: &Settings, r: &RunResult) -> String {
     let c = &s.config;
@@ -178,7 +165,7 @@ pub fn summary(s: &Settings, r: &RunResult) -> String {
         .name()
         .map(str::to_string)
         .unwrap_or_else(|| format!("f = {}", s.function.text()));
-    let mut title = method_title(s.method).to_string();
+    let mut title = s.method.title().to_string();
     if c.ascent {
         title = title.replace("descent", "ascent") + if s.method == Method::Gd { "" } else { " (ascent)" };
     }

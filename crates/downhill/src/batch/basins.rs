@@ -246,6 +246,7 @@ mod tests {
                 epochs,
                 learning_rate: lr,
                 schedule: Schedule::Constant,
+                training: crate::optim::TrainingLoop::default(),
                 ascent: false,
                 gtol: Some(1e-8),
                 spec: OptimizerSpec::gd(),

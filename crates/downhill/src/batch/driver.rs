@@ -86,7 +86,7 @@ impl Block<'_> {
     fn run<V: Lanes + Real<Mask = u32>>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
         // Plain gradient descent without bounds keeps its own epoch (`gd.rs`); every other case the general one.
         let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
-        if plain_gd && self.config.bounds.is_none() {
+        if plain_gd && self.config.bounds.is_none() && self.config.training.clip_grad_norm.is_none() {
             gd::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
         } else {
             epoch::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);

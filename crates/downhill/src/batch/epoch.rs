@@ -15,7 +15,7 @@ use super::evaluator::Evaluator;
 use super::lanes::Lanes;
 use super::program::{Reg, B, INPUT_X, INPUT_Y};
 use super::{BatchConfig, Control, LaneEnd};
-use crate::optim::{Real, State, Step, Update, WithUpdate};
+use crate::optim::{Real, Shared, State, Step, TrainingLoop, Update, WithUpdate};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 
 /// Runs a block's epochs and records where each lane of `chunk` ended in `ends` (the gradient norm and value
@@ -51,6 +51,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     let bounds = config.bounds.map(|b| b.map(<V as Lanes>::splat));
     let mut copies = vec![[<V as Lanes>::splat(0.0); B]; outputs.len() - first];
     let mut backup = [[<V as Lanes>::splat(0.0); B]; 2];
+    let mut shared = Shared::default();
     for t in 0..config.epochs {
         if t % 16 == 0 {
             let running: usize = active[..vectors].iter().map(|a| a.count_ones() as usize).sum();
@@ -67,7 +68,10 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
         } else {
             program.eval_in_place(regs, vectors);
         }
-        let learning_rate = config.schedule.rate(config.learning_rate, t, config.epochs);
+        let learning_rate = config
+            .training
+            .rate(&config.schedule, config.learning_rate, t, config.epochs);
+        spec.advance(&mut shared, t + 1, learning_rate);
         // The gradient's (and Hessian's) registers, read before the positions are written: an output that is an
         // input register itself (x²/2's gradient is x) is copied first.
         let (inputs, rest) = regs.split_at_mut(2);
@@ -99,6 +103,8 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
             gtol2,
             bounds,
             learning_rate,
+            shared,
+            training: config.training,
             t,
             full,
         };
@@ -137,6 +143,8 @@ struct Epoch<'a, V> {
     gtol2: Option<V>,
     bounds: Option<[V; 4]>,
     learning_rate: f64,
+    shared: Shared,
+    training: TrainingLoop,
     t: u64,
     full: u32,
 }
@@ -166,8 +174,15 @@ impl<V: Lanes + Real<Mask = u32>> Epoch<'_, V> {
     #[inline(always)]
     fn vectors_up_to<U: Update>(&mut self, n: usize, update: &U) {
         // Everything the loop reads, in locals: none of it changes inside the loop.
-        let (full, ascent, gtol2, learning_rate, step) =
-            (self.full, self.ascent, self.gtol2, self.learning_rate, self.t + 1);
+        let (full, ascent, gtol2, learning_rate, step, shared, training) = (
+            self.full,
+            self.ascent,
+            self.gtol2,
+            self.learning_rate,
+            self.t + 1,
+            self.shared,
+            self.training,
+        );
         let ([gx_reg, gy_reg], h_regs) = (self.g, self.h);
         let (x, y, states, active) = (&mut *self.x, &mut *self.y, &mut *self.states, &*self.active);
         let [bx, by] = &mut *self.backup;
@@ -190,10 +205,11 @@ impl<V: Lanes + Real<Mask = u32>> Epoch<'_, V> {
                 &mut states[k],
                 &Step {
                     position: [px, py],
-                    gradient: [gx, gy],
+                    gradient: training.gradient([gx, gy]),
                     hessian: h,
                     learning_rate,
                     step,
+                    shared,
                 },
             );
             bx[k] = px;

@@ -56,7 +56,11 @@ pub(super) fn run<V: Lanes>(
             program.eval_in_place(regs, vectors);
         }
         let (x, y, gx, gy) = state_and_gradient(regs, program.outputs(), &mut copies);
-        let step = V::splat(sign * config.schedule.rate(config.learning_rate, t, config.epochs));
+        let step = V::splat(
+            sign * config
+                .training
+                .rate(&config.schedule, config.learning_rate, t, config.epochs),
+        );
         let mut lanes = BlockLanes {
             x,
             y,

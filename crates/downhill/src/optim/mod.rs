@@ -8,16 +8,25 @@
 //! Every optimizer minimises: ascent is done by the run, which hands the optimizer the negated gradient and
 //! Hessian (maximising f is minimising -f).
 
+mod adadelta;
 mod adagrad;
 mod adam;
+mod adamax;
+mod lion;
+mod nadam;
 mod newton;
+mod radam;
 mod real;
 mod rmsprop;
+mod rprop;
 mod schedule;
+mod schedulefree;
 mod sgd;
+mod training;
 
 pub use real::Real;
 pub use schedule::Schedule;
+pub use training::TrainingLoop;
 
 use serde::Serialize;
 
@@ -34,6 +43,34 @@ pub struct Step<T> {
     pub learning_rate: f64,
     /// The update's number, from 1 (the same for every lane).
     pub step: u64,
+    /// What the updates so far left that is the same for every lane.
+    pub shared: Shared,
+}
+
+/// Numbers an update needs that are the same for every lane but depend on the updates before it (NAdam's
+/// product of momentum factors, Schedule-Free's averaging weights): kept by whoever steps (a run, a block of lanes) and advanced once before each
+/// update by [`OptimizerSpec::advance`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shared {
+    /// NAdam: the product of the momentum factors of the updates up to this one.
+    pub product: f64,
+    /// Schedule-Free: the largest rate so far.
+    pub lr_max: f64,
+    /// Schedule-Free: the sum of the weights so far.
+    pub weight_sum: f64,
+    /// Schedule-Free: this update's weight over the sum (how far `y` moves to `z`).
+    pub ckp1: f64,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            product: 1.0,
+            lr_max: -1.0,
+            weight_sum: 0.0,
+            ckp1: 0.0,
+        }
+    }
 }
 
 /// An optimizer's state between updates: up to three pairs of values (the momentum buffer; AdaGrad's sum;
@@ -80,11 +117,27 @@ pub enum Method {
     Adamw,
     /// Damped Newton with a safe fallback where the Hessian is not positive definite.
     Newton,
+    /// Adam with the infinity norm.
+    Adamax,
+    /// Adam with Nesterov momentum.
+    Nadam,
+    /// Rectified Adam.
+    Radam,
+    /// Adadelta.
+    Adadelta,
+    /// Resilient backpropagation: sign-based steps with per-coordinate step sizes.
+    Rprop,
+    /// Lion: the sign of an interpolated momentum.
+    Lion,
+    /// Schedule-Free AdamW.
+    SfAdamw,
+    /// Schedule-Free SGD.
+    SfSgd,
 }
 
 impl Method {
     /// Every method with its name.
-    pub const ALL: [(Method, &'static str); 8] = [
+    pub const ALL: [(Method, &'static str); 16] = [
         (Method::Gd, "gd"),
         (Method::Momentum, "momentum"),
         (Method::Nesterov, "nesterov"),
@@ -93,6 +146,14 @@ impl Method {
         (Method::Adam, "adam"),
         (Method::Adamw, "adamw"),
         (Method::Newton, "newton"),
+        (Method::Adamax, "adamax"),
+        (Method::Nadam, "nadam"),
+        (Method::Radam, "radam"),
+        (Method::Adadelta, "adadelta"),
+        (Method::Rprop, "rprop"),
+        (Method::Lion, "lion"),
+        (Method::SfAdamw, "sf-adamw"),
+        (Method::SfSgd, "sf-sgd"),
     ];
 
     /// The method of that name (`sgd` is accepted for `gd`).
@@ -113,6 +174,28 @@ impl Method {
             .unwrap_or("?")
     }
 
+    /// The name in prose ("gradient descent", "Nesterov momentum", "AdaGrad").
+    pub fn title(self) -> &'static str {
+        match self {
+            Method::Gd => "gradient descent",
+            Method::Momentum => "momentum",
+            Method::Nesterov => "Nesterov momentum",
+            Method::Adagrad => "AdaGrad",
+            Method::Rmsprop => "RMSProp",
+            Method::Adam => "Adam",
+            Method::Adamw => "AdamW",
+            Method::Newton => "Newton",
+            Method::Adamax => "Adamax",
+            Method::Nadam => "NAdam",
+            Method::Radam => "RAdam",
+            Method::Adadelta => "Adadelta",
+            Method::Rprop => "Rprop",
+            Method::Lion => "Lion",
+            Method::SfAdamw => "Schedule-Free AdamW",
+            Method::SfSgd => "Schedule-Free SGD",
+        }
+    }
+
     /// The hyper-parameters the method takes, by their `Options` field names.
     pub fn options(self) -> &'static [&'static str] {
         match self {
@@ -122,13 +205,21 @@ impl Method {
             Method::Rmsprop => &["alpha", "eps", "momentum", "centered", "weight_decay"],
             Method::Adam | Method::Adamw => &["beta1", "beta2", "eps", "weight_decay", "amsgrad"],
             Method::Newton => &["max_step"],
+            Method::Adamax | Method::Radam => &["beta1", "beta2", "eps", "weight_decay"],
+            Method::Nadam => &["beta1", "beta2", "eps", "weight_decay", "momentum_decay"],
+            Method::Adadelta => &["rho", "eps", "weight_decay"],
+            Method::Rprop => &["etas", "step_sizes"],
+            Method::Lion => &["beta1", "beta2", "weight_decay"],
+            Method::SfAdamw => &["beta1", "beta2", "eps", "weight_decay", "r", "weight_lr_power"],
+            Method::SfSgd => &["momentum", "weight_decay", "r", "weight_lr_power"],
         }
     }
 
-    /// The default learning rate: 0.01 as in the seed notebooks, 1 (a full step) for Newton.
+    /// The default learning rate: 0.01 as in the seed notebooks; 1 for Newton (a full step) and Adadelta
+    /// (whose rate is a factor on a step that has the units of the position, PyTorch's default).
     pub fn default_learning_rate(self) -> f64 {
         match self {
-            Method::Newton => 1.0,
+            Method::Newton | Method::Adadelta => 1.0,
             _ => 0.01,
         }
     }
@@ -163,6 +254,18 @@ pub struct Options {
     /// Newton's largest fallback step (default 1): a trust radius for steps where the Hessian is not positive
     /// definite.
     pub max_step: Option<f64>,
+    /// NAdam's momentum decay (default 0.004).
+    pub momentum_decay: Option<f64>,
+    /// Adadelta's averaging constant (default 0.9).
+    pub rho: Option<f64>,
+    /// Rprop's decrease and increase factors (default 0.5, 1.2).
+    pub etas: Option<[f64; 2]>,
+    /// Rprop's smallest and largest step sizes (default 1e-6, 50).
+    pub step_sizes: Option<[f64; 2]>,
+    /// Schedule-Free's power of the update number in the averaging weights (default 0).
+    pub r: Option<f64>,
+    /// Schedule-Free's power of the largest rate in the averaging weights (default 2).
+    pub weight_lr_power: Option<f64>,
 }
 
 /// A method with every hyper-parameter resolved and validated.
@@ -227,6 +330,73 @@ pub enum OptimizerSpec {
         /// Largest step length.
         max_step: f64,
     },
+    /// Adamax.
+    Adamax {
+        /// Decay rates of the first moment and the infinity norm.
+        betas: [f64; 2],
+        /// Denominator term.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// NAdam.
+    Nadam {
+        /// Decay rates of the moment estimates.
+        betas: [f64; 2],
+        /// Denominator term.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+        /// Momentum decay of Dozat's schedule.
+        momentum_decay: f64,
+    },
+    /// RAdam.
+    Radam {
+        /// Decay rates of the moment estimates.
+        betas: [f64; 2],
+        /// Denominator term.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// Adadelta.
+    Adadelta {
+        /// Averaging constant.
+        rho: f64,
+        /// Term added inside the square roots.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// Rprop.
+    Rprop {
+        /// Decrease and increase factors.
+        etas: [f64; 2],
+        /// Smallest and largest step sizes.
+        step_sizes: [f64; 2],
+    },
+    /// Lion.
+    Lion {
+        /// Interpolation factor of the update and decay rate of the momentum.
+        betas: [f64; 2],
+        /// Decoupled weight decay.
+        weight_decay: f64,
+    },
+    /// Schedule-Free AdamW or SGD.
+    ScheduleFree {
+        /// AdamW (the gradient normalised by its second moment), else SGD.
+        adam: bool,
+        /// The interpolation `b1` (SGD's momentum) and the decay of the second moment (unused by SGD).
+        betas: [f64; 2],
+        /// Denominator term (AdamW).
+        eps: f64,
+        /// Weight decay, added to the (normalised) gradient at `y`.
+        weight_decay: f64,
+        /// Power of the update number in the averaging weights.
+        r: f64,
+        /// Power of the largest rate in the averaging weights.
+        weight_lr_power: f64,
+    },
 }
 
 fn check(name: &str, v: f64, ok: bool, rule: &str) -> Result<f64, ConfigError> {
@@ -276,6 +446,12 @@ impl Options {
             ("centered", self.centered),
             ("amsgrad", self.amsgrad),
             ("max_step", self.max_step.is_some()),
+            ("momentum_decay", self.momentum_decay.is_some()),
+            ("rho", self.rho.is_some()),
+            ("etas", self.etas.is_some()),
+            ("step_sizes", self.step_sizes.is_some()),
+            ("r", self.r.is_some()),
+            ("weight_lr_power", self.weight_lr_power.is_some()),
         ];
         set.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect()
     }
@@ -299,6 +475,12 @@ impl Options {
             centered: self.centered && has("centered"),
             amsgrad: self.amsgrad && has("amsgrad"),
             max_step: self.max_step.filter(|_| has("max_step")),
+            momentum_decay: self.momentum_decay.filter(|_| has("momentum_decay")),
+            rho: self.rho.filter(|_| has("rho")),
+            etas: self.etas.filter(|_| has("etas")),
+            step_sizes: self.step_sizes.filter(|_| has("step_sizes")),
+            r: self.r.filter(|_| has("r")),
+            weight_lr_power: self.weight_lr_power.filter(|_| has("weight_lr_power")),
         }
     }
 }
@@ -317,6 +499,9 @@ impl OptimizerSpec {
             return Err(ConfigError::NotAnOption { option, method });
         }
         let wd = |default| non_negative("weight decay", o.weight_decay, default);
+        let betas = |beta2| -> Result<[f64; 2], ConfigError> {
+            Ok([unit("beta1", o.beta1, 0.9)?, unit("beta2", o.beta2, beta2)?])
+        };
         Ok(match method {
             Method::Gd => OptimizerSpec::Gd { weight_decay: wd(0.0)? },
             Method::Momentum | Method::Nesterov => {
@@ -365,6 +550,78 @@ impl OptimizerSpec {
             Method::Newton => OptimizerSpec::Newton {
                 max_step: positive("max step", o.max_step, 1.0)?,
             },
+            Method::Adamax => OptimizerSpec::Adamax {
+                betas: betas(0.999)?,
+                eps: positive("eps", o.eps, 1e-8)?,
+                weight_decay: wd(0.0)?,
+            },
+            Method::Nadam => OptimizerSpec::Nadam {
+                betas: betas(0.999)?,
+                eps: positive("eps", o.eps, 1e-8)?,
+                weight_decay: wd(0.0)?,
+                momentum_decay: non_negative("momentum decay", o.momentum_decay, 0.004)?,
+            },
+            Method::Radam => OptimizerSpec::Radam {
+                betas: betas(0.999)?,
+                eps: positive("eps", o.eps, 1e-8)?,
+                weight_decay: wd(0.0)?,
+            },
+            Method::Adadelta => {
+                let rho = o.rho.unwrap_or(0.9);
+                OptimizerSpec::Adadelta {
+                    rho: check("rho", rho, (0.0..=1.0).contains(&rho), "in [0, 1]")?,
+                    eps: positive("eps", o.eps, 1e-6)?,
+                    weight_decay: wd(0.0)?,
+                }
+            }
+            Method::Rprop => {
+                let [minus, plus] = o.etas.unwrap_or([0.5, 1.2]);
+                let [lo, hi] = o.step_sizes.unwrap_or([1e-6, 50.0]);
+                if !(0.0 < minus && minus < 1.0 && 1.0 < plus && plus.is_finite()) {
+                    return Err(ConfigError::Invalid(format!(
+                        "etas must be a decrease factor in (0, 1) and an increase factor above 1, finite (got {}, {})",
+                        crate::run::shown(minus),
+                        crate::run::shown(plus)
+                    )));
+                }
+                if !(0.0 <= lo && lo <= hi && hi.is_finite()) {
+                    return Err(ConfigError::Invalid(format!(
+                        "step sizes must be a smallest and a largest, 0 <= smallest <= largest, finite (got {}, {})",
+                        crate::run::shown(lo),
+                        crate::run::shown(hi)
+                    )));
+                }
+                OptimizerSpec::Rprop {
+                    etas: [minus, plus],
+                    step_sizes: [lo, hi],
+                }
+            }
+            Method::Lion => OptimizerSpec::Lion {
+                betas: betas(0.99)?,
+                weight_decay: wd(0.0)?,
+            },
+            Method::SfAdamw | Method::SfSgd => {
+                let adam = method == Method::SfAdamw;
+                let betas = if adam {
+                    betas(0.999)?
+                } else {
+                    let m = o.momentum.unwrap_or(0.9);
+                    [check("momentum", m, 0.0 < m && m < 1.0, "in (0, 1)")?, 0.0]
+                };
+                if betas[0] == 0.0 {
+                    return Err(ConfigError::Invalid(
+                        "beta1 must be above 0 for Schedule-Free (the averaged point divides by it)".into(),
+                    ));
+                }
+                OptimizerSpec::ScheduleFree {
+                    adam,
+                    betas,
+                    eps: positive("eps", o.eps, 1e-8)?,
+                    weight_decay: wd(0.0)?,
+                    r: non_negative("r", o.r, 0.0)?,
+                    weight_lr_power: non_negative("weight_lr_power", o.weight_lr_power, 2.0)?,
+                }
+            }
         })
     }
 
@@ -379,6 +636,14 @@ impl OptimizerSpec {
             OptimizerSpec::Adam { decoupled: true, .. } => Method::Adamw,
             OptimizerSpec::Adam { .. } => Method::Adam,
             OptimizerSpec::Newton { .. } => Method::Newton,
+            OptimizerSpec::Adamax { .. } => Method::Adamax,
+            OptimizerSpec::Nadam { .. } => Method::Nadam,
+            OptimizerSpec::Radam { .. } => Method::Radam,
+            OptimizerSpec::Adadelta { .. } => Method::Adadelta,
+            OptimizerSpec::Rprop { .. } => Method::Rprop,
+            OptimizerSpec::Lion { .. } => Method::Lion,
+            OptimizerSpec::ScheduleFree { adam: true, .. } => Method::SfAdamw,
+            OptimizerSpec::ScheduleFree { .. } => Method::SfSgd,
         }
     }
 
@@ -399,6 +664,29 @@ impl OptimizerSpec {
         let zero = T::splat(0.0);
         State {
             s: [[T::splat(start); 2], [zero; 2], [zero; 2]],
+        }
+    }
+
+    /// Advances what is shared by every lane to update `step` (from 1) at rate `learning_rate`: called once
+    /// before each update, with the same values a lane's update then sees.
+    pub fn advance(&self, shared: &mut Shared, step: u64, learning_rate: f64) {
+        match *self {
+            OptimizerSpec::Nadam {
+                betas, momentum_decay, ..
+            } => shared.product *= nadam::mu(betas[0], momentum_decay, step),
+            OptimizerSpec::ScheduleFree { r, weight_lr_power, .. } => {
+                schedulefree::advance(shared, r, weight_lr_power, step, learning_rate)
+            }
+            _ => {}
+        }
+    }
+
+    /// The point a method reports besides the one whose gradient it takes, from its state and that position:
+    /// Schedule-Free's averaged `x` (what its `eval()` hands back). `None` for every other method.
+    pub fn averaged<T: Real>(&self, state: &State<T>, position: [T; 2]) -> Option<[T; 2]> {
+        match *self {
+            OptimizerSpec::ScheduleFree { betas, .. } => Some(schedulefree::averaged(betas[0], state, position)),
+            _ => None,
         }
     }
 
@@ -485,6 +773,50 @@ impl OptimizerSpec {
                 amsgrad,
             }),
             OptimizerSpec::Newton { max_step } => user.with(Newton { max_step }),
+            OptimizerSpec::Adamax {
+                betas,
+                eps,
+                weight_decay,
+            } => user.with(Adamax {
+                betas,
+                eps,
+                weight_decay,
+            }),
+            OptimizerSpec::Nadam {
+                betas,
+                eps,
+                weight_decay,
+                momentum_decay,
+            } => user.with(Nadam {
+                betas,
+                eps,
+                weight_decay,
+                momentum_decay,
+            }),
+            OptimizerSpec::Radam {
+                betas,
+                eps,
+                weight_decay,
+            } => user.with(Radam {
+                betas,
+                eps,
+                weight_decay,
+            }),
+            OptimizerSpec::Adadelta { rho, eps, weight_decay } => user.with(Adadelta { rho, eps, weight_decay }),
+            OptimizerSpec::Rprop { etas, step_sizes } => user.with(Rprop { etas, step_sizes }),
+            OptimizerSpec::Lion { betas, weight_decay } => user.with(Lion { betas, weight_decay }),
+            OptimizerSpec::ScheduleFree {
+                adam,
+                betas,
+                eps,
+                weight_decay,
+                ..
+            } => user.with(ScheduleFree {
+                adam,
+                betas,
+                eps,
+                weight_decay,
+            }),
         }
     }
 }
@@ -530,6 +862,25 @@ update!(Rmsprop { alpha: f64, eps: f64, momentum: f64, centered: bool, weight_de
 update!(Adam { betas: [f64; 2], eps: f64, weight_decay: f64, decoupled: bool, amsgrad: bool }
     => |state, input| adam::step(betas, eps, weight_decay, decoupled, amsgrad, state, input));
 update!(Newton { max_step: f64 } => |_state, input| newton::step(max_step, input));
+update!(Adamax { betas: [f64; 2], eps: f64, weight_decay: f64 }
+    => |state, input| adamax::step(betas, eps, weight_decay, state, input));
+update!(Nadam { betas: [f64; 2], eps: f64, weight_decay: f64, momentum_decay: f64 }
+    => |state, input| nadam::step(betas, eps, weight_decay, momentum_decay, state, input));
+update!(Radam { betas: [f64; 2], eps: f64, weight_decay: f64 }
+    => |state, input| radam::step(betas, eps, weight_decay, state, input));
+update!(Adadelta { rho: f64, eps: f64, weight_decay: f64 }
+    => |state, input| adadelta::step(rho, eps, weight_decay, state, input));
+update!(Rprop { etas: [f64; 2], step_sizes: [f64; 2] } => |state, input| rprop::step(etas, step_sizes, state, input));
+update!(Lion { betas: [f64; 2], weight_decay: f64 } => |state, input| lion::step(betas, weight_decay, state, input));
+update!(ScheduleFree { adam: bool, betas: [f64; 2], eps: f64, weight_decay: f64 }
+    => |state, input| schedulefree::step(adam, betas, eps, weight_decay, state, input));
+
+/// The sign of each value: -1, 0 or 1 (0 for NaN).
+#[inline(always)]
+fn sign<T: Real>(v: T) -> T {
+    let (zero, one) = (T::splat(0.0), T::splat(1.0));
+    T::select(v.gt(zero), one, T::select(zero.gt(v), -one, zero))
+}
 
 /// `g + wd * p`: PyTorch's L2 weight decay, folded into the gradient.
 #[inline(always)]

@@ -11,9 +11,11 @@ fn gradient(p: [f64; 2]) -> [f64; 2] {
 /// Runs `n` updates from (1, 1) and returns every position.
 fn steps(spec: OptimizerSpec, lr: f64, n: u64) -> Vec<[f64; 2]> {
     let mut state = spec.state::<f64>();
+    let mut shared = Shared::default();
     let mut p = [1.0, 1.0];
     let mut out = Vec::new();
     for step in 1..=n {
+        spec.advance(&mut shared, step, lr);
         let hessian = spec.needs_hessian().then_some([[2.0, 0.0], [0.0, 6.0]]);
         p = spec.step(
             &mut state,
@@ -23,6 +25,7 @@ fn steps(spec: OptimizerSpec, lr: f64, n: u64) -> Vec<[f64; 2]> {
                 hessian,
                 learning_rate: lr,
                 step,
+                shared,
             },
         );
         out.push(p);
@@ -140,6 +143,7 @@ fn newton_goes_downhill_at_a_saddle() {
             hessian: Some([[2.0, 0.0], [0.0, -2.0]]),
             learning_rate: 0.5,
             step: 1,
+            shared: Shared::default(),
         },
     );
     close(p, [0.5, 1.5]);
@@ -213,4 +217,156 @@ fn schedules() {
     assert!(Schedule::parse("warp").is_err());
     assert!(Schedule::parse("step:0").is_err());
     assert!(Schedule::parse("exponential:1.5").is_err());
+}
+
+#[test]
+fn adamax_first_step_is_lr_times_sign() {
+    // m = 0.1 g, u = |g| + eps, lr / (1 - 0.9) * m / u = lr * g / (|g| + eps).
+    let eps = 1e-8;
+    let step = |g: f64| 0.1 * g / (g + eps);
+    close(
+        steps(spec(Method::Adamax, Options::default()), 0.1, 1)[0],
+        [1.0 - step(2.0), 1.0 - step(6.0)],
+    );
+}
+
+#[test]
+fn nadam_first_step() {
+    // mu_1, mu_2 by Dozat's schedule; m = 0.1 g; sqrt(v / (1 - b2)) = |g|: the step is
+    // lr g / (|g| + eps) * (1 + 0.1 mu_2 / (1 - mu_1 mu_2)).
+    let mu = |t: f64| 0.9 * (1.0 - 0.5 * 0.96f64.powf(t * 0.004));
+    let (mu1, mu2, lr, eps) = (mu(1.0), mu(2.0), 0.1, 1e-8);
+    let step = |g: f64| lr * g / (g + eps) * (1.0 + 0.1 * mu2 / (1.0 - mu1 * mu2));
+    close(
+        steps(spec(Method::Nadam, Options::default()), lr, 1)[0],
+        [1.0 - step(2.0), 1.0 - step(6.0)],
+    );
+}
+
+#[test]
+fn radam_is_momentum_until_the_variance_is_tractable() {
+    // rho_1 = 1999 - 2 * 0.999 / 0.001 = 1 <= 5: the first step is lr * m / (1 - b1) = lr * g.
+    let s = steps(spec(Method::Radam, Options::default()), 0.1, 8);
+    close(s[0], [0.8, 0.4]);
+    // By hand, steps 2 to 8 with the rectification switched on where rho_t > 5.
+    let (b1, b2, lr, eps) = (0.9f64, 0.999f64, 0.1, 1e-8);
+    let rho_inf = 2.0 / (1.0 - b2) - 1.0;
+    let (mut p, mut m, mut v) = ([1.0f64, 1.0], [0.0f64; 2], [0.0f64; 2]);
+    let mut rectified_steps = 0;
+    for t in 1..=8 {
+        let g = gradient(p);
+        let rho = rho_inf - 2.0 * t as f64 * b2.powi(t) / (1.0 - b2.powi(t));
+        for i in 0..2 {
+            m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+            let mhat = m[i] / (1.0 - b1.powi(t));
+            p[i] -= if rho > 5.0 {
+                let r = ((rho - 4.0) * (rho - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho)).sqrt();
+                lr * mhat * r * (1.0 - b2.powi(t)).sqrt() / (v[i].sqrt() + eps)
+            } else {
+                lr * mhat
+            };
+        }
+        rectified_steps += usize::from(rho > 5.0);
+        assert_abs_diff_eq!(s[t as usize - 1][0], p[0], epsilon = 1e-12);
+        assert_abs_diff_eq!(s[t as usize - 1][1], p[1], epsilon = 1e-12);
+    }
+    assert!(
+        (1..8).contains(&rectified_steps),
+        "{rectified_steps} rectified steps of 8"
+    );
+}
+
+#[test]
+fn adadelta_first_step() {
+    // v = 0.1 g^2; delta = sqrt(eps) / sqrt(v + eps) * g.
+    let eps = 1e-6f64;
+    let delta = |g: f64| eps.sqrt() / (0.1 * g * g + eps).sqrt() * g;
+    close(
+        steps(spec(Method::Adadelta, Options::default()), 1.0, 1)[0],
+        [1.0 - delta(2.0), 1.0 - delta(6.0)],
+    );
+}
+
+#[test]
+fn rprop_grows_steps_that_keep_their_sign_and_undoes_nothing_after_a_flip() {
+    // lr 0.1: steps of 0.1, then 0.12 (the gradient kept its sign).
+    let s = steps(spec(Method::Rprop, Options::default()), 0.1, 2);
+    close(s[0], [0.9, 0.9]);
+    close(s[1], [0.78, 0.78]);
+    // lr 1.5: the first step overshoots to -0.5 (the gradient flips): the step size halves to 0.75 and the
+    // position stays; the gradient is forgotten, so the third step moves by 0.75 without growing.
+    let s = steps(spec(Method::Rprop, Options::default()), 1.5, 3);
+    close(s[0], [-0.5, -0.5]);
+    close(s[1], [-0.5, -0.5]);
+    close(s[2], [0.25, 0.25]);
+}
+
+#[test]
+fn lion_moves_every_coordinate_by_the_learning_rate() {
+    let s = steps(spec(Method::Lion, Options::default()), 0.1, 2);
+    close(s[0], [0.9, 0.9]);
+    close(s[1], [0.8, 0.8]);
+    // Decoupled weight decay shrinks first.
+    let wd = Options {
+        weight_decay: Some(0.5),
+        ..Options::default()
+    };
+    close(steps(spec(Method::Lion, wd), 0.1, 1)[0], [0.95 - 0.1, 0.95 - 0.1]);
+}
+
+#[test]
+fn warmup_and_clipping() {
+    let t = TrainingLoop {
+        warmup: 4,
+        clip_grad_norm: Some(1.0),
+    };
+    let cosine = Schedule::parse("cosine").unwrap();
+    // 0.25, 0.5, 0.75, 1 of the rate, then the cosine over the 6 updates left.
+    let rates: Vec<f64> = (0..10).map(|k| t.rate(&cosine, 0.1, k, 10)).collect();
+    for (k, want) in [0.025, 0.05, 0.075, 0.1, 0.1].iter().enumerate() {
+        assert_abs_diff_eq!(rates[k], *want, epsilon = 1e-15);
+    }
+    assert_abs_diff_eq!(
+        rates[7],
+        0.1 * (1.0 + (std::f64::consts::PI * 3.0 / 6.0).cos()) / 2.0,
+        epsilon = 1e-15
+    );
+    // (3, 4) has norm 5: scaled by 1 / (5 + 1e-6); a gradient within the norm is left alone.
+    let g = t.gradient([3.0, 4.0]);
+    close(g, [3.0 / (5.0 + 1e-6), 4.0 / (5.0 + 1e-6)]);
+    assert_eq!(t.gradient([0.3, 0.4]), [0.3, 0.4]);
+    assert!(t.validate(3).unwrap_err().to_string().contains("longer than the run"));
+    let bad = TrainingLoop {
+        clip_grad_norm: Some(0.0),
+        ..t
+    };
+    assert!(bad.validate(10).is_err());
+}
+
+#[test]
+fn new_methods_refuse_bad_hyper_parameters() {
+    let e = |m, o| OptimizerSpec::new(m, &o).unwrap_err().to_string();
+    let etas = |a, b| Options {
+        etas: Some([a, b]),
+        ..Options::default()
+    };
+    assert!(e(Method::Rprop, etas(1.5, 1.2)).starts_with("etas must be"));
+    assert!(e(Method::Rprop, etas(0.5, 0.9)).starts_with("etas must be"));
+    let sizes = Options {
+        step_sizes: Some([1.0, 0.1]),
+        ..Options::default()
+    };
+    assert!(e(Method::Rprop, sizes).starts_with("step sizes must be"));
+    let rho = Options {
+        rho: Some(1.5),
+        ..Options::default()
+    };
+    assert_eq!(e(Method::Adadelta, rho), "rho must be in [0, 1] (got 1.5)");
+    let decay = Options {
+        momentum_decay: Some(-1.0),
+        ..Options::default()
+    };
+    assert!(e(Method::Nadam, decay).contains("momentum decay must be finite and non-negative"));
+    assert!(e(Method::Lion, etas(0.5, 1.2)).starts_with("etas does not apply to lion"));
 }
