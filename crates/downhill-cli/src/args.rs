@@ -67,6 +67,8 @@ pub enum Command {
     /// Run several settings (learning rates, epochs, optimizers, seeds) and compare them.
     #[command(allow_negative_numbers = true)]
     Sweep(Box<SweepArgs>),
+    /// Compare optimizers fairly: every method from the same seeded starts, each at its best learning rate.
+    Compare(Box<CompareArgs>),
     /// Start the explorer in the browser: a server on 127.0.0.1 (Ctrl-C stops it).
     Serve {
         /// The port (0: any free port).
@@ -423,6 +425,49 @@ pub struct SweepArgs {
     pub look: LookArgs,
 }
 
+/// `downhill compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub function: FunctionArg,
+    /// Optimizers, comma-separated.
+    #[arg(long, value_name = "NAME,..", value_delimiter = ',', default_value = "gd,momentum,adam", value_parser = optimizer_parser())]
+    pub optimizer: Vec<Method>,
+    /// Random starts, uniform in --domain, drawn from --seed [256].
+    #[arg(long, value_name = "N", conflicts_with = "start")]
+    pub starts: Option<usize>,
+    /// One start shared by every method, instead of random ones.
+    #[arg(long, value_name = "X,Y", value_parser = parse_point)]
+    pub start: Option<[f64; 2]>,
+    /// Seed of the random starts.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// One learning rate for every method [each method's default: 0.01; 1 for newton and adadelta].
+    #[arg(long, value_name = "LR", conflicts_with = "tune_lr")]
+    pub lr: Option<f64>,
+    /// Pick each method's learning rate from COUNT values evenly spaced in log scale from LO to HI, by the
+    /// printed criterion [1e-5,1,16].
+    #[arg(long, value_name = "LO,HI,COUNT", num_args = 0..=1, default_missing_value = "1e-5,1,16", value_parser = parse_tune)]
+    pub tune_lr: Option<(f64, f64, usize)>,
+    /// Updates per start.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = parse_epochs)]
+    pub epochs: u64,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// An end within R of a documented global minimum counts as reaching it [1% of the domain's shorter side].
+    #[arg(long, value_name = "R")]
+    pub reach: Option<f64>,
+    /// Where the random starts are drawn [the catalog's domain, else -3,3,-3,3].
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", value_parser = parse_box)]
+    pub domain: Option<[f64; 4]>,
+    /// Lane precision: f64, or f32 (about twice as fast).
+    #[arg(long, default_value = "f64", value_parser = ["f64", "f32"])]
+    pub precision: String,
+    /// Print JSON: the settings, the criterion, and per method the chosen rate, its outcome and every rate's.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `--layout`.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayoutArg {
@@ -481,6 +526,18 @@ fn whole(text: &str, min: u64, max: u64, what: &str) -> Result<u64, String> {
 
 fn parse_epochs(text: &str) -> Result<u64, String> {
     whole(text, 1, u64::MAX, "a number of epochs")
+}
+
+/// `--tune-lr LO,HI,COUNT`: 0 < LO < HI finite, COUNT from 2 to 64.
+fn parse_tune(text: &str) -> Result<(f64, f64, usize), String> {
+    let [lo, hi, count] = parse_numbers::<3>(text, "LO,HI,COUNT")?;
+    if !(lo > 0.0 && lo < hi) {
+        return Err(format!("the rates must satisfy 0 < LO < HI (got {lo} and {hi})"));
+    }
+    if !(count.fract() == 0.0 && (2.0..=64.0).contains(&count)) {
+        return Err(format!("COUNT must be a whole number from 2 to 64 (got {count})"));
+    }
+    Ok((lo, hi, count as usize))
 }
 
 fn parse_contours(text: &str) -> Result<usize, String> {

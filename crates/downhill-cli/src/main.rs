@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Command::Surface(args) => commands::surface::run(&args),
         Command::Basins(args) => commands::basins::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
         Command::Demo { out, dpi } => commands::demo::run(&out, dpi),
         Command::Serve { port, open } => commands::serve(port, open),
     };

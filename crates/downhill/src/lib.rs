@@ -18,6 +18,7 @@
 pub mod batch;
 pub mod catalog;
 pub mod classify;
+pub mod compare;
 pub mod expr;
 pub mod linalg;
 pub mod optim;

@@ -16,7 +16,7 @@ fn every_optimizer_finds_the_minimum_of_a_bowl() {
     for (method, _) in Method::ALL {
         let lr = match method {
             Method::Gd | Method::Momentum | Method::Nesterov => 0.05,
-            Method::Newton => 1.0,
+            Method::Newton | Method::Adadelta => 1.0,
             _ => 0.1,
         };
         // Adaptive methods take sign-like steps that orbit a minimum at about the rate; a cosine schedule

@@ -2,6 +2,7 @@
 
 pub mod basin_map;
 pub mod basins;
+pub mod compare;
 pub mod demo;
 pub mod diff;
 pub mod functions;

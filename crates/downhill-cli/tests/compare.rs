@@ -1,0 +1,198 @@
+//! `downhill compare` and the training-loop options as a user meets them: tables, JSON, reproducibility and
+//! bad input (exit 2 and a message).
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn output(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("downhill").unwrap().args(args).output().unwrap();
+    (
+        out.status.code().expect("exited normally"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, stdout, stderr) = output(args);
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+fn bad(args: &[&str], message: &str) {
+    let (code, stdout, stderr) = output(args);
+    assert_eq!(code, 2, "{}: {stderr}", args.join(" "));
+    assert!(stderr.contains(message), "expected {message:?} in\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+#[test]
+fn compare_tunes_every_method_on_the_same_starts() {
+    let args = [
+        "compare",
+        "himmelblau",
+        "--optimizer",
+        "gd,adam,rprop,lion",
+        "--tune-lr",
+        "1e-4,0.1,7",
+        "--starts",
+        "64",
+        "--epochs",
+        "400",
+        "--json",
+    ];
+    let v = json(&args);
+    assert_eq!(v["starts"], 64);
+    assert_eq!(v["criterion"]["name"], "reach_global");
+    // Himmelblau's four minima are all global: 4 documented.
+    assert_eq!(v["criterion"]["points"].as_array().unwrap().len(), 4);
+    let grid: Vec<f64> = v["tuned_over"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_f64().unwrap())
+        .collect();
+    assert_eq!(grid.len(), 7);
+    assert_eq!((grid[0], grid[6]), (1e-4, 0.1));
+    let methods = v["methods"].as_array().unwrap();
+    assert_eq!(methods.len(), 4);
+    for m in methods {
+        let lr = m["learning_rate"].as_f64().unwrap();
+        assert!(grid.contains(&lr), "{m}");
+        let sensitivity = m["sensitivity"].as_array().unwrap();
+        assert_eq!(sensitivity.len(), 7);
+        // The chosen rate has the best score of the grid, and no better-or-equal score at a larger rate.
+        let best = m["outcome"]["score"].as_f64().unwrap();
+        for o in sensitivity {
+            let (s, r) = (
+                o["score"].as_f64().unwrap_or(f64::NAN),
+                o["learning_rate"].as_f64().unwrap(),
+            );
+            // (A NaN score, nothing finite, is never better.)
+            assert!(s.is_nan() || s <= best, "{m}");
+            assert!(s != best || r <= lr, "{m}");
+        }
+    }
+    // Gradient descent at its best rate takes nearly every start to one of the four minima in 400 epochs.
+    let gd = &methods[0]["outcome"];
+    assert!(gd["reached"].as_f64().unwrap() >= 0.9, "{gd}");
+    // The same seed gives the same comparison.
+    let mut again = json(&args);
+    let mut first = v.clone();
+    for x in [&mut first, &mut again] {
+        x.as_object_mut().unwrap().remove("elapsed_s");
+    }
+    assert_eq!(first, again);
+    // The table names the criterion and every method.
+    let (code, table, _) = output(&args[..args.len() - 1]);
+    assert_eq!(code, 0);
+    assert!(table.contains("within 0.1 of the global minimum"), "{table}");
+    for name in ["gd", "adam", "rprop", "lion", "REACHED", "EPOCHS TO GTOL"] {
+        assert!(table.contains(name), "{name} missing in\n{table}");
+    }
+}
+
+#[test]
+fn compare_without_a_documented_minimum_uses_the_median_value() {
+    let v = json(&[
+        "compare",
+        "x^2 + 3*y^2 + 1",
+        "--optimizer",
+        "gd,nadam",
+        "--starts",
+        "16",
+        "--epochs",
+        "300",
+        "--json",
+    ]);
+    assert_eq!(v["criterion"]["name"], "median_value");
+    assert!(v["tuned_over"].is_null());
+    for m in v["methods"].as_array().unwrap() {
+        assert_eq!(m["learning_rate"], 0.01);
+        // No f*: the gap is f itself, which tends to 1.
+        let median = m["outcome"]["final_gap"]["median"].as_f64().unwrap();
+        assert!((1.0..1.5).contains(&median), "{m}");
+    }
+}
+
+#[test]
+fn the_new_training_options_reach_a_run() {
+    let v = json(&[
+        "run",
+        "rosenbrock",
+        "--start=-1.2,1",
+        "--optimizer",
+        "sf-adamw",
+        "--lr",
+        "0.01",
+        "--epochs",
+        "50",
+        "--warmup",
+        "10",
+        "--clip-grad-norm",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(v["warmup"], 10);
+    assert_eq!(v["clip_grad_norm"], 1.0);
+    let averaged = &v["averaged"];
+    assert_eq!(averaged["trajectory"].as_array().unwrap().len(), 50);
+    assert_eq!(averaged["end"], averaged["trajectory"][49]);
+    assert_ne!(averaged["end"], v["end"]);
+    // Other methods have no averaged point.
+    let gd = json(&["run", "peaks", "--start", "0,1", "--epochs", "5", "--json"]);
+    assert!(gd.get("averaged").is_none());
+}
+
+#[test]
+fn bad_comparisons_and_training_options_are_usage_errors() {
+    bad(&["compare", "peaks", "--tune-lr", "1,0.1,8"], "0 < LO < HI");
+    bad(
+        &["compare", "peaks", "--tune-lr", "1e-5,1,1"],
+        "COUNT must be a whole number from 2 to 64",
+    );
+    bad(&["compare", "peaks", "--tune-lr", "1e-5,1"], "LO,HI,COUNT");
+    bad(&["compare", "peaks", "--tune-lr", "--lr", "0.1"], "cannot be used with");
+    bad(&["compare", "peaks", "--starts", "0"], "give from 1 to");
+    bad(
+        &["compare", "peaks", "--reach=-1"],
+        "--reach must be finite and positive",
+    );
+    bad(&["compare", "peaks", "--optimizer", "gd,adm"], "invalid value 'adm'");
+    bad(
+        &[
+            "compare",
+            "peaks",
+            "--starts",
+            "1000000",
+            "--tune-lr",
+            "--epochs",
+            "100000",
+        ],
+        "point-steps; at most",
+    );
+    bad(&["compare", "peaks", "--warmup", "2000"], "longer than the run");
+    bad(&["run", "peaks", "--warmup", "2000"], "longer than the run");
+    bad(
+        &["run", "peaks", "--clip-grad-norm", "0"],
+        "clip must be finite and positive",
+    );
+    bad(&["run", "peaks", "--etas", "0.5,1.2"], "--etas does not apply to gd");
+    bad(
+        &["run", "peaks", "--optimizer", "rprop", "--etas", "2,3"],
+        "etas must be",
+    );
+    bad(
+        &["run", "peaks", "--optimizer", "adam", "--r", "1"],
+        "--r does not apply to adam",
+    );
+    bad(
+        &["run", "peaks", "--optimizer", "adadelta", "--rho", "2"],
+        "rho must be in [0, 1]",
+    );
+    bad(
+        &["basins", "peaks", "--warmup", "5000", "--grid", "8"],
+        "longer than the run",
+    );
+}
