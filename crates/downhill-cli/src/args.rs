@@ -163,6 +163,13 @@ pub struct TrainingArgs {
     /// Scale each gradient the optimizer sees down to norm at most C (torch.nn.utils.clip_grad_norm_).
     #[arg(long, value_name = "C")]
     pub clip_grad_norm: Option<f64>,
+    /// Add Gaussian noise of standard deviation SIGMA to each gradient the optimizer sees (a stochastic
+    /// gradient), drawn from --noise-seed: every start of a map or comparison draws its own.
+    #[arg(long, value_name = "SIGMA")]
+    pub noise: Option<f64>,
+    /// Seed of the gradient noise.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "noise")]
+    pub noise_seed: u64,
 }
 
 /// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.

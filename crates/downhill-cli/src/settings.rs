@@ -2,7 +2,7 @@
 //! is here, once, and every fault is an input error (exit code 2) that names the option.
 
 use downhill::catalog;
-use downhill::optim::{ConfigError, TrainingLoop};
+use downhill::optim::{ConfigError, Noise, TrainingLoop};
 use downhill::{rng, Function, Method, OptimizerSpec, Options, ParseErrorKind, RunConfig, Schedule};
 use downhill_plot::{Aspect, Colormap, Figure, Panel};
 
@@ -291,11 +291,14 @@ impl Training {
         let around = TrainingLoop {
             warmup: a.warmup,
             clip_grad_norm: a.clip_grad_norm,
+            noise: a.noise.map(|sigma| Noise {
+                sigma,
+                seed: a.noise_seed,
+                stream: 0,
+            }),
         };
         // The warmup is checked against each command's epochs where they are known.
-        around
-            .validate(u64::MAX)
-            .map_err(|e| CliError::input(format!("--clip-grad-norm: {e}")))?;
+        around.validate(u64::MAX).map_err(input)?;
         Ok(Training {
             schedule: Schedule::parse(&a.schedule).map_err(input)?,
             ascent: a.ascent,

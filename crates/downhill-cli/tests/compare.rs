@@ -196,3 +196,29 @@ fn bad_comparisons_and_training_options_are_usage_errors() {
         "longer than the run",
     );
 }
+
+#[test]
+fn gradient_noise_is_seeded_and_checked() {
+    let run = |seed: &str| {
+        json(&[
+            "run",
+            "peaks",
+            "--start",
+            "0,1.4",
+            "--epochs",
+            "200",
+            "--noise",
+            "1",
+            "--noise-seed",
+            seed,
+            "--json",
+        ])
+    };
+    let (a, b, c) = (run("3"), run("3"), run("4"));
+    assert_eq!(a["trajectory"], b["trajectory"]);
+    assert_ne!(a["trajectory"], c["trajectory"]);
+    assert_eq!(a["noise"]["sigma"], 1.0);
+    assert_eq!(a["noise"]["seed"], 3);
+    bad(&["run", "peaks", "--noise=-1"], "noise must be finite and non-negative");
+    bad(&["run", "peaks", "--noise-seed", "3"], "--noise <SIGMA>");
+}

@@ -279,6 +279,7 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
     config.training = downhill::optim::TrainingLoop {
         warmup: req.warmup.unwrap_or(0),
         clip_grad_norm: req.clip_grad_norm,
+        noise: None,
     };
     config.gtol = req.gtol;
     config.validate().map_err(|e| ApiError::bad(e.to_string()))?;

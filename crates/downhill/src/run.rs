@@ -357,9 +357,10 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             .training
             .rate(&config.schedule, config.learning_rate, t, config.epochs);
         spec.advance(&mut shared, t + 1, learning_rate);
+        let noise = config.training.noise.map(|n| n.at(0, t + 1));
         let input = Step {
             position: p,
-            gradient: config.training.gradient([sign * g[0], sign * g[1]]),
+            gradient: config.training.gradient([sign * g[0], sign * g[1]], noise),
             hessian: needs_hessian.then_some([[sign * h[0][0], sign * h[0][1]], [sign * h[1][0], sign * h[1][1]]]),
             learning_rate,
             step: t + 1,

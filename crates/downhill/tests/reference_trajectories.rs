@@ -100,6 +100,7 @@ fn check_case(case: &Value, tol: f64) -> Result<f64, String> {
     config.training = TrainingLoop {
         warmup: warmup.unwrap_or(0),
         clip_grad_norm: case["clip_grad_norm"].as_f64(),
+        noise: None,
     };
     let r = run(&f, &config, &spec).map_err(|e| format!("{name}: {e}"))?;
     let mut worst = compare(name, "step", &r.trajectory, &expected, tol)?;

@@ -41,33 +41,37 @@ pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
     ];
     // f and its gradient at the ends: a program of their own, so the epochs' program computes no value.
     let at_ends = Evaluator::new::<V>(Program::new(&f.tapes().value_gradient));
-    out.par_chunks_mut(block).zip(starts.par_chunks(block)).for_each_init(
-        || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
-        |(regs, end_regs), (ends, chunk)| {
-            let job = Block {
-                program: &program,
-                at_ends: &at_ends,
-                chunk,
-                config,
-                control,
-            };
-            // AVX registers only in the AVX2 compilation, arrays only in the portable one: run_batch picks
-            // the registers wherever the CPU has AVX2 and FMA (so each lane type is compiled once).
-            #[cfg(target_arch = "x86_64")]
-            if V::AVX {
-                // SAFETY: V is an AVX register type, used only where `fast` found AVX2 and FMA.
-                unsafe { job.run_avx2(regs, end_regs, ends) };
-            } else {
+    out.par_chunks_mut(block)
+        .zip(starts.par_chunks(block))
+        .enumerate()
+        .for_each_init(
+            || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
+            |(regs, end_regs), (k, (ends, chunk))| {
+                let job = Block {
+                    program: &program,
+                    at_ends: &at_ends,
+                    chunk,
+                    first: k * block,
+                    config,
+                    control,
+                };
+                // AVX registers only in the AVX2 compilation, arrays only in the portable one: run_batch picks
+                // the registers wherever the CPU has AVX2 and FMA (so each lane type is compiled once).
+                #[cfg(target_arch = "x86_64")]
+                if V::AVX {
+                    // SAFETY: V is an AVX register type, used only where `fast` found AVX2 and FMA.
+                    unsafe { job.run_avx2(regs, end_regs, ends) };
+                } else {
+                    job.run(regs, end_regs, ends);
+                }
+                #[cfg(not(target_arch = "x86_64"))]
                 job.run(regs, end_regs, ends);
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            job.run(regs, end_regs, ends);
-            let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-            if let Some(p) = control.progress {
-                p(n);
-            }
-        },
-    );
+                let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                if let Some(p) = control.progress {
+                    p(n);
+                }
+            },
+        );
     out
 }
 
@@ -76,6 +80,8 @@ struct Block<'a> {
     program: &'a Evaluator,
     at_ends: &'a Evaluator,
     chunk: &'a [[f64; 2]],
+    /// The index of the chunk's first start in the batch.
+    first: usize,
     config: &'a BatchConfig,
     control: &'a Control<'a>,
 }
@@ -86,10 +92,18 @@ impl Block<'_> {
     fn run<V: Lanes + Real<Mask = u32>>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
         // Plain gradient descent without bounds keeps its own epoch (`gd.rs`); every other case the general one.
         let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
-        if plain_gd && self.config.bounds.is_none() && self.config.training.clip_grad_norm.is_none() {
+        if plain_gd && self.config.bounds.is_none() && self.config.training.leaves_gradient() {
             gd::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
         } else {
-            epoch::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
+            epoch::run::<V>(
+                self.program,
+                regs,
+                self.chunk,
+                self.first,
+                self.config,
+                self.control,
+                ends,
+            );
         }
         evaluate_ends::<V>(self.at_ends, end_regs, ends);
     }

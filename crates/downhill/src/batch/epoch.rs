@@ -15,7 +15,7 @@ use super::evaluator::Evaluator;
 use super::lanes::Lanes;
 use super::program::{Reg, B, INPUT_X, INPUT_Y};
 use super::{BatchConfig, Control, LaneEnd};
-use crate::optim::{Real, Shared, State, Step, TrainingLoop, Update, WithUpdate};
+use crate::optim::{Noise, Real, Shared, State, Step, TrainingLoop, Update, WithUpdate};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 
 /// Runs a block's epochs and records where each lane of `chunk` ended in `ends` (the gradient norm and value
@@ -25,6 +25,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     program: &Evaluator,
     regs: &mut [Reg<V>],
     chunk: &[[f64; 2]],
+    first_lane: usize,
     config: &BatchConfig,
     control: &Control,
     ends: &mut [LaneEnd],
@@ -105,6 +106,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
             learning_rate,
             shared,
             training: config.training,
+            first: first_lane as u64,
             t,
             full,
         };
@@ -121,6 +123,20 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
         &termination,
         completed,
     );
+}
+
+/// The noise of vector `k`'s lanes at update `step`: each lane's own stream, `first` plus its index in the block
+/// (`slot_lane`); padding gets none.
+#[inline(always)]
+fn lane_noise<V: Lanes>(n: &Noise, slot_lane: &[usize], first: u64, k: usize, step: u64) -> [V; 2] {
+    let (mut xs, mut ys) = ([0.0f64; 8], [0.0f64; 8]);
+    for j in 0..V::N {
+        let lane = slot_lane[k * V::N + j];
+        if lane != NONE {
+            [xs[j], ys[j]] = n.at(first + lane as u64, step);
+        }
+    }
+    [V::load(&xs[..V::N]), V::load(&ys[..V::N])]
 }
 
 /// One epoch's update of a block's running lanes, given the method's update by [`crate::OptimizerSpec::dispatch`]
@@ -145,6 +161,8 @@ struct Epoch<'a, V> {
     learning_rate: f64,
     shared: Shared,
     training: TrainingLoop,
+    /// The index of the block's first lane in the batch (its noise stream's offset).
+    first: u64,
     t: u64,
     full: u32,
 }
@@ -185,6 +203,7 @@ impl<V: Lanes + Real<Mask = u32>> Epoch<'_, V> {
         );
         let ([gx_reg, gy_reg], h_regs) = (self.g, self.h);
         let (x, y, states, active) = (&mut *self.x, &mut *self.y, &mut *self.states, &*self.active);
+        let (slot_lane, first) = (self.slot_lane, self.first);
         let [bx, by] = &mut *self.backup;
         let signed = |v: V| if ascent { -v } else { v };
         let zero = <V as Lanes>::splat(0.0);
@@ -201,11 +220,12 @@ impl<V: Lanes + Real<Mask = u32>> Epoch<'_, V> {
                 [[xx, xy], [xy, yy]]
             });
             let (px, py) = (x[k], y[k]);
+            let noise = training.noise.map(|n| lane_noise::<V>(&n, slot_lane, first, k, step));
             let next = update.step(
                 &mut states[k],
                 &Step {
                     position: [px, py],
-                    gradient: training.gradient([gx, gy]),
+                    gradient: training.gradient([gx, gy], noise),
                     hessian: h,
                     learning_rate,
                     step,

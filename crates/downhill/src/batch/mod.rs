@@ -419,6 +419,45 @@ mod tests {
         }
     }
 
+    /// With gradient noise, lane i of a batch draws stream i: it ends where a single run of stream i ends,
+    /// whichever block and thread it ran in, and the same seed repeats the batch exactly.
+    #[test]
+    fn noisy_lanes_draw_their_own_streams() {
+        let f = Function::resolve("himmelblau").unwrap();
+        let starts = grid(12, -4.0, 4.0);
+        let noise = crate::optim::Noise {
+            sigma: 2.0,
+            seed: 11,
+            stream: 0,
+        };
+        for method in [Method::Gd, Method::Adam] {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            let mut c = config(spec, 300, 0.01);
+            c.training.noise = Some(noise);
+            let ends = run_batch(&f, &starts, &c, &Control::NONE);
+            for (i, (s, e)) in starts.iter().zip(&ends).enumerate() {
+                let mut single = RunConfig::new(*s).learning_rate(0.01).epochs(300);
+                single.training.noise = Some(crate::optim::Noise {
+                    stream: i as u64,
+                    ..noise
+                });
+                let single = run(&f, &single, &spec).unwrap();
+                let d = (e.end[0] - single.end[0]).hypot(e.end[1] - single.end[1]);
+                assert!(d <= 1e-9, "{method:?} lane {i}: {:?} vs {:?}", e.end, single.end);
+            }
+            assert_eq!(ends, run_batch(&f, &starts, &c, &Control::NONE), "{method:?}");
+            // Without noise, or with another seed, the lanes go elsewhere.
+            let quiet = run_batch(&f, &starts, &config(spec, 300, 0.01), &Control::NONE);
+            c.training.noise = Some(crate::optim::Noise { seed: 12, ..noise });
+            let other = run_batch(&f, &starts, &c, &Control::NONE);
+            let moved = |a: &[LaneEnd]| a.iter().zip(&ends).filter(|(p, q)| p.end != q.end).count();
+            assert!(
+                moved(&quiet) > starts.len() / 2 && moved(&other) > starts.len() / 2,
+                "{method:?}"
+            );
+        }
+    }
+
     #[test]
     fn bounded_lanes_leave_the_domain_where_single_runs_do() {
         // A bowl centred outside the box: every lane walks out, at the epoch a single run leaves; lanes that

@@ -26,7 +26,7 @@ mod training;
 
 pub use real::Real;
 pub use schedule::Schedule;
-pub use training::TrainingLoop;
+pub use training::{Noise, TrainingLoop};
 
 use serde::Serialize;
 

@@ -320,6 +320,7 @@ fn warmup_and_clipping() {
     let t = TrainingLoop {
         warmup: 4,
         clip_grad_norm: Some(1.0),
+        noise: None,
     };
     let cosine = Schedule::parse("cosine").unwrap();
     // 0.25, 0.5, 0.75, 1 of the rate, then the cosine over the 6 updates left.
@@ -333,9 +334,11 @@ fn warmup_and_clipping() {
         epsilon = 1e-15
     );
     // (3, 4) has norm 5: scaled by 1 / (5 + 1e-6); a gradient within the norm is left alone.
-    let g = t.gradient([3.0, 4.0]);
+    let g = t.gradient([3.0, 4.0], None);
     close(g, [3.0 / (5.0 + 1e-6), 4.0 / (5.0 + 1e-6)]);
-    assert_eq!(t.gradient([0.3, 0.4]), [0.3, 0.4]);
+    assert_eq!(t.gradient([0.3, 0.4], None), [0.3, 0.4]);
+    // Noise is added before clipping: (0.3, 0.4) + (2.7, 3.6) is (3, 4) again.
+    close(t.gradient([0.3, 0.4], Some([2.7, 3.6])), g);
     assert!(t.validate(3).unwrap_err().to_string().contains("longer than the run"));
     let bad = TrainingLoop {
         clip_grad_norm: Some(0.0),
