@@ -172,39 +172,41 @@ pub struct TrainingArgs {
     pub noise_seed: u64,
 }
 
-/// Optimizer hyper-parameters; PyTorch's names. Setting one the optimizer does not have is an error.
+/// Optimizer hyper-parameters; the references' names. Setting one the optimizer does not have is an error.
+/// `sweep` takes comma-separated lists of the numeric ones (every combination runs); the other commands one
+/// value each.
 #[derive(Args, Debug, Default, Clone)]
 pub struct OptimizerArgs {
     /// Momentum factor [momentum, nesterov, sf-sgd: 0.9; rmsprop: 0].
-    #[arg(long, value_name = "M")]
-    pub momentum: Option<f64>,
+    #[arg(long, value_name = "M", value_delimiter = ',')]
+    pub momentum: Vec<f64>,
     /// Dampening of momentum [0].
-    #[arg(long, value_name = "D")]
-    pub dampening: Option<f64>,
+    #[arg(long, value_name = "D", value_delimiter = ',')]
+    pub dampening: Vec<f64>,
     /// Weight decay [0; adamw: 0.01].
-    #[arg(long, value_name = "W")]
-    pub weight_decay: Option<f64>,
+    #[arg(long, value_name = "W", value_delimiter = ',')]
+    pub weight_decay: Vec<f64>,
     /// RMSProp smoothing constant [0.99].
-    #[arg(long, value_name = "A")]
-    pub alpha: Option<f64>,
+    #[arg(long, value_name = "A", value_delimiter = ',')]
+    pub alpha: Vec<f64>,
     /// beta1 of adam, adamw, adamax, nadam, radam, lion [0.9].
-    #[arg(long, value_name = "B1")]
-    pub beta1: Option<f64>,
+    #[arg(long, value_name = "B1", value_delimiter = ',')]
+    pub beta1: Vec<f64>,
     /// beta2 [0.999; lion: 0.99].
-    #[arg(long, value_name = "B2")]
-    pub beta2: Option<f64>,
+    #[arg(long, value_name = "B2", value_delimiter = ',')]
+    pub beta2: Vec<f64>,
     /// Adam's betas as one pair.
     #[arg(long, value_name = "B1,B2", value_parser = parse_point, conflicts_with_all = ["beta1", "beta2"])]
     pub betas: Option<[f64; 2]>,
     /// Term added to denominators [adagrad: 1e-10; adadelta: 1e-6; others: 1e-8].
-    #[arg(long, value_name = "EPS")]
-    pub eps: Option<f64>,
+    #[arg(long, value_name = "EPS", value_delimiter = ',')]
+    pub eps: Vec<f64>,
     /// AdaGrad's learning-rate decay [0].
-    #[arg(long, value_name = "D")]
-    pub lr_decay: Option<f64>,
+    #[arg(long, value_name = "D", value_delimiter = ',')]
+    pub lr_decay: Vec<f64>,
     /// AdaGrad's initial accumulator [0].
-    #[arg(long, value_name = "V")]
-    pub initial_accumulator_value: Option<f64>,
+    #[arg(long, value_name = "V", value_delimiter = ',')]
+    pub initial_accumulator_value: Vec<f64>,
     /// Centered RMSProp.
     #[arg(long)]
     pub centered: bool,
@@ -212,14 +214,14 @@ pub struct OptimizerArgs {
     #[arg(long)]
     pub amsgrad: bool,
     /// Newton's largest fallback step, where the Hessian is not positive definite [1].
-    #[arg(long, value_name = "S")]
-    pub max_step: Option<f64>,
+    #[arg(long, value_name = "S", value_delimiter = ',')]
+    pub max_step: Vec<f64>,
     /// NAdam's momentum decay [0.004].
-    #[arg(long, value_name = "D")]
-    pub momentum_decay: Option<f64>,
+    #[arg(long, value_name = "D", value_delimiter = ',')]
+    pub momentum_decay: Vec<f64>,
     /// Adadelta's averaging constant [0.9].
-    #[arg(long, value_name = "RHO")]
-    pub rho: Option<f64>,
+    #[arg(long, value_name = "RHO", value_delimiter = ',')]
+    pub rho: Vec<f64>,
     /// Rprop's decrease and increase factors [0.5,1.2].
     #[arg(long, value_name = "MINUS,PLUS", value_parser = parse_point)]
     pub etas: Option<[f64; 2]>,
@@ -227,11 +229,11 @@ pub struct OptimizerArgs {
     #[arg(long, value_name = "MIN,MAX", value_parser = parse_point)]
     pub step_sizes: Option<[f64; 2]>,
     /// Schedule-Free's power of the update number in its averaging weights [0].
-    #[arg(long, value_name = "R")]
-    pub r: Option<f64>,
+    #[arg(long, value_name = "R", value_delimiter = ',')]
+    pub r: Vec<f64>,
     /// Schedule-Free's power of the largest rate in its averaging weights [2].
-    #[arg(long, value_name = "P")]
-    pub weight_lr_power: Option<f64>,
+    #[arg(long, value_name = "P", value_delimiter = ',')]
+    pub weight_lr_power: Vec<f64>,
 }
 
 /// How a landscape figure looks (run, sweep, landscape, basins). Sizes are in inches at --dpi dots per inch,

@@ -208,55 +208,152 @@ pub fn refuse_landscape_colours(a: &LookArgs) -> Result<(), CliError> {
     }
 }
 
-/// The hyper-parameters as given.
-pub fn options(a: &OptimizerArgs) -> Options {
+/// The numeric hyper-parameters that `sweep` takes as lists, by their `Options` names, with the values given.
+pub fn option_lists(a: &OptimizerArgs) -> [(&'static str, &[f64]); 14] {
+    [
+        ("momentum", &a.momentum),
+        ("dampening", &a.dampening),
+        ("weight_decay", &a.weight_decay),
+        ("alpha", &a.alpha),
+        ("beta1", &a.beta1),
+        ("beta2", &a.beta2),
+        ("eps", &a.eps),
+        ("lr_decay", &a.lr_decay),
+        ("initial_accumulator_value", &a.initial_accumulator_value),
+        ("max_step", &a.max_step),
+        ("momentum_decay", &a.momentum_decay),
+        ("rho", &a.rho),
+        ("r", &a.r),
+        ("weight_lr_power", &a.weight_lr_power),
+    ]
+}
+
+/// The value of one of [`option_lists`]' hyper-parameters in `o`.
+pub fn option_value(o: &Options, name: &str) -> Option<f64> {
+    match name {
+        "momentum" => o.momentum,
+        "dampening" => o.dampening,
+        "weight_decay" => o.weight_decay,
+        "alpha" => o.alpha,
+        "beta1" => o.beta1,
+        "beta2" => o.beta2,
+        "eps" => o.eps,
+        "lr_decay" => o.lr_decay,
+        "initial_accumulator_value" => o.initial_accumulator_value,
+        "max_step" => o.max_step,
+        "momentum_decay" => o.momentum_decay,
+        "rho" => o.rho,
+        "r" => o.r,
+        "weight_lr_power" => o.weight_lr_power,
+        _ => None,
+    }
+}
+
+/// The hyper-parameters as given, with `pick(values)` chosen from each list.
+fn options_with(a: &OptimizerArgs, pick: impl Fn(&str, &[f64]) -> Option<f64>) -> Options {
+    let lists = option_lists(a);
+    let v = |name: &str| {
+        lists
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(n, vals)| pick(n, vals))
+    };
     Options {
-        momentum: a.momentum,
-        dampening: a.dampening,
-        weight_decay: a.weight_decay,
-        alpha: a.alpha,
-        beta1: a.betas.map(|b| b[0]).or(a.beta1),
-        beta2: a.betas.map(|b| b[1]).or(a.beta2),
-        eps: a.eps,
-        lr_decay: a.lr_decay,
-        initial_accumulator_value: a.initial_accumulator_value,
+        momentum: v("momentum"),
+        dampening: v("dampening"),
+        weight_decay: v("weight_decay"),
+        alpha: v("alpha"),
+        beta1: a.betas.map(|b| b[0]).or(v("beta1")),
+        beta2: a.betas.map(|b| b[1]).or(v("beta2")),
+        eps: v("eps"),
+        lr_decay: v("lr_decay"),
+        initial_accumulator_value: v("initial_accumulator_value"),
         centered: a.centered,
         amsgrad: a.amsgrad,
-        max_step: a.max_step,
-        momentum_decay: a.momentum_decay,
-        rho: a.rho,
+        max_step: v("max_step"),
+        momentum_decay: v("momentum_decay"),
+        rho: v("rho"),
         etas: a.etas,
         step_sizes: a.step_sizes,
-        r: a.r,
-        weight_lr_power: a.weight_lr_power,
+        r: v("r"),
+        weight_lr_power: v("weight_lr_power"),
     }
+}
+
+/// The hyper-parameters as given: one value each (only `sweep` takes lists).
+pub fn options(a: &OptimizerArgs) -> Result<Options, CliError> {
+    if let Some((name, values)) = option_lists(a).into_iter().find(|(_, v)| v.len() > 1) {
+        return Err(CliError::input(format!(
+            "--{} takes one value here (got {}); sweep takes lists",
+            name.replace('_', "-"),
+            values.len()
+        )));
+    }
+    Ok(options_with(a, |_, values| values.first().copied()))
+}
+
+/// Every combination of the hyper-parameters' lists (`sweep`), at most `limit` of them.
+pub fn option_grid(a: &OptimizerArgs, limit: usize) -> Result<Vec<Options>, CliError> {
+    let lists = option_lists(a);
+    let count = lists.iter().fold(1usize, |n, (_, v)| n.saturating_mul(v.len().max(1)));
+    if count > limit {
+        return Err(CliError::input(format!(
+            "the hyper-parameter lists make {count} combinations; at most {limit}"
+        )));
+    }
+    Ok((0..count)
+        .map(|k| {
+            // The k-th combination, the first list varying slowest.
+            let mut rest = k;
+            let mut index = std::collections::HashMap::new();
+            for (name, values) in lists.iter().rev() {
+                let n = values.len().max(1);
+                index.insert(*name, rest % n);
+                rest /= n;
+            }
+            options_with(a, |name, values| values.get(index[name]).copied())
+        })
+        .collect())
 }
 
 /// A method with its hyper-parameters, checked (an option the method does not take is an error).
 pub fn optimizer(method: Method, a: &OptimizerArgs) -> Result<OptimizerSpec, CliError> {
-    OptimizerSpec::new(method, &options(a)).map_err(config)
+    OptimizerSpec::new(method, &options(a)?).map_err(config)
 }
 
 /// Several methods with one set of hyper-parameters: each takes the options it has, and an option none of
 /// them has is an error.
 pub fn optimizers(methods: &[Method], a: &OptimizerArgs) -> Result<Vec<OptimizerSpec>, CliError> {
-    let o = options(a);
-    if let Some(name) = o
-        .given()
-        .into_iter()
-        .find(|n| !methods.iter().any(|m| m.options().contains(n)))
-    {
-        let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
-        return Err(CliError::input(format!(
-            "--{} does not apply to {}",
-            name.replace('_', "-"),
-            names.join(", ")
-        )));
-    }
+    let o = options(a)?;
+    refuse_unused(methods, &o)?;
     methods
         .iter()
         .map(|&m| OptimizerSpec::new(m, &o.for_method(m)).map_err(config))
         .collect()
+}
+
+/// An option that none of `methods` takes is an error.
+pub fn refuse_unused(methods: &[Method], o: &Options) -> Result<(), CliError> {
+    match o
+        .given()
+        .into_iter()
+        .find(|n| !methods.iter().any(|m| m.options().contains(n)))
+    {
+        Some(name) => {
+            let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
+            Err(CliError::input(format!(
+                "--{} does not apply to {}",
+                name.replace('_', "-"),
+                names.join(", ")
+            )))
+        }
+        None => Ok(()),
+    }
+}
+
+/// A method with its hyper-parameters in the command line's words (an error names flags).
+pub fn spec(method: Method, o: &Options) -> Result<OptimizerSpec, CliError> {
+    OptimizerSpec::new(method, o).map_err(config)
 }
 
 /// A learning rate: the given one, else the method's default, checked.

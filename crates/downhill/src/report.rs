@@ -46,12 +46,23 @@ pub struct RunReport<'a> {
     pub termination: Termination,
     /// What the end point is.
     pub stationary_point: StationaryPoint,
+    /// The first epoch at which the gradient norm was at most `gtol` (1e-8), even where the run went on.
+    pub first_below_gtol: FirstBelow,
     /// The position after each update.
     pub trajectory: &'a [[f64; 2]],
     /// Schedule-Free: the averaged point (the `eval()` point) at the end, f there, and after each update; the
     /// trajectory is the point whose gradient is taken.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub averaged: Option<Averaged<'a>>,
+}
+
+/// When a run's gradient norm first fell to a tolerance.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct FirstBelow {
+    /// The tolerance ([`crate::run::REPORT_GTOL`]).
+    pub gtol: f64,
+    /// The epoch (updates applied), or `None` if it never did.
+    pub epoch: Option<u64>,
 }
 
 /// Schedule-Free's averaged point.
@@ -95,6 +106,10 @@ impl<'a> RunReport<'a> {
             epochs_run: r.epochs_run,
             termination: r.termination,
             stationary_point: r.stationary_point,
+            first_below_gtol: FirstBelow {
+                gtol: crate::run::REPORT_GTOL,
+                epoch: r.first_below_gtol,
+            },
             trajectory: &r.trajectory,
             averaged: r.averaged_end.map(|(end, value)| Averaged {
                 end,

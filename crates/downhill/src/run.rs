@@ -10,6 +10,10 @@ use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, Sh
 /// A coordinate beyond this size counts as diverged.
 pub const DIVERGENCE_LIMIT: f64 = 1e10;
 
+/// The gradient norm a run reports reaching ([`RunResult::first_below_gtol`]) even when it does not stop there:
+/// the default tolerance of a basin map in f64.
+pub const REPORT_GTOL: f64 = 1e-8;
+
 /// The settings of a run other than the optimizer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunConfig {
@@ -215,6 +219,9 @@ pub struct RunResult {
     pub averaged: Vec<[f64; 2]>,
     /// Schedule-Free: the averaged point at the end and f there.
     pub averaged_end: Option<([f64; 2], f64)>,
+    /// The first epoch (updates applied) at which the gradient norm was at most [`REPORT_GTOL`], whether or not
+    /// the run stopped there (the seed's runs go on for all their epochs).
+    pub first_below_gtol: Option<u64>,
 }
 
 impl RunResult {
@@ -339,8 +346,12 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
     let mut termination = Termination::MaxEpochs;
     let mut non_finite = None;
     let mut here = (start.value, start.gradient, start.hessian);
+    let mut first_below_gtol = None;
     for t in 0..config.epochs {
         let (value, g, h) = here;
+        if first_below_gtol.is_none() && g[0].hypot(g[1]) <= REPORT_GTOL {
+            first_below_gtol = Some(t);
+        }
         if !(value.is_finite() && finite2(g)) {
             termination = Termination::Diverged;
             non_finite = Some(NonFiniteAt {
@@ -398,6 +409,9 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         }
     }
     let end = f.second_order_with(p, &mut scratch);
+    if first_below_gtol.is_none() && end.gradient[0].hypot(end.gradient[1]) <= REPORT_GTOL {
+        first_below_gtol = Some(kept.updates);
+    }
     let averaged_end = if kept.updates == 0 {
         None
     } else {
@@ -419,5 +433,6 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         stride: kept.stride,
         averaged: kept.averaged,
         averaged_end,
+        first_below_gtol,
     })
 }

@@ -168,6 +168,7 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
         .map(|&lr| Setting {
             method: Method::Gd,
             spec: OptimizerSpec::gd(),
+            options: Default::default(),
             lr,
             epochs: 1000,
             seed: None,
@@ -183,6 +184,7 @@ pub fn run(out: &Path, dpi: f64) -> Result<(), CliError> {
         .map(|&epochs| Setting {
             method: Method::Gd,
             spec: OptimizerSpec::gd(),
+            options: Default::default(),
             lr: 0.01,
             epochs,
             seed: None,

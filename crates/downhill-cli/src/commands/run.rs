@@ -10,7 +10,7 @@ use downhill_plot::{Figure, Format, Glyph, Marker, Path, Shape};
 use super::plot;
 use crate::args::RunArgs;
 use crate::diagnostic::{caret_lines, CliError};
-use crate::format::{num, point};
+use crate::format::{num, point, short};
 use crate::output;
 use crate::settings::{self, Look};
 
@@ -181,6 +181,13 @@ pub fn summary(s: &Settings, r: &RunResult) -> String {
     row("value", num(r.value));
     row("gradient", format!("{}, norm {}", point(r.gradient), num(gnorm)));
     row("stopped", termination_text(s, r));
+    row(
+        &format!("|g| ≤ {}", short(downhill::run::REPORT_GTOL)),
+        match r.first_below_gtol {
+            Some(k) => format!("first at epoch {k}"),
+            None => "never".into(),
+        },
+    );
     row("end point", r.stationary_point.name().to_string());
     if let Some(entry) = s.function.name().and_then(catalog::lookup) {
         if let Some(text) = documented(entry, r, c.ascent) {

@@ -2,7 +2,7 @@
 //! panels or one panel of coloured paths.
 
 use downhill::run::Record;
-use downhill::{rng, Function, Method, OptimizerSpec, RunResult};
+use downhill::{rng, Function, Method, OptimizerSpec, Options, RunResult};
 use downhill_plot::{Figure, Format, Glyph, Path, TAB10};
 use serde_json::json;
 
@@ -28,6 +28,8 @@ pub struct Setting {
     pub method: Method,
     /// The method with its hyper-parameters.
     pub spec: OptimizerSpec,
+    /// The hyper-parameters as given (those the method takes), for labels.
+    pub options: Options,
     /// The learning rate.
     pub lr: f64,
     /// Updates.
@@ -38,10 +40,23 @@ pub struct Setting {
     pub start: [f64; 2],
 }
 
-/// Every combination of the lists, optimizers outermost.
+/// Every combination of the lists, optimizers outermost, then hyper-parameters, rates, epochs and seeds.
 pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
     let methods = &args.optimizer;
-    let specs = settings::optimizers(methods, &args.training.options)?;
+    let grid = settings::option_grid(&args.training.options, MAX_RUNS)?;
+    // Every combination gives the same options, with other values.
+    settings::refuse_unused(methods, &grid[0])?;
+    let mut specs = Vec::new();
+    for &method in methods {
+        let mut seen: Vec<Options> = Vec::new();
+        for o in &grid {
+            let o = o.for_method(method);
+            if !seen.contains(&o) {
+                seen.push(o);
+                specs.push((method, o, settings::spec(method, &o)?));
+            }
+        }
+    }
     let starts: Vec<(Option<u64>, [f64; 2])> = match (args.start, args.seed.is_empty()) {
         (Some(p), _) => vec![(None, p)],
         (None, false) => args.seed.iter().map(|&s| (Some(s), rng::random_start(s))).collect(),
@@ -56,7 +71,7 @@ pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
         }
     }
     let mut out = Vec::new();
-    for (&method, &spec) in methods.iter().zip(&specs) {
+    for &(method, options, spec) in &specs {
         let lrs = if args.lr.is_empty() {
             vec![method.default_learning_rate()]
         } else {
@@ -69,6 +84,7 @@ pub fn settings(args: &SweepArgs) -> Result<Vec<Setting>, CliError> {
                     out.push(Setting {
                         method,
                         spec,
+                        options,
                         lr,
                         epochs,
                         seed,
@@ -100,8 +116,31 @@ pub fn execute(f: &Function, settings: &[Setting], training: &Training) -> Resul
         .collect()
 }
 
-/// A short label of what differs between runs ("lr 0.5", "adam, lr 0.05").
+/// The hyper-parameters whose values differ between runs, by their `Options` names.
+fn varying_options(settings: &[Setting]) -> Vec<&'static str> {
+    let names = settings::option_lists(&Default::default()).map(|(n, _)| n);
+    names
+        .into_iter()
+        .filter(|n| {
+            let values: std::collections::BTreeSet<String> = settings
+                .iter()
+                .map(|s| format!("{:?}", settings::option_value(&s.options, n)))
+                .collect();
+            values.len() > 1
+        })
+        .collect()
+}
+
+/// A run's value of hyper-parameter `name`, or "-" where its method does not take it or it was not given.
+fn option_text(s: &Setting, name: &str) -> String {
+    settings::option_value(&s.options, name)
+        .map(plot::python_float)
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A short label of what differs between runs ("lr 0.5", "adam, lr 0.05", "momentum 0.5").
 pub fn labels(settings: &[Setting]) -> Vec<String> {
+    let options = varying_options(settings);
     let varies =
         |k: fn(&Setting) -> String| settings.iter().map(k).collect::<std::collections::BTreeSet<_>>().len() > 1;
     let (m, l, e, s) = (
@@ -114,10 +153,16 @@ pub fn labels(settings: &[Setting]) -> Vec<String> {
         .iter()
         .map(|x| {
             let mut parts = Vec::new();
-            if m || !(l || e || s) {
+            let o = !options.is_empty();
+            if m || !(l || e || s || o) {
                 parts.push(x.method.name().to_string());
             }
-            if l || !(m || e || s) {
+            for name in &options {
+                if settings::option_value(&x.options, name).is_some() {
+                    parts.push(format!("{} {}", name.replace('_', " "), option_text(x, name)));
+                }
+            }
+            if l || !(m || e || s || o) {
                 parts.push(format!("lr {}", plot::python_float(x.lr)));
             }
             if e {
@@ -178,6 +223,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             .map(|(s, r)| {
                 json!({
                     "optimizer": s.method.name(),
+                    "options": s.spec,
                     "learning_rate": s.lr,
                     "epochs": s.epochs,
                     "seed": s.seed,
@@ -188,6 +234,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                     "epochs_run": r.epochs_run,
                     "termination": r.termination,
                     "stationary_point": r.stationary_point,
+                    "first_below_gtol": {"gtol": downhill::run::REPORT_GTOL, "epoch": r.first_below_gtol},
                 })
             })
             .collect();
@@ -201,35 +248,47 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         let _ = std::io::Write::write_all(&mut std::io::stderr(), notes.as_bytes());
         return Ok(());
     }
+    let options = varying_options(&settings);
+    let seeds = settings
+        .iter()
+        .map(|s| s.seed)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        > 1;
     let rows: Vec<Vec<String>> = settings
         .iter()
         .zip(&results)
         .enumerate()
         .map(|(i, (s, r))| {
-            vec![
-                (i + 1).to_string(),
-                s.method.name().into(),
-                plot::python_float(s.lr),
-                s.epochs.to_string(),
+            let mut row = vec![(i + 1).to_string(), s.method.name().into()];
+            row.extend(options.iter().map(|n| option_text(s, n)));
+            row.extend([plot::python_float(s.lr), s.epochs.to_string()]);
+            if seeds {
+                row.push(s.seed.map(|v| v.to_string()).unwrap_or_default());
+            }
+            row.extend([
                 point(r.start),
                 point(r.end),
                 num(r.value),
                 r.termination.name().into(),
+                r.first_below_gtol.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
                 r.stationary_point.name().into(),
-            ]
+            ]);
+            row
         })
         .collect();
-    let headers = [
-        "#",
-        "OPTIMIZER",
-        "LR",
-        "EPOCHS",
-        "START",
-        "END",
-        "VALUE",
-        "STOPPED",
-        "END POINT",
-    ];
+    let option_headers: Vec<String> = options.iter().map(|n| n.replace('_', " ").to_uppercase()).collect();
+    let mut headers: Vec<&str> = vec!["#", "OPTIMIZER"];
+    headers.extend(option_headers.iter().map(String::as_str));
+    headers.extend(["LR", "EPOCHS"]);
+    if seeds {
+        headers.push("SEED");
+    }
+    let below = format!(
+        "|G| ≤ {} AT",
+        crate::format::short(downhill::run::REPORT_GTOL).to_uppercase()
+    );
+    headers.extend(["START", "END", "VALUE", "STOPPED", below.as_str(), "END POINT"]);
     crate::emit(&(table(&headers, &rows) + &notes))
 }
 
