@@ -173,7 +173,12 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
             cancel: control.cancel,
             progress: Some(&progress),
         };
-        let ends = run_batch(f, &starts, &config.run, &tile_control);
+        // Start i of the map draws noise stream i, whichever tile it is in.
+        let mut run = config.run.clone();
+        if let Some(n) = &mut run.training.noise {
+            n.stream = n.stream.wrapping_add(offset as u64);
+        }
+        let ends = run_batch(f, &starts, &run, &tile_control);
         for (i, e) in ends.iter().enumerate() {
             labels[offset + i] = label_of(e, config.stationary_tol, inside, &mut clusters);
             steps[offset + i] = e.epochs_run;
@@ -237,6 +242,37 @@ mod tests {
     use super::*;
     use crate::batch::Precision;
     use crate::{OptimizerSpec, Schedule};
+
+    /// With gradient noise every start of a map draws its own stream, the start's index, also past the first
+    /// tile: a start ends after as many updates as a single run of its stream.
+    #[test]
+    fn every_start_of_a_noisy_map_draws_its_own_stream() {
+        let f = Function::parse("x^2 + y^2").unwrap();
+        let n = 513; // 263169 starts: two tiles
+        let mut c = config(n, [-1.0, 1.0, -1.0, 1.0], 400, 0.1);
+        c.run.gtol = Some(0.05);
+        let noise = crate::optim::Noise {
+            sigma: 0.2,
+            seed: 5,
+            stream: 0,
+        };
+        c.run.training.noise = Some(noise);
+        let map = basin_map(&f, &c, &Control::NONE);
+        let at = |i: usize| {
+            let step = |k: usize, m: usize| -1.0 + 2.0 * k as f64 / (m - 1) as f64;
+            [step(i % n, n), step(i / n, n)]
+        };
+        for i in [5, 777, TILE - 1, TILE, TILE + 1, TILE + 432, n * n - 1] {
+            let mut single = crate::RunConfig::new(at(i)).learning_rate(0.1).epochs(400);
+            single.gtol = Some(0.05);
+            single.training.noise = Some(crate::optim::Noise {
+                stream: i as u64,
+                ..noise
+            });
+            let r = crate::run(&f, &single, &c.run.spec).unwrap();
+            assert_eq!(u64::from(map.steps[i]), r.epochs_run, "start {i} at {:?}", at(i));
+        }
+    }
 
     fn config(grid: usize, domain: [f64; 4], epochs: u64, lr: f64) -> BasinConfig {
         BasinConfig {
