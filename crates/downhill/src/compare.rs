@@ -89,13 +89,13 @@ impl Criterion {
         match self {
             Criterion::ReachGlobal { points, radius, .. } => format!(
                 "share of starts ending within {} of the global {} ({} documented; not diverged); ties go to the \
-                 larger rate",
+                 fewest diverged, then (where none reached it) the lowest median f - f*, then the larger rate",
                 crate::run::shown(*radius),
                 if ascent { "maximum" } else { "minimum" },
                 points.len()
             ),
             Criterion::MedianValue => {
-                format!("{best} median final value (no documented global optimum); ties go to the larger rate")
+                format!("{best} median final value (no documented global optimum); ties go to the fewest diverged, then the larger rate")
             }
         }
     }
@@ -228,8 +228,9 @@ pub struct MethodComparison {
 }
 
 /// Runs `config` (its learning rate replaced by each of `rates`) from every start and picks the best rate by
-/// `criterion`: the highest score, ties to the larger rate; a rate at which every start diverged is never
-/// chosen over one at which some did not.
+/// `criterion`: the highest score; among equal scores the fewest diverged, then (where no start reached the
+/// optimum, so the share says nothing) the lowest median final gap, then the larger rate. A rate at which
+/// every start diverges is thus never chosen over one at which they stay finite.
 pub fn compare_method(
     f: &Function,
     starts: &[[f64; 2]],
@@ -249,14 +250,17 @@ pub fn compare_method(
             Outcome::of(&ends, lr, criterion, config.ascent)
         })
         .collect();
-    let better = |a: &Outcome, b: &Outcome| {
-        // NaN (nothing finite) loses to any number.
-        match (a.score.is_nan(), b.score.is_nan()) {
-            (true, _) => false,
-            (false, true) => true,
-            _ => a.score > b.score || (a.score == b.score && a.learning_rate > b.learning_rate),
-        }
+    // NaN (nothing finite) is worse than any number.
+    let key = |o: &Outcome| {
+        let gap = match o.final_gap {
+            Some(q) if o.reached == Some(0.0) && !q.median.is_nan() => -q.median,
+            Some(_) | None if o.reached == Some(0.0) => f64::NEG_INFINITY,
+            _ => 0.0,
+        };
+        let score = if o.score.is_nan() { f64::NEG_INFINITY } else { o.score };
+        (score, -o.diverged, gap, o.learning_rate)
     };
+    let better = |a: &Outcome, b: &Outcome| key(a).partial_cmp(&key(b)) == Some(std::cmp::Ordering::Greater);
     let mut best = &sensitivity[0];
     for o in &sensitivity[1..] {
         if better(o, best) {
@@ -336,5 +340,16 @@ mod tests {
         // every value is ~0, so the scores tie within rounding and the best is one of the stable rates.
         let by_value = compare_method(&f, &starts, &config, &rates, &Criterion::MedianValue, &Control::NONE);
         assert!(by_value.chosen.learning_rate < 1.0 / 3.0);
+        // An optimum no start reaches: every share is 0, and the larger rates, where all diverge, lose the
+        // tie to the finite ones; among those the lowest median f - f* wins.
+        let unreachable = Criterion::ReachGlobal {
+            points: vec![[10.0, 10.0]],
+            value: 0.0,
+            radius: 0.04,
+        };
+        let c = compare_method(&f, &starts, &config, &rates, &unreachable, &Control::NONE);
+        assert!(c.sensitivity.iter().all(|o| o.reached == Some(0.0)));
+        assert_eq!(c.chosen.diverged, 0.0, "{:?}", c.chosen);
+        assert!(c.chosen.learning_rate < 1.0 / 3.0);
     }
 }
