@@ -1,31 +1,10 @@
 //! `downhill compare` and the training-loop options as a user meets them: tables, JSON, reproducibility and
 //! bad input (exit 2 and a message).
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
-
-fn output(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("downhill").unwrap().args(args).output().unwrap();
-    (
-        out.status.code().expect("exited normally"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn json(args: &[&str]) -> Value {
-    let (code, stdout, stderr) = output(args);
-    assert_eq!(code, 0, "{stderr}");
-    serde_json::from_str(&stdout).unwrap()
-}
-
-fn bad(args: &[&str], message: &str) {
-    let (code, stdout, stderr) = output(args);
-    assert_eq!(code, 2, "{}: {stderr}", args.join(" "));
-    assert!(stderr.contains(message), "expected {message:?} in\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stdout.is_empty(), "{stdout}");
-}
+use support::{bad, json, output};
 
 #[test]
 fn compare_tunes_every_method_on_the_same_starts() {
