@@ -234,6 +234,31 @@ pub struct OptimizerArgs {
     /// Schedule-Free's power of the largest rate in its averaging weights [2].
     #[arg(long, value_name = "P", value_delimiter = ',')]
     pub weight_lr_power: Vec<f64>,
+    /// Sufficient decrease of a line search (gd-armijo, bfgs, cg-fr, cg-pr) [1e-4].
+    #[arg(long, value_name = "C1", value_delimiter = ',')]
+    pub c1: Vec<f64>,
+    /// Curvature constant of the strong Wolfe line search [bfgs: 0.9; cg-fr, cg-pr: 0.1].
+    #[arg(long, value_name = "C2", value_delimiter = ',')]
+    pub c2: Vec<f64>,
+    /// L-BFGS's number of (s, y) pairs kept [100].
+    #[arg(long, value_name = "N")]
+    pub history_size: Option<u32>,
+    /// L-BFGS's inner iterations per epoch (one PyTorch step()) [20].
+    #[arg(long, value_name = "N")]
+    pub max_iter: Option<u32>,
+    /// L-BFGS's evaluations per epoch after which no inner iteration starts; its line search gets what is left
+    /// [max-iter * 5 / 4].
+    #[arg(long, value_name = "N")]
+    pub max_eval: Option<u32>,
+    /// L-BFGS's line search: none (a fixed step lr) or strong_wolfe [none].
+    #[arg(long, value_name = "NAME", value_parser = ["none", "strong_wolfe"])]
+    pub line_search: Option<String>,
+    /// L-BFGS's tolerance on the largest gradient component [1e-7].
+    #[arg(long, value_name = "G", value_delimiter = ',')]
+    pub tolerance_grad: Vec<f64>,
+    /// L-BFGS's tolerance on changes of f and of the position, and on the directional derivative [1e-9].
+    #[arg(long, value_name = "C", value_delimiter = ',')]
+    pub tolerance_change: Vec<f64>,
 }
 
 /// How a landscape figure looks (run, sweep, landscape, basins). Sizes are in inches at --dpi dots per inch,

@@ -209,7 +209,7 @@ pub fn refuse_landscape_colours(a: &LookArgs) -> Result<(), CliError> {
 }
 
 /// The numeric hyper-parameters that `sweep` takes as lists, by their `Options` names, with the values given.
-pub fn option_lists(a: &OptimizerArgs) -> [(&'static str, &[f64]); 14] {
+pub fn option_lists(a: &OptimizerArgs) -> [(&'static str, &[f64]); 18] {
     [
         ("momentum", &a.momentum),
         ("dampening", &a.dampening),
@@ -225,6 +225,10 @@ pub fn option_lists(a: &OptimizerArgs) -> [(&'static str, &[f64]); 14] {
         ("rho", &a.rho),
         ("r", &a.r),
         ("weight_lr_power", &a.weight_lr_power),
+        ("c1", &a.c1),
+        ("c2", &a.c2),
+        ("tolerance_grad", &a.tolerance_grad),
+        ("tolerance_change", &a.tolerance_change),
     ]
 }
 
@@ -245,6 +249,10 @@ pub fn option_value(o: &Options, name: &str) -> Option<f64> {
         "rho" => o.rho,
         "r" => o.r,
         "weight_lr_power" => o.weight_lr_power,
+        "c1" => o.c1,
+        "c2" => o.c2,
+        "tolerance_grad" => o.tolerance_grad,
+        "tolerance_change" => o.tolerance_change,
         _ => None,
     }
 }
@@ -277,6 +285,14 @@ fn options_with(a: &OptimizerArgs, pick: impl Fn(&str, &[f64]) -> Option<f64>) -
         step_sizes: a.step_sizes,
         r: v("r"),
         weight_lr_power: v("weight_lr_power"),
+        c1: v("c1"),
+        c2: v("c2"),
+        history_size: a.history_size,
+        max_iter: a.max_iter,
+        max_eval: a.max_eval,
+        strong_wolfe: a.line_search.as_deref() == Some("strong_wolfe"),
+        tolerance_grad: v("tolerance_grad"),
+        tolerance_change: v("tolerance_change"),
     }
 }
 

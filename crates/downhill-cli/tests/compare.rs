@@ -149,7 +149,7 @@ fn bad_comparisons_and_training_options_are_usage_errors() {
             "--epochs",
             "100000",
         ],
-        "point-steps; at most",
+        "point-steps (a line search counted",
     );
     bad(&["compare", "peaks", "--warmup", "2000"], "longer than the run");
     bad(&["run", "peaks", "--warmup", "2000"], "longer than the run");

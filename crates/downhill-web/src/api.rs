@@ -20,6 +20,9 @@ use serde_json::{json, Value};
 
 /// The most epochs of one run.
 pub const MAX_RUN_EPOCHS: u64 = 100_000;
+/// The most evaluations a run may take, per epoch of [`MAX_RUN_EPOCHS`] (a line search evaluates several times per
+/// epoch).
+pub const MAX_EVALUATIONS_PER_EPOCH: u64 = 25;
 /// The most starts per side of a basin map.
 pub const MAX_GRID: usize = 512;
 /// The most point-steps of one basin map (256 x 256 x 1000).
@@ -225,6 +228,14 @@ struct RunRequest {
     step_sizes: Option<[f64; 2]>,
     r: Option<f64>,
     weight_lr_power: Option<f64>,
+    c1: Option<f64>,
+    c2: Option<f64>,
+    history_size: Option<u32>,
+    max_iter: Option<u32>,
+    max_eval: Option<u32>,
+    line_search: Option<String>,
+    tolerance_grad: Option<f64>,
+    tolerance_change: Option<f64>,
     schedule: Option<String>,
     warmup: Option<u64>,
     clip_grad_norm: Option<f64>,
@@ -259,12 +270,36 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
         step_sizes: req.step_sizes,
         r: req.r,
         weight_lr_power: req.weight_lr_power,
+        c1: req.c1,
+        c2: req.c2,
+        history_size: req.history_size,
+        max_iter: req.max_iter,
+        max_eval: req.max_eval,
+        tolerance_grad: req.tolerance_grad,
+        tolerance_change: req.tolerance_change,
+        strong_wolfe: match req.line_search.as_deref() {
+            None | Some("none") => false,
+            Some("strong_wolfe") => true,
+            Some(other) => {
+                return Err(ApiError::bad(format!(
+                    "line_search must be none or strong_wolfe (got '{other}')"
+                )))
+            }
+        },
     };
     let spec = OptimizerSpec::new(method, &options).map_err(|e| ApiError::bad(e.to_string()))?;
     let epochs = req.epochs.unwrap_or(1000);
     if epochs > MAX_RUN_EPOCHS {
         return Err(ApiError::bad(format!(
             "epochs {epochs} is too many (at most {MAX_RUN_EPOCHS})"
+        )));
+    }
+    let evaluations = epochs.saturating_mul(spec.evaluations_per_update());
+    if evaluations > MAX_RUN_EPOCHS * MAX_EVALUATIONS_PER_EPOCH {
+        return Err(ApiError::bad(format!(
+            "epochs {epochs} of {} may take {evaluations} evaluations (at most {})",
+            method.name(),
+            MAX_RUN_EPOCHS * MAX_EVALUATIONS_PER_EPOCH
         )));
     }
     let seed = req.start.is_none().then(|| req.seed.unwrap_or(0));
@@ -283,6 +318,8 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
     };
     config.gtol = req.gtol;
     config.validate().map_err(|e| ApiError::bad(e.to_string()))?;
+    spec.check_training(&config.training)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
     let name = req.function;
     compute(limits, move |_| {
         let f = function(&name)?;

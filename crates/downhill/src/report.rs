@@ -42,6 +42,8 @@ pub struct RunReport<'a> {
     pub gradient: [f64; 2],
     /// Updates applied.
     pub epochs_run: u64,
+    /// Evaluations of f and its gradient, the start's included (line searches take several per update).
+    pub evaluations: u64,
     /// Why it ended.
     pub termination: Termination,
     /// What the end point is.
@@ -104,6 +106,7 @@ impl<'a> RunReport<'a> {
             value: r.value,
             gradient: r.gradient,
             epochs_run: r.epochs_run,
+            evaluations: r.evaluations,
             termination: r.termination,
             stationary_point: r.stationary_point,
             first_below_gtol: FirstBelow {

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::classify::{classify, StationaryPoint};
 use crate::expr::{Function, NonFinite};
+use crate::optim::search::{self, Probe, SearchState};
 use crate::optim::{check_learning_rate, ConfigError, OptimizerSpec, Schedule, Shared, Step, TrainingLoop};
 
 /// A coordinate beyond this size counts as diverged.
@@ -164,7 +165,8 @@ pub enum Termination {
     MaxEpochs,
     /// The gradient norm fell to `gtol`.
     Converged,
-    /// An update moved less than `xtol`.
+    /// An update moved less than `xtol`, or a line-search method met its own stopping test and would not move
+    /// again (L-BFGS's tolerances, a zero gradient).
     Stalled,
     /// A coordinate or the gradient became non-finite, or a coordinate exceeded [`DIVERGENCE_LIMIT`].
     Diverged,
@@ -222,6 +224,9 @@ pub struct RunResult {
     /// The first epoch (updates applied) at which the gradient norm was at most [`REPORT_GTOL`], whether or not
     /// the run stopped there (the seed's runs go on for all their epochs).
     pub first_below_gtol: Option<u64>,
+    /// Evaluations of f and its gradient (and Hessian, for Newton), the start's included: one per update, or
+    /// as many as a line search took.
+    pub evaluations: u64,
 }
 
 impl RunResult {
@@ -329,8 +334,11 @@ fn finite2(v: [f64; 2]) -> bool {
 /// Runs an optimizer on a function.
 pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<RunResult, RunError> {
     config.validate()?;
+    spec.check_training(&config.training)?;
     let sign = if config.ascent { -1.0 } else { 1.0 };
     let mut state = spec.state::<f64>();
+    let mut search_state = spec.is_line_search().then(SearchState::default);
+    let mut evaluations = 1;
     let mut shared = Shared::default();
     let needs_hessian = spec.needs_hessian();
     let mut scratch = Vec::new();
@@ -377,7 +385,29 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             step: t + 1,
             shared,
         };
-        let next = spec.step(&mut state, &input);
+        let (next, known, stopped) = match search_state.as_mut() {
+            None => (spec.step(&mut state, &input), None, false),
+            Some(memory) => {
+                // A line search minimises sign * f and sees its exact gradient.
+                let mut objective = |q: [f64; 2]| {
+                    evaluations += 1;
+                    let (v, g) = f.value_gradient_with(q, &mut scratch);
+                    (sign * v, [sign * g[0], sign * g[1]])
+                };
+                let here = Probe {
+                    x: p,
+                    f: sign * value,
+                    g: [sign * g[0], sign * g[1]],
+                };
+                let r = search::step(spec, memory, here, learning_rate, &mut objective);
+                let known = r.probe.map(|q| (sign * q.f, [sign * q.g[0], sign * q.g[1]]));
+                if r.stopped && r.at == p {
+                    termination = Termination::Stalled;
+                    break;
+                }
+                (r.at, known, r.stopped)
+            }
+        };
         if !finite2(next) {
             termination = Termination::Diverged;
             non_finite = Some(NonFiniteAt { point: p, cause: None });
@@ -385,10 +415,14 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         }
         let moved = (next[0] - p[0]).hypot(next[1] - p[1]);
         p = next;
-        here = if needs_hessian {
+        here = if let Some((v, g)) = known {
+            (v, g, [[0.0; 2]; 2])
+        } else if needs_hessian {
+            evaluations += 1;
             let s = f.second_order_with(p, &mut scratch);
             (s.value, s.gradient, s.hessian)
         } else {
+            evaluations += 1;
             let (v, g) = f.value_gradient_with(p, &mut scratch);
             (v, g, [[0.0; 2]; 2])
         };
@@ -403,7 +437,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
                 break;
             }
         }
-        if config.xtol.is_some_and(|tol| moved <= tol) {
+        if stopped || config.xtol.is_some_and(|tol| moved <= tol) {
             termination = Termination::Stalled;
             break;
         }
@@ -434,5 +468,6 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
         averaged: kept.averaged,
         averaged_end,
         first_below_gtol,
+        evaluations,
     })
 }

@@ -2,12 +2,14 @@
 //! `tools/fixtures/generate.py` recorded with torch.optim, `lion-pytorch` and `schedulefree` (float64, one
 //! tensor holding (x, y)) on several functions and settings, stored in `tests/fixtures/optim/`. A downhill run
 //! with the same settings (its gradients symbolic, PyTorch's by autograd) must take the same steps to 1e-9
-//! relative: the two differ only by roundings.
+//! relative: the two differ only by roundings. The line-search methods (`line-search.json`, from
+//! `tools/fixtures/line_search.py`: PyTorch's L-BFGS, and BFGS, CG and backtracking written on PyTorch's strong
+//! Wolfe line search) to 1e-7, for the reason given where that is set.
 
 use std::path::Path;
 
 use downhill::optim::{Method, TrainingLoop};
-use downhill::{run, Function, OptimizerSpec, Options, RunConfig, Schedule};
+use downhill::{run, Function, OptimizerSpec, Options, RunConfig, Schedule, Termination};
 use serde_json::Value;
 
 /// The hyper-parameters of a case, by downhill's option names.
@@ -39,6 +41,14 @@ fn options(o: &Value) -> Options {
         "warmup_steps",
         "r",
         "weight_lr_power",
+        "c1",
+        "c2",
+        "history_size",
+        "max_iter",
+        "max_eval",
+        "line_search",
+        "tolerance_grad",
+        "tolerance_change",
     ];
     for k in o.as_object().map(|m| m.keys().collect::<Vec<_>>()).unwrap_or_default() {
         assert!(
@@ -64,6 +74,14 @@ fn options(o: &Value) -> Options {
         amsgrad: flag("amsgrad"),
         r: num("r"),
         weight_lr_power: num("weight_lr_power"),
+        c1: num("c1"),
+        c2: num("c2"),
+        history_size: num("history_size").map(|v| v as u32),
+        max_iter: num("max_iter").map(|v| v as u32),
+        max_eval: num("max_eval").map(|v| v as u32),
+        strong_wolfe: o.get("line_search").and_then(Value::as_str) == Some("strong_wolfe"),
+        tolerance_grad: num("tolerance_grad"),
+        tolerance_change: num("tolerance_change"),
         ..Options::default()
     }
 }
@@ -103,7 +121,13 @@ fn check_case(case: &Value, tol: f64) -> Result<f64, String> {
         noise: None,
     };
     let r = run(&f, &config, &spec).map_err(|e| format!("{name}: {e}"))?;
-    let mut worst = compare(name, "step", &r.trajectory, &expected, tol)?;
+    let mut path = r.trajectory.clone();
+    // A line-search method that met its own stopping test ends its run (stalled) where the reference goes on
+    // standing still: the reference's remaining points must all be that end.
+    if r.termination == Termination::Stalled {
+        path.resize(expected.len().max(path.len()), r.end);
+    }
+    let mut worst = compare(name, "step", &path, &expected, tol)?;
     // Schedule-Free: the averaged point (the reference's eval() point) beside the point whose gradient is taken.
     match (case.get("averaged"), r.averaged_end) {
         (None, None) => {}
@@ -163,9 +187,14 @@ fn every_step_matches_the_reference_implementations() {
     for file in &files {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
         let mut worst = 0.0f64;
+        // Line searches branch on comparisons of f and take steps from cubic fits, and L-BFGS with a short
+        // history on Rosenbrock amplifies roundings: starting PyTorch's own L-BFGS (history 3, 5 inner
+        // iterations, strong Wolfe) one unit in the last place away moves its 6th step by 2.3e-9 relative. So
+        // these replays allow 1e-7 (the worst point measured: 1.1e-8, in that case).
+        let tol = if file.ends_with("line-search.json") { 1e-7 } else { 1e-9 };
         for case in doc["cases"].as_array().unwrap() {
             cases += 1;
-            match check_case(case, 1e-9) {
+            match check_case(case, tol) {
                 Ok(w) => worst = worst.max(w),
                 Err(e) => failures.push(e),
             }

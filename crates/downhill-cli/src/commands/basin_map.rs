@@ -130,6 +130,7 @@ pub fn run(
         )));
     }
     training.around.validate(epochs).map_err(settings::input)?;
+    spec.check_training(&training.around).map_err(settings::input)?;
     if args.starts.is_some() {
         return Err(CliError::input(
             "--starts belongs to --style trajectories; a map's starts cover --domain",

@@ -54,6 +54,9 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let training = settings::Training::new(&args.training)?;
     training.around.validate(args.epochs).map_err(settings::input)?;
     let specs = settings::optimizers(&args.optimizer, &args.training.options)?;
+    for spec in &specs {
+        spec.check_training(&training.around).map_err(settings::input)?;
+    }
     let entry = f.name().and_then(catalog::lookup);
     let domain = match args.domain {
         Some(d) => downhill::run::check_region("--domain", d).map_err(settings::input)?,
@@ -84,11 +87,13 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         downhill::optim::check_learning_rate(lr).map_err(settings::input)?;
     }
     let per_method = rates.as_ref().map_or(1, Vec::len);
-    let work = (specs.len() * per_method * starts.len()) as f64 * args.epochs as f64;
+    // A line search may evaluate f several times an epoch.
+    let per_epoch: u64 = specs.iter().map(|s| s.evaluations_per_update()).sum();
+    let work = (per_epoch as usize * per_method * starts.len()) as f64 * args.epochs as f64;
     if work > MAX_POINT_STEPS {
         return Err(CliError::input(format!(
-            "{} optimizers x {per_method} learning rates x {} starts x {} epochs is {work:.2e} point-steps; at most \
-             {MAX_POINT_STEPS:.0e} in one comparison",
+            "{} optimizers x {per_method} learning rates x {} starts x {} epochs is {work:.2e} point-steps (a line \
+             search counted at its most evaluations an epoch); at most {MAX_POINT_STEPS:.0e} in one comparison",
             specs.len(),
             starts.len(),
             args.epochs

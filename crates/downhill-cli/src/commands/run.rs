@@ -16,6 +16,8 @@ use crate::settings::{self, Look};
 
 /// The most epochs one run may ask for: every position, value and gradient is kept (40 bytes an epoch).
 pub const MAX_EPOCHS: u64 = 10_000_000;
+/// The most evaluations of f one run may take (a line search takes up to 25 per epoch, L-BFGS more).
+pub const MAX_EVALUATIONS: u64 = 25 * MAX_EPOCHS;
 
 /// A run's settings, validated.
 pub struct Settings {
@@ -40,6 +42,16 @@ pub fn settings(args: &RunArgs) -> Result<Settings, CliError> {
         return Err(CliError::input(format!(
             "--epochs {} is too many for one run (at most {MAX_EPOCHS})",
             args.epochs
+        )));
+    }
+    let evaluations = args.epochs.saturating_mul(spec.evaluations_per_update());
+    if evaluations > MAX_EVALUATIONS {
+        return Err(CliError::input(format!(
+            "--epochs {} of {} may take {} evaluations of f (up to {} an epoch); at most {MAX_EVALUATIONS:.1e} in one run",
+            args.epochs,
+            method.name(),
+            downhill::run::shown(evaluations as f64),
+            spec.evaluations_per_update()
         )));
     }
     let (start, seed) = settings::start(args.start, args.seed);

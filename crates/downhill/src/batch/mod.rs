@@ -6,7 +6,8 @@
 //! each vector of lanes takes the method's update, the same generic code a single run takes
 //! ([`OptimizerSpec::step`]), compiled once per method ([`OptimizerSpec::dispatch`]). Plain gradient descent
 //! without bounds (the seeds' method, the reference job) still has an epoch of its own (`gd.rs`), faster on
-//! cheap functions.
+//! cheap functions. The line-search methods run each start as a single run, in `f64`, side by side on the cores
+//! (`singles.rs`).
 //!
 //! A lane matches the single run from the same start (same termination, same number of updates, end point
 //! within 1e-9 relative for gd, momentum, Nesterov and Newton) on smooth landscapes in f64: the tape and the
@@ -29,6 +30,7 @@ mod gd;
 mod jit;
 mod lanes;
 mod program;
+mod singles;
 mod vmath;
 mod vmath32;
 
@@ -240,6 +242,10 @@ pub fn compiled_matches_interpreter(f: &Function, points: &[[f64; 2]]) -> Result
 
 /// Runs every start and reports where each lane ended, in the order of `starts`.
 pub fn run_batch(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, control: &Control) -> Vec<LaneEnd> {
+    // Line searches evaluate f at each start's own trial points: one start at a time, on every core.
+    if config.spec.is_line_search() {
+        return singles::run_singles(f, starts, config, control);
+    }
     // Where the CPU has AVX2 and FMA, the lanes are AVX registers (`avx.rs`); elsewhere arrays.
     #[cfg(target_arch = "x86_64")]
     if lanes::fast() {

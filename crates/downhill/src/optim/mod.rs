@@ -21,6 +21,7 @@ mod rmsprop;
 mod rprop;
 mod schedule;
 mod schedulefree;
+pub mod search;
 mod sgd;
 mod training;
 
@@ -133,11 +134,21 @@ pub enum Method {
     SfAdamw,
     /// Schedule-Free SGD.
     SfSgd,
+    /// Gradient descent with a backtracking (Armijo) line search.
+    GdArmijo,
+    /// BFGS with a strong Wolfe line search.
+    Bfgs,
+    /// Nonlinear conjugate gradient, Fletcher-Reeves, with a strong Wolfe line search.
+    CgFr,
+    /// Nonlinear conjugate gradient, Polak-Ribiere+, with a strong Wolfe line search.
+    CgPr,
+    /// L-BFGS as PyTorch's.
+    Lbfgs,
 }
 
 impl Method {
     /// Every method with its name.
-    pub const ALL: [(Method, &'static str); 16] = [
+    pub const ALL: [(Method, &'static str); 21] = [
         (Method::Gd, "gd"),
         (Method::Momentum, "momentum"),
         (Method::Nesterov, "nesterov"),
@@ -154,6 +165,11 @@ impl Method {
         (Method::Lion, "lion"),
         (Method::SfAdamw, "sf-adamw"),
         (Method::SfSgd, "sf-sgd"),
+        (Method::GdArmijo, "gd-armijo"),
+        (Method::Bfgs, "bfgs"),
+        (Method::CgFr, "cg-fr"),
+        (Method::CgPr, "cg-pr"),
+        (Method::Lbfgs, "lbfgs"),
     ];
 
     /// The method of that name (`sgd` is accepted for `gd`).
@@ -193,6 +209,11 @@ impl Method {
             Method::Lion => "Lion",
             Method::SfAdamw => "Schedule-Free AdamW",
             Method::SfSgd => "Schedule-Free SGD",
+            Method::GdArmijo => "gradient descent with backtracking",
+            Method::Bfgs => "BFGS",
+            Method::CgFr => "conjugate gradient (Fletcher-Reeves)",
+            Method::CgPr => "conjugate gradient (Polak-Ribiere+)",
+            Method::Lbfgs => "L-BFGS",
         }
     }
 
@@ -212,16 +233,37 @@ impl Method {
             Method::Lion => &["beta1", "beta2", "weight_decay"],
             Method::SfAdamw => &["beta1", "beta2", "eps", "weight_decay", "r", "weight_lr_power"],
             Method::SfSgd => &["momentum", "weight_decay", "r", "weight_lr_power"],
+            Method::GdArmijo => &["c1", "rho"],
+            Method::Bfgs | Method::CgFr | Method::CgPr => &["c1", "c2"],
+            Method::Lbfgs => &[
+                "history_size",
+                "max_iter",
+                "max_eval",
+                "line_search",
+                "tolerance_grad",
+                "tolerance_change",
+            ],
         }
     }
 
-    /// The default learning rate: 0.01 as in the seed notebooks; 1 for Newton (a full step) and Adadelta
-    /// (whose rate is a factor on a step that has the units of the position, PyTorch's default).
+    /// The default learning rate: 0.01 as in the seed notebooks; 1 for Newton (a full step), Adadelta
+    /// (whose rate is a factor on a step that has the units of the position, PyTorch's default) and the
+    /// line-search methods (whose rate is the first step they try; PyTorch's default for L-BFGS).
     pub fn default_learning_rate(self) -> f64 {
         match self {
             Method::Newton | Method::Adadelta => 1.0,
+            m if m.is_line_search() => 1.0,
             _ => 0.01,
         }
+    }
+
+    /// Whether the method chooses its step by evaluating f along a direction ([`search`]): it then runs one
+    /// start at a time, in `f64`, and takes exact gradients (no noise, no clipping).
+    pub fn is_line_search(self) -> bool {
+        matches!(
+            self,
+            Method::GdArmijo | Method::Bfgs | Method::CgFr | Method::CgPr | Method::Lbfgs
+        )
     }
 }
 
@@ -266,6 +308,22 @@ pub struct Options {
     pub r: Option<f64>,
     /// Schedule-Free's power of the largest rate in the averaging weights (default 2).
     pub weight_lr_power: Option<f64>,
+    /// The sufficient-decrease constant of a line search (default 1e-4).
+    pub c1: Option<f64>,
+    /// The curvature constant of a strong Wolfe line search (bfgs 0.9, cg 0.1).
+    pub c2: Option<f64>,
+    /// L-BFGS's number of pairs kept (default 100).
+    pub history_size: Option<u32>,
+    /// L-BFGS's inner iterations per update (default 20).
+    pub max_iter: Option<u32>,
+    /// L-BFGS's evaluations per update after which no inner iteration starts (default max_iter * 5 / 4).
+    pub max_eval: Option<u32>,
+    /// L-BFGS with the strong Wolfe line search (PyTorch's `line_search_fn="strong_wolfe"`).
+    pub strong_wolfe: bool,
+    /// L-BFGS's tolerance on the largest gradient component (default 1e-7).
+    pub tolerance_grad: Option<f64>,
+    /// L-BFGS's tolerance on changes of f, of the position and on the directional derivative (default 1e-9).
+    pub tolerance_change: Option<f64>,
 }
 
 /// A method with every hyper-parameter resolved and validated.
@@ -382,6 +440,45 @@ pub enum OptimizerSpec {
         /// Decoupled weight decay.
         weight_decay: f64,
     },
+    /// Gradient descent with a backtracking line search.
+    #[serde(rename = "gd-armijo")]
+    GdArmijo {
+        /// The sufficient decrease.
+        c1: f64,
+        /// The factor each rejected step is multiplied by.
+        rho: f64,
+    },
+    /// BFGS.
+    Bfgs {
+        /// The sufficient decrease.
+        c1: f64,
+        /// The curvature condition.
+        c2: f64,
+    },
+    /// Nonlinear conjugate gradient.
+    Cg {
+        /// Polak-Ribiere+ (else Fletcher-Reeves).
+        polak_ribiere: bool,
+        /// The sufficient decrease.
+        c1: f64,
+        /// The curvature condition.
+        c2: f64,
+    },
+    /// L-BFGS.
+    Lbfgs {
+        /// Pairs kept.
+        history_size: usize,
+        /// Inner iterations per update.
+        max_iter: u32,
+        /// Evaluations per update after which no further inner iteration starts (PyTorch: max_iter * 5 / 4).
+        max_eval: u32,
+        /// The strong Wolfe line search (else a fixed step).
+        strong_wolfe: bool,
+        /// Tolerance on the largest gradient component.
+        tolerance_grad: f64,
+        /// Tolerance on changes and on the directional derivative.
+        tolerance_change: f64,
+    },
     /// Schedule-Free AdamW or SGD.
     ScheduleFree {
         /// AdamW (the gradient normalised by its second moment), else SGD.
@@ -414,6 +511,16 @@ fn unit(name: &str, v: Option<f64>, default: f64) -> Result<f64, ConfigError> {
     let v = v.unwrap_or(default);
     check(name, v, (0.0..1.0).contains(&v), "in [0, 1)")
 }
+
+fn open_unit(name: &str, v: Option<f64>, default: f64) -> Result<f64, ConfigError> {
+    let v = v.unwrap_or(default);
+    check(name, v, 0.0 < v && v < 1.0, "in (0, 1)")
+}
+
+/// L-BFGS's largest history (PyTorch's default is 100).
+pub const MAX_HISTORY: u32 = 10_000;
+/// L-BFGS's most inner iterations per update (PyTorch's default is 20).
+pub const MAX_INNER_ITERATIONS: u32 = 10_000;
 
 fn non_negative(name: &str, v: Option<f64>, default: f64) -> Result<f64, ConfigError> {
     let v = v.unwrap_or(default);
@@ -452,6 +559,14 @@ impl Options {
             ("step_sizes", self.step_sizes.is_some()),
             ("r", self.r.is_some()),
             ("weight_lr_power", self.weight_lr_power.is_some()),
+            ("c1", self.c1.is_some()),
+            ("c2", self.c2.is_some()),
+            ("history_size", self.history_size.is_some()),
+            ("max_iter", self.max_iter.is_some()),
+            ("max_eval", self.max_eval.is_some()),
+            ("line_search", self.strong_wolfe),
+            ("tolerance_grad", self.tolerance_grad.is_some()),
+            ("tolerance_change", self.tolerance_change.is_some()),
         ];
         set.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect()
     }
@@ -481,6 +596,14 @@ impl Options {
             step_sizes: self.step_sizes.filter(|_| has("step_sizes")),
             r: self.r.filter(|_| has("r")),
             weight_lr_power: self.weight_lr_power.filter(|_| has("weight_lr_power")),
+            c1: self.c1.filter(|_| has("c1")),
+            c2: self.c2.filter(|_| has("c2")),
+            history_size: self.history_size.filter(|_| has("history_size")),
+            max_iter: self.max_iter.filter(|_| has("max_iter")),
+            max_eval: self.max_eval.filter(|_| has("max_eval")),
+            strong_wolfe: self.strong_wolfe && has("line_search"),
+            tolerance_grad: self.tolerance_grad.filter(|_| has("tolerance_grad")),
+            tolerance_change: self.tolerance_change.filter(|_| has("tolerance_change")),
         }
     }
 }
@@ -622,6 +745,61 @@ impl OptimizerSpec {
                     weight_lr_power: non_negative("weight_lr_power", o.weight_lr_power, 2.0)?,
                 }
             }
+            Method::GdArmijo => {
+                let rho = o.rho.unwrap_or(0.5);
+                OptimizerSpec::GdArmijo {
+                    c1: open_unit("c1", o.c1, 1e-4)?,
+                    rho: check("rho", rho, 0.0 < rho && rho < 1.0, "in (0, 1)")?,
+                }
+            }
+            Method::Bfgs | Method::CgFr | Method::CgPr => {
+                let c1 = open_unit("c1", o.c1, 1e-4)?;
+                let c2 = open_unit("c2", o.c2, if method == Method::Bfgs { 0.9 } else { 0.1 })?;
+                if c1 >= c2 {
+                    return Err(ConfigError::Invalid(format!(
+                        "c1 must be below c2 for a Wolfe line search (got c1 {}, c2 {})",
+                        crate::run::shown(c1),
+                        crate::run::shown(c2)
+                    )));
+                }
+                match method {
+                    Method::Bfgs => OptimizerSpec::Bfgs { c1, c2 },
+                    _ => OptimizerSpec::Cg {
+                        polak_ribiere: method == Method::CgPr,
+                        c1,
+                        c2,
+                    },
+                }
+            }
+            Method::Lbfgs => {
+                let history_size = o.history_size.unwrap_or(100);
+                let max_iter = o.max_iter.unwrap_or(20);
+                if !(1..=MAX_HISTORY).contains(&history_size) {
+                    return Err(ConfigError::Invalid(format!(
+                        "history size must be from 1 to {MAX_HISTORY} (got {history_size})"
+                    )));
+                }
+                if !(1..=MAX_INNER_ITERATIONS).contains(&max_iter) {
+                    return Err(ConfigError::Invalid(format!(
+                        "max iter must be from 1 to {MAX_INNER_ITERATIONS} (got {max_iter})"
+                    )));
+                }
+                let max_eval = o.max_eval.unwrap_or(max_iter * 5 / 4);
+                if !(1..=MAX_INNER_ITERATIONS * 2).contains(&max_eval) {
+                    return Err(ConfigError::Invalid(format!(
+                        "max eval must be from 1 to {} (got {max_eval})",
+                        MAX_INNER_ITERATIONS * 2
+                    )));
+                }
+                OptimizerSpec::Lbfgs {
+                    history_size: history_size as usize,
+                    max_iter,
+                    max_eval,
+                    strong_wolfe: o.strong_wolfe,
+                    tolerance_grad: non_negative("tolerance grad", o.tolerance_grad, search::TOLERANCE_GRAD)?,
+                    tolerance_change: non_negative("tolerance change", o.tolerance_change, search::TOLERANCE_CHANGE)?,
+                }
+            }
         })
     }
 
@@ -644,7 +822,45 @@ impl OptimizerSpec {
             OptimizerSpec::Lion { .. } => Method::Lion,
             OptimizerSpec::ScheduleFree { adam: true, .. } => Method::SfAdamw,
             OptimizerSpec::ScheduleFree { .. } => Method::SfSgd,
+            OptimizerSpec::GdArmijo { .. } => Method::GdArmijo,
+            OptimizerSpec::Bfgs { .. } => Method::Bfgs,
+            OptimizerSpec::Cg {
+                polak_ribiere: true, ..
+            } => Method::CgPr,
+            OptimizerSpec::Cg { .. } => Method::CgFr,
+            OptimizerSpec::Lbfgs { .. } => Method::Lbfgs,
         }
+    }
+
+    /// Whether the method chooses its step by evaluating f along a direction ([`Method::is_line_search`]).
+    pub fn is_line_search(&self) -> bool {
+        self.method().is_line_search()
+    }
+
+    /// The most evaluations of f and its gradient one update can take (1 for a method without a line search):
+    /// what bounds a run's work.
+    pub fn evaluations_per_update(&self) -> u64 {
+        match *self {
+            OptimizerSpec::GdArmijo { .. } => u64::from(search::MAX_BACKTRACKS),
+            OptimizerSpec::Bfgs { .. } | OptimizerSpec::Cg { .. } => u64::from(search::MAX_LINE_SEARCH),
+            OptimizerSpec::Lbfgs { max_eval, max_iter, .. } => {
+                u64::from(max_eval.max(max_iter)) + u64::from(search::MAX_LINE_SEARCH)
+            }
+            _ => 1,
+        }
+    }
+
+    /// Refuses the training-loop options a method cannot take: a line search needs the exact gradient of
+    /// the f it evaluates, so no noise and no clipping.
+    pub fn check_training(&self, training: &TrainingLoop) -> Result<(), ConfigError> {
+        if self.is_line_search() && !training.leaves_gradient() {
+            return Err(ConfigError::Invalid(format!(
+                "{} takes the exact gradient of the f its line search evaluates: gradient noise and clipping do not \
+                 apply to it",
+                self.method().name()
+            )));
+        }
+        Ok(())
     }
 
     /// Whether the method steps with the Hessian (Newton).
@@ -817,6 +1033,12 @@ impl OptimizerSpec {
                 eps,
                 weight_decay,
             }),
+            // Line searches step through `search::step` (run and run_batch send them there); were one to come
+            // here it would stay where it is.
+            OptimizerSpec::GdArmijo { .. }
+            | OptimizerSpec::Bfgs { .. }
+            | OptimizerSpec::Cg { .. }
+            | OptimizerSpec::Lbfgs { .. } => user.with(Stay {}),
         }
     }
 }
@@ -872,6 +1094,7 @@ update!(Adadelta { rho: f64, eps: f64, weight_decay: f64 }
     => |state, input| adadelta::step(rho, eps, weight_decay, state, input));
 update!(Rprop { etas: [f64; 2], step_sizes: [f64; 2] } => |state, input| rprop::step(etas, step_sizes, state, input));
 update!(Lion { betas: [f64; 2], weight_decay: f64 } => |state, input| lion::step(betas, weight_decay, state, input));
+update!(Stay {} => |_state, input| input.position);
 update!(ScheduleFree { adam: bool, betas: [f64; 2], eps: f64, weight_decay: f64 }
     => |state, input| schedulefree::step(adam, betas, eps, weight_decay, state, input));
 
