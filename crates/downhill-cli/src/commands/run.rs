@@ -191,8 +191,20 @@ pub fn summary(s: &Settings, r: &RunResult) -> String {
     row("start", from);
     row("end", point(r.end));
     row("value", num(r.value));
+    if let Some((a, v)) = r.averaged_end {
+        row(
+            "averaged",
+            format!("{}, value {} (the point eval() gives; the path is y)", point(a), num(v)),
+        );
+    }
     row("gradient", format!("{}, norm {}", point(r.gradient), num(gnorm)));
     row("stopped", termination_text(s, r));
+    if s.spec.is_line_search() {
+        row(
+            "evaluated",
+            format!("f and its gradient {} times (the line searches' trials)", r.evaluations),
+        );
+    }
     row(
         &format!("|g| ≤ {}", short(downhill::run::REPORT_GTOL)),
         match r.first_below_gtol {
@@ -226,6 +238,10 @@ fn termination_text(s: &Settings, r: &RunResult) -> String {
                 num(s.config.gtol.unwrap_or(0.0))
             )
         }
+        Termination::Stalled if s.spec.is_line_search() && s.config.xtol.is_none() => format!(
+            "stalled: {} met its own stopping test after {n} and would not move again",
+            s.method.name()
+        ),
         Termination::Stalled => {
             format!(
                 "stalled: an update moved less than {} after {n}",

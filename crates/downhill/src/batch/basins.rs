@@ -117,8 +117,11 @@ pub struct BasinMap {
 }
 
 fn label_of(e: &LaneEnd, stationary_tol: f64, inside: [f64; 4], clusters: &mut Clusterer) -> i32 {
+    // A lane that used its epochs, or a line search that stopped by its own tolerances (L-BFGS's stop above a
+    // tight gtol), has arrived where its gradient is within the stationary tolerance.
     let converged = e.termination == Termination::Converged
-        || (e.termination == Termination::MaxEpochs && e.gradient_norm <= stationary_tol);
+        || (matches!(e.termination, Termination::MaxEpochs | Termination::Stalled)
+            && e.gradient_norm <= stationary_tol);
     let [x, y] = e.end;
     let within = (inside[0]..=inside[1]).contains(&x) && (inside[2]..=inside[3]).contains(&y);
     match e.termination {
