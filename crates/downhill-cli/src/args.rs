@@ -394,6 +394,10 @@ pub struct BasinsArgs {
     /// map: end points closer than this are one attractor [default: 1% of the domain's larger side].
     #[arg(long, value_name = "D")]
     pub cluster_tol: Option<f64>,
+    /// Runs per start, each drawing its own gradient noise (needs --noise): a probability map, each start
+    /// coloured by the attractor most of its runs reached, paler where they disagree [1].
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub repeats: usize,
     /// map: f64, or f32 for about twice the speed.
     #[arg(long, default_value = "f64", value_name = "PRECISION", value_parser = ["f64", "f32"])]
     pub precision: String,

@@ -392,6 +392,7 @@ pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
         },
         cluster_tol: 0.01 * (domain[1] - domain[0]).max(domain[3] - domain[2]),
         stationary_tol: (1e-5 * (domain[1] - domain[0]).max(domain[3] - domain[2]) / lr).min(1e-2),
+        repeats: 1,
     };
     let name = req.function;
     compute(limits, move |cancel| {

@@ -68,7 +68,15 @@ fn shade(c: [u8; 3], t: f64) -> [u8; 3] {
     })
 }
 
-/// The picture: hue by attractor, lightness by steps, top row at ymax.
+/// A colour as it is where a share `agreement` of a start's runs reached it: itself where all did, nearly
+/// white where few did.
+fn paler(c: [u8; 3], agreement: f32) -> [u8; 3] {
+    let t = (1.0 - f64::from(agreement).clamp(0.0, 1.0)) * 0.9;
+    c.map(|v| (f64::from(v) + (255.0 - f64::from(v)) * t).round() as u8)
+}
+
+/// The picture: hue by attractor, lightness by steps (with repeats: by the share of runs that reached the
+/// attractor), top row at ymax.
 pub fn picture(map: &BasinMap) -> GridImage {
     let [nx, ny] = map.grid;
     let max_steps = map.steps.iter().copied().max().unwrap_or(1).max(1) as f64;
@@ -81,6 +89,7 @@ pub fn picture(map: &BasinMap) -> GridImage {
                 NOT_CONVERGED => NOT_CONVERGED_COLOR,
                 LEFT_DOMAIN => LEFT_DOMAIN_COLOR,
                 UNDEFINED => UNDEFINED_COLOR,
+                a if map.repeats > 1 => paler(attractor_color(a as usize), map.agreement[k]),
                 a => shade(attractor_color(a as usize), (map.steps[k] as f64 / max_steps).sqrt()),
             };
             rgb.extend_from_slice(&c);
@@ -131,6 +140,25 @@ pub fn run(
     }
     training.around.validate(epochs).map_err(settings::input)?;
     spec.check_training(&training.around).map_err(settings::input)?;
+    let repeats = args.repeats;
+    if !(1..=MAX_REPEATS).contains(&repeats) {
+        return Err(CliError::input(format!(
+            "--repeats must be from 1 to {MAX_REPEATS} (got {repeats})"
+        )));
+    }
+    if repeats > 1 && training.around.noise.is_none() {
+        return Err(CliError::input(format!(
+            "--repeats {repeats} would run the same paths {repeats} times: repeats differ by their gradient noise, \
+             give --noise SIGMA"
+        )));
+    }
+    let runs = grid[0].saturating_mul(grid[1]).saturating_mul(repeats);
+    if runs > MAX_REPEATED_RUNS {
+        return Err(CliError::input(format!(
+            "--grid {}x{} with --repeats {repeats} is {runs} runs; at most {MAX_REPEATED_RUNS} in one map",
+            grid[0], grid[1]
+        )));
+    }
     if args.starts.is_some() {
         return Err(CliError::input(
             "--starts belongs to --style trajectories; a map's starts cover --domain",
@@ -153,6 +181,7 @@ pub fn run(
         bounds: None,
     };
     let mut config = BasinConfig::new(grid, d, run);
+    config.repeats = repeats;
     if let Some(tol) = args.cluster_tol {
         if !(tol.is_finite() && tol > 0.0) {
             return Err(CliError::input(format!(
@@ -172,7 +201,7 @@ pub fn run(
     };
     dump_kernel(f, precision);
     let (interrupted, _polling) = output::interrupted();
-    let total = (grid[0] * grid[1]) as u64;
+    let total = (grid[0] * grid[1] * repeats) as u64;
     let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
@@ -218,6 +247,7 @@ pub fn run(
     }
     let notes = output::notes(&written);
     let fraction = |n: u64| n as f64 / total as f64;
+    // `total` counts runs: starts times repeats.
     let text = if args.json {
         let attractors: Vec<_> = map
             .attractors
@@ -233,6 +263,8 @@ pub fn run(
             "unconverged_fraction": fraction(map.not_converged),
             "left_domain_fraction": fraction(map.left_domain),
             "undefined_fraction": fraction(map.undefined),
+            "repeats": repeats,
+            "mixed_fraction": mixed(&map),
             "elapsed_s": elapsed,
             "point_steps": map.point_steps,
         }))
@@ -298,8 +330,24 @@ fn kind_name(a: &Attractor) -> &'static str {
     a.kind.name()
 }
 
+/// The most runs per start of a probability map.
+const MAX_REPEATS: usize = 256;
+/// The most runs (starts times repeats) of a probability map: a label each.
+const MAX_REPEATED_RUNS: usize = 1 << 26;
+
+/// Runs in the map: starts times repeats (the counts of attractors and outcomes are of runs).
+fn runs(map: &BasinMap) -> f64 {
+    (map.grid[0] * map.grid[1] * map.repeats) as f64
+}
+
+/// The share of starts whose repeats did not all reach the same attractor (0 without repeats).
+fn mixed(map: &BasinMap) -> f64 {
+    let n = map.agreement.iter().filter(|&&a| a < 1.0).count();
+    n as f64 / map.agreement.len().max(1) as f64
+}
+
 fn summary(map: &BasinMap, elapsed: f64) -> String {
-    let total = (map.grid[0] * map.grid[1]) as f64;
+    let total = runs(map);
     let share = |n: u64| format!("{:.1}%", 100.0 * n as f64 / total);
     let mut rows: Vec<Vec<String>> = map
         .attractors
@@ -364,6 +412,14 @@ fn summary(map: &BasinMap, elapsed: f64) -> String {
         elapsed * 1e9 / map.point_steps.max(1) as f64
     );
     out.push_str(&table(&["#", "KIND", "POINT", "VALUE", "BASIN"], &rows));
+    if map.repeats > 1 {
+        out.push_str(&format!(
+            "{} runs per start, each with its own noise; BASIN is the share of all runs. {:.1}% of the starts \
+             ended in more than one basin.\n",
+            map.repeats,
+            100.0 * mixed(map)
+        ));
+    }
     out
 }
 
@@ -378,14 +434,25 @@ fn figure<'a>(
 ) -> Figure<'a> {
     let mut panel = look.panel(f);
     panel.image = Some(picture(map));
-    panel.title = Some(format!(
-        "{} {}x{} starts, {epochs} epochs, lr {}: hue = attractor, darker = slower",
-        method.name(),
-        map.grid[0],
-        map.grid[1],
-        plot::python_float(lr)
-    ));
-    let total = (map.grid[0] * map.grid[1]) as f64;
+    panel.title = Some(if map.repeats > 1 {
+        format!(
+            "{} {}x{} starts x {} noisy runs, {epochs} epochs, lr {}: hue = most runs' attractor, paler = fewer",
+            method.name(),
+            map.grid[0],
+            map.grid[1],
+            map.repeats,
+            plot::python_float(lr)
+        )
+    } else {
+        format!(
+            "{} {}x{} starts, {epochs} epochs, lr {}: hue = attractor, darker = slower",
+            method.name(),
+            map.grid[0],
+            map.grid[1],
+            plot::python_float(lr)
+        )
+    });
+    let total = runs(map);
     // Beside the map, where it hides nothing: the attractors (the first ones, with a count of the rest), then
     // the labels that are not attractors.
     panel.legend_place = LegendPlace::Outside;
@@ -507,6 +574,9 @@ mod tests {
             labels: vec![0, 1, DIVERGED, NOT_CONVERGED, 0, 1],
             steps: vec![1, 100, 3, 100, 100, 1],
             attractors: vec![],
+            repeats: 1,
+            repeat_labels: vec![],
+            agreement: vec![],
             diverged: 1,
             not_converged: 1,
             left_domain: 0,

@@ -48,6 +48,9 @@ pub fn run(args: &BasinsArgs) -> Result<(), CliError> {
     let lr = settings::learning_rate(method, args.lr)?;
     let training = settings::Training::new(&args.training)?;
     match args.style {
+        StyleArg::Trajectories if args.repeats != 1 => Err(CliError::input(
+            "--repeats makes a probability map; --style trajectories draws one path per start",
+        )),
         StyleArg::Trajectories => run_trajectories(args, &f, method, &spec, lr, &training),
         StyleArg::Map => super::basin_map::run(args, &f, method, spec, lr, &training),
     }

@@ -2,7 +2,9 @@
 //! an attractor as it arrives (so memory holds one tile of starts plus a label and a step count per start),
 //! attractors then classified from the Hessian and numbered by the area of their basins. A run that used all
 //! its epochs counts as arrived when its final gradient is small; if its cluster then turns out not to be a
-//! stationary point (a plateau), its starts are labelled not converged.
+//! stationary point (a plateau), its starts are labelled not converged. With gradient noise, each run's end is
+//! followed on without noise to the attractor of the basin it ended in; with repeats, every start runs several
+//! times with its own noise and the map gives the share of its runs that reached each attractor.
 
 use super::clustering::Clusterer;
 use super::{run_batch, BatchConfig, Control, LaneEnd};
@@ -40,6 +42,10 @@ pub struct BasinConfig {
     pub cluster_tol: f64,
     /// A run that used all its epochs counts as converged when its final gradient norm is at most this.
     pub stationary_tol: f64,
+    /// Runs per start (at least 1): with gradient noise, repeat `r` of start `s` draws noise stream
+    /// `stream + r * starts + s`, and the map says, for each start, which attractor most repeats reached and
+    /// how many ([`BasinMap::agreement`]): a probability map.
+    pub repeats: usize,
 }
 
 impl BasinConfig {
@@ -53,6 +59,7 @@ impl BasinConfig {
             stationary_tol: BasinConfig::stationary_tol_for(cluster_tol, run.learning_rate),
             run,
             cluster_tol,
+            repeats: 1,
         }
     }
 
@@ -84,7 +91,7 @@ pub struct Attractor {
     pub value: f64,
     /// Its kind, from the Hessian.
     pub kind: StationaryPoint,
-    /// Starts that reached it.
+    /// Runs that reached it (starts times repeats).
     pub count: u64,
 }
 
@@ -96,19 +103,26 @@ pub struct BasinMap {
     /// The domain of the starts.
     pub domain: [f64; 4],
     /// One label per start, row by row from ymin: an attractor index, [`DIVERGED`], [`NOT_CONVERGED`],
-    /// [`LEFT_DOMAIN`] or [`UNDEFINED`].
+    /// [`LEFT_DOMAIN`] or [`UNDEFINED`]; with repeats, the label most of the start's repeats got (ties to
+    /// the lower label).
     pub labels: Vec<i32>,
-    /// Updates each start's run applied.
+    /// Updates each start's run applied (with repeats, the first repeat's).
     pub steps: Vec<u32>,
     /// Attractors, largest basin first.
     pub attractors: Vec<Attractor>,
-    /// Starts that diverged.
+    /// Runs per start.
+    pub repeats: usize,
+    /// With repeats, every run's label, repeat by repeat (`repeat_labels[r * starts + s]`); empty without.
+    pub repeat_labels: Vec<i32>,
+    /// With repeats, the share of each start's repeats that got its label in `labels`; empty without.
+    pub agreement: Vec<f32>,
+    /// Runs that diverged (starts times repeats).
     pub diverged: u64,
-    /// Starts that did not converge.
+    /// Runs that did not converge.
     pub not_converged: u64,
-    /// Starts whose runs ended outside the domain.
+    /// Runs that ended outside the domain.
     pub left_domain: u64,
-    /// Starts whose runs ended where f is not finite.
+    /// Runs that ended where f is not finite.
     pub undefined: u64,
     /// Updates applied in all (the work done).
     pub point_steps: u64,
@@ -145,7 +159,8 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
         }
     };
     let total = nx * ny;
-    let mut labels = vec![NOT_CONVERGED; total];
+    let repeats = config.repeats.max(1);
+    let mut labels = vec![NOT_CONVERGED; total * repeats];
     let mut steps = vec![0u32; total];
     let mut clusters = Clusterer::new(config.cluster_tol);
     let rows_per_tile = (TILE / nx.max(1)).max(1);
@@ -167,25 +182,34 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
             .map(|i| [at(d[0], d[1], i % nx, nx), at(d[2], d[3], row + i / nx, ny)])
             .collect();
         let offset = row * nx;
-        let progress = |n: usize| {
-            if let Some(p) = control.progress {
-                p(offset + n);
+        for r in 0..repeats {
+            // Runs finished before this tile's repeat r: every repeat of the earlier tiles, r of this one.
+            let before = offset * repeats + r * starts.len();
+            let progress = |n: usize| {
+                if let Some(p) = control.progress {
+                    p(before + n);
+                }
+            };
+            let tile_control = Control {
+                cancel: control.cancel,
+                progress: Some(&progress),
+            };
+            // Start i of the map draws noise stream i (repeat r: r * total + i), whichever tile it is in.
+            let mut run = config.run.clone();
+            if let Some(n) = &mut run.training.noise {
+                n.stream = n.stream.wrapping_add((r * total + offset) as u64);
             }
-        };
-        let tile_control = Control {
-            cancel: control.cancel,
-            progress: Some(&progress),
-        };
-        // Start i of the map draws noise stream i, whichever tile it is in.
-        let mut run = config.run.clone();
-        if let Some(n) = &mut run.training.noise {
-            n.stream = n.stream.wrapping_add(offset as u64);
-        }
-        let ends = run_batch(f, &starts, &run, &tile_control);
-        for (i, e) in ends.iter().enumerate() {
-            labels[offset + i] = label_of(e, config.stationary_tol, inside, &mut clusters);
-            steps[offset + i] = e.epochs_run;
-            point_steps += u64::from(e.epochs_run);
+            let mut ends = run_batch(f, &starts, &run, &tile_control);
+            if run.training.noise.is_some() {
+                point_steps += settle(f, &mut ends, &run, control);
+            }
+            for (i, e) in ends.iter().enumerate() {
+                labels[r * total + offset + i] = label_of(e, config.stationary_tol, inside, &mut clusters);
+                if r == 0 {
+                    steps[offset + i] = e.epochs_run;
+                }
+                point_steps += u64::from(e.epochs_run);
+            }
         }
         row += rows;
     }
@@ -225,11 +249,20 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
     let count = |label: i32| labels.iter().filter(|&&l| l == label).count() as u64;
     let (diverged, not_converged) = (count(DIVERGED), count(NOT_CONVERGED));
     let (left_domain, undefined) = (count(LEFT_DOMAIN), count(UNDEFINED));
+    let (labels, repeat_labels, agreement) = if repeats == 1 {
+        (labels, Vec::new(), Vec::new())
+    } else {
+        let (most, agreement) = (0..total).map(|s| most_common(&labels, s, total, repeats)).unzip();
+        (most, labels, agreement)
+    };
     BasinMap {
         grid: config.grid,
         domain: d,
         labels,
         steps,
+        repeats,
+        repeat_labels,
+        agreement,
         attractors: found.into_iter().map(|(_, a)| a).collect(),
         diverged,
         not_converged,
@@ -238,6 +271,52 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
         point_steps,
         cancelled,
     }
+}
+
+/// A noisy run ends near an attractor, not at it: each end (but a diverged one, or one where f is not finite)
+/// is followed on without noise, by the same optimizer and settings, to the attractor of the basin it ended
+/// in, which labels it. Returns the updates taken.
+fn settle(f: &Function, ends: &mut [LaneEnd], run: &BatchConfig, control: &Control) -> u64 {
+    let mut quiet = run.clone();
+    quiet.training.noise = None;
+    let from: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
+    let settled = run_batch(
+        f,
+        &from,
+        &quiet,
+        &Control {
+            cancel: control.cancel,
+            progress: None,
+        },
+    );
+    let mut steps = 0;
+    for (e, s) in ends.iter_mut().zip(settled) {
+        if e.termination != Termination::Diverged && e.value.is_finite() {
+            steps += u64::from(s.epochs_run);
+            *e = LaneEnd {
+                epochs_run: e.epochs_run,
+                ..s
+            };
+        }
+    }
+    steps
+}
+
+/// The label most of start `s`'s repeats got (ties to the lower label) and the share that got it.
+fn most_common(labels: &[i32], s: usize, total: usize, repeats: usize) -> (i32, f32) {
+    let mut seen: Vec<(i32, usize)> = Vec::new();
+    for r in 0..repeats {
+        let l = labels[r * total + s];
+        match seen.iter_mut().find(|(k, _)| *k == l) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((l, 1)),
+        }
+    }
+    let (label, n) = seen
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .unwrap_or((NOT_CONVERGED, 0));
+    (label, n as f32 / repeats as f32)
 }
 
 #[cfg(test)]
@@ -294,7 +373,75 @@ mod tests {
             },
             cluster_tol: 0.05,
             stationary_tol: 1e-4,
+            repeats: 1,
         }
+    }
+
+    /// With noise and repeats, repeat r of start s runs noise stream r * starts + s (as a single run of that
+    /// stream); the same seed gives the same map, another seed another one; the map's label is the one most
+    /// repeats got, with the share that got it.
+    #[test]
+    fn repeats_make_a_probability_map() {
+        let f = Function::resolve("himmelblau").unwrap();
+        // A cosine schedule: the noisy steps (lr times the noise) shrink to nothing, so every run settles.
+        let mut c = config(24, [-5.0, 5.0, -5.0, 5.0], 300, 0.01);
+        c.run.gtol = None;
+        c.run.schedule = Schedule::parse("cosine").unwrap();
+        c.stationary_tol = 1.0;
+        c.repeats = 6;
+        let noise = crate::optim::Noise {
+            sigma: 20.0,
+            seed: 3,
+            stream: 0,
+        };
+        c.run.training.noise = Some(noise);
+        let map = basin_map(&f, &c, &Control::NONE);
+        let n = 24 * 24;
+        assert_eq!(
+            (map.repeats, map.repeat_labels.len(), map.agreement.len()),
+            (6, 6 * n, n)
+        );
+        let total: u64 = map.attractors.iter().map(|a| a.count).sum::<u64>()
+            + map.diverged
+            + map.not_converged
+            + map.left_domain
+            + map.undefined;
+        assert_eq!(total, 6 * n as u64);
+        for s in 0..n {
+            let mine: Vec<i32> = (0..6).map(|r| map.repeat_labels[r * n + s]).collect();
+            let agree = mine.iter().filter(|&&l| l == map.labels[s]).count();
+            assert!(
+                mine.iter().all(|l| mine.iter().filter(|&m| m == l).count() <= agree),
+                "{mine:?}"
+            );
+            assert_eq!(map.agreement[s], agree as f32 / 6.0);
+        }
+        // Some starts' repeats disagree: the noise moves runs across basin boundaries.
+        let mixed = map.agreement.iter().filter(|&&a| a < 1.0).count();
+        assert!(mixed > n / 20 && mixed < n, "{mixed} of {n} mixed");
+        // Repeat 2 of start 100 is the single run of stream 2 * n + 100.
+        let at = |i: usize| {
+            let step = |k: usize| -5.0 + 10.0 * k as f64 / 23.0;
+            [step(i % 24), step(i / 24)]
+        };
+        let mut single = crate::RunConfig::new(at(100)).learning_rate(0.01).epochs(300);
+        single.schedule = c.run.schedule;
+        single.training.noise = Some(crate::optim::Noise {
+            stream: (2 * n + 100) as u64,
+            ..noise
+        });
+        let r = crate::run(&f, &single, &c.run.spec).unwrap();
+        let again = basin_map(&f, &c, &Control::NONE);
+        assert_eq!(again.repeat_labels, map.repeat_labels);
+        let end_label = map.repeat_labels[2 * n + 100];
+        let nearest = map
+            .attractors
+            .iter()
+            .position(|a| (a.point[0] - r.end[0]).hypot(a.point[1] - r.end[1]) < 0.2);
+        assert_eq!(nearest.map(|k| k as i32), Some(end_label).filter(|&l| l >= 0));
+        c.run.training.noise = Some(crate::optim::Noise { seed: 4, ..noise });
+        let other = basin_map(&f, &c, &Control::NONE);
+        assert_ne!(other.repeat_labels, map.repeat_labels);
     }
 
     #[test]
