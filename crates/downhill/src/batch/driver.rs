@@ -29,16 +29,7 @@ pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
         &f.tapes().gradient
     }));
     let done = AtomicUsize::new(0);
-    let mut out = vec![
-        LaneEnd {
-            end: [0.0; 2],
-            epochs_run: 0,
-            termination: Termination::MaxEpochs,
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-        starts.len()
-    ];
+    let mut out = vec![LaneEnd::NOT_RUN; starts.len()];
     // f and its gradient at the ends: a program of their own, so the epochs' program computes no value.
     let at_ends = Evaluator::new::<V>(Program::new(&f.tapes().value_gradient));
     out.par_chunks_mut(block)

@@ -186,6 +186,17 @@ pub struct LaneEnd {
     pub value: f64,
 }
 
+impl LaneEnd {
+    /// A lane before it runs (and as a cancelled one is reported, with its start put in `end`).
+    pub(crate) const NOT_RUN: LaneEnd = LaneEnd {
+        end: [0.0; 2],
+        epochs_run: 0,
+        termination: Termination::MaxEpochs,
+        gradient_norm: f64::NAN,
+        value: f64::NAN,
+    };
+}
+
 /// Reports progress (lanes finished so far) and asks whether to stop.
 pub struct Control<'a> {
     /// Set to stop early; unfinished lanes are then reported as `MaxEpochs` with the epochs they ran.

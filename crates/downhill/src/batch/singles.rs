@@ -15,16 +15,7 @@ const CHUNK: usize = 64;
 
 pub(super) fn run_singles(f: &Function, starts: &[[f64; 2]], config: &BatchConfig, control: &Control) -> Vec<LaneEnd> {
     let done = AtomicUsize::new(0);
-    let mut out = vec![
-        LaneEnd {
-            end: [0.0; 2],
-            epochs_run: 0,
-            termination: Termination::MaxEpochs,
-            gradient_norm: f64::NAN,
-            value: f64::NAN,
-        };
-        starts.len()
-    ];
+    let mut out = vec![LaneEnd::NOT_RUN; starts.len()];
     out.par_chunks_mut(CHUNK)
         .zip(starts.par_chunks(CHUNK))
         .for_each(|(ends, chunk)| {
