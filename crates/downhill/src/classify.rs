@@ -2,8 +2,9 @@
 //!
 //! A point is taken as stationary when the Newton step to the nearby stationary point, `|H^-1 g|`, is at most
 //! [`STATIONARY_DISTANCE`] times `max(1, |p|)` (a distance, so the test does not depend on the function's
-//! scale), or, where the Hessian is singular, when `|g|` is at most 1e-6 times `max(1, |λ|max)`.
-//! Eigenvalues within 1e-6 times `max(1, |λ|max)` of zero count as zero.
+//! scale). Eigenvalues within 1e-6 times `max(1, |λ|max)` of zero count as zero; along their eigenvectors the
+//! gradient's component itself must be at most 1e-6 times `max(1, |λ|)`, and along the others the Newton
+//! step's component at most that distance.
 
 use serde::Serialize;
 
@@ -57,13 +58,19 @@ pub fn classify(p: [f64; 2], s: &SecondOrder) -> StationaryPoint {
     let zero = 1e-6 * scale;
     let g = s.gradient;
     let singular = l1.abs() <= zero || l2.abs() <= zero;
-    let stationary = if singular {
-        g[0].hypot(g[1]) <= 1e-6 * scale
-    } else {
-        let d1 = (v[0][0] * g[0] + v[0][1] * g[1]) / l1;
-        let d2 = (v[1][0] * g[0] + v[1][1] * g[1]) / l2;
-        d1.hypot(d2) <= STATIONARY_DISTANCE * p[0].abs().max(p[1].abs()).max(1.0)
+    // Direction by direction: along a curved one the Newton step to the stationary point must be short; along
+    // one that is (relatively) flat the gradient itself must be near zero. A flat direction beside a hugely
+    // curved one (ln(x) + y^2 near x = 0) is not stationary because of the other's curvature.
+    let reach = STATIONARY_DISTANCE * p[0].abs().max(p[1].abs()).max(1.0);
+    let settled = |l: f64, axis: [f64; 2]| {
+        let along = axis[0] * g[0] + axis[1] * g[1];
+        if l.abs() <= zero {
+            along.abs() <= 1e-6 * l.abs().max(1.0)
+        } else {
+            (along / l).abs() <= reach
+        }
     };
+    let stationary = settled(l1, v[0]) && settled(l2, v[1]);
     if !stationary {
         StationaryPoint::None
     } else if singular {

@@ -114,3 +114,23 @@ fn bad_settings_are_refused() {
     let e = OptimizerSpec::new(Method::Bfgs, &o).unwrap_err().to_string();
     assert!(e.contains("c1 must be below c2"), "{e}");
 }
+
+/// `ln(x) + y^2` falls without end towards x = 0 and is not a number past it: a line search whose trial lands
+/// past x = 0 keeps its last finite point (before, the not-a-number trial was accepted and the run ended
+/// "diverged"), so the runs head for x = 0 with f falling, and the end is not called stationary however flat
+/// the y direction looks beside the x direction's curvature.
+#[test]
+fn a_trial_past_the_domain_is_never_accepted() {
+    for method in [Method::CgPr, Method::CgFr, Method::Bfgs] {
+        let f = Function::resolve("ln(x) + y^2").unwrap();
+        let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+        let c = RunConfig::new([1.0, 1.0]).learning_rate(1.0).epochs(50);
+        let r = run(&f, &c, &spec).unwrap();
+        let name = method.name();
+        assert!(r.values.iter().all(|v| v.is_finite()), "{name}: {:?}", r.values);
+        assert!(r.end[0] > 0.0 && r.value < -10.0, "{name}: {:?}, {}", r.end, r.value);
+        assert!(r.values.windows(2).all(|w| w[1] <= w[0]), "{name}: {:?}", r.values);
+        assert_ne!(r.termination, Termination::Diverged, "{name}");
+        assert_eq!(r.stationary_point, downhill::StationaryPoint::None, "{name}");
+    }
+}

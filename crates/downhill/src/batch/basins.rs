@@ -279,7 +279,14 @@ pub fn basin_map(f: &Function, config: &BasinConfig, control: &Control) -> Basin
 fn settle(f: &Function, ends: &mut [LaneEnd], run: &BatchConfig, control: &Control) -> u64 {
     let mut quiet = run.clone();
     quiet.training.noise = None;
-    let from: Vec<[f64; 2]> = ends.iter().map(|e| e.end).collect();
+    // Only the ends that can be followed: a diverged one stays diverged.
+    let followed: Vec<usize> = (0..ends.len())
+        .filter(|&i| ends[i].termination != Termination::Diverged && ends[i].value.is_finite())
+        .collect();
+    if followed.is_empty() {
+        return 0;
+    }
+    let from: Vec<[f64; 2]> = followed.iter().map(|&i| ends[i].end).collect();
     let settled = run_batch(
         f,
         &from,
@@ -290,14 +297,12 @@ fn settle(f: &Function, ends: &mut [LaneEnd], run: &BatchConfig, control: &Contr
         },
     );
     let mut steps = 0;
-    for (e, s) in ends.iter_mut().zip(settled) {
-        if e.termination != Termination::Diverged && e.value.is_finite() {
-            steps += u64::from(s.epochs_run);
-            *e = LaneEnd {
-                epochs_run: e.epochs_run,
-                ..s
-            };
-        }
+    for (&i, s) in followed.iter().zip(settled) {
+        steps += u64::from(s.epochs_run);
+        ends[i] = LaneEnd {
+            epochs_run: ends[i].epochs_run,
+            ..s
+        };
     }
     steps
 }

@@ -486,7 +486,7 @@ fn strong_wolfe(
         new = trial(next_t);
         iterations += 1;
     }
-    let mut low = if bracket[0].p.f <= bracket[1].p.f { 0 } else { 1 };
+    let mut low = lower_end(&bracket);
     let mut insufficient = false;
     while !done && iterations < max_ls {
         let (a, b) = (bracket[0], bracket[1]);
@@ -515,7 +515,7 @@ fn strong_wolfe(
         let high = 1 - low;
         if too_high(&new) || !(new.p.f < bracket[low].p.f) {
             bracket[high] = new;
-            low = if bracket[0].p.f <= bracket[1].p.f { 0 } else { 1 };
+            low = lower_end(&bracket);
         } else {
             if flat(&new) {
                 done = true;
@@ -526,6 +526,17 @@ fn strong_wolfe(
         }
     }
     (bracket[low].p, bracket[low].t)
+}
+
+/// The bracket's end with the lower f, the first on a tie; an end whose f is not a number counts as above every
+/// other, so that a trial past the function's domain (`ln` of a negative number) is never the one accepted.
+fn lower_end(bracket: &[Trial; 2]) -> usize {
+    let (a, b) = (bracket[0].p.f, bracket[1].p.f);
+    if a <= b || b.is_nan() {
+        0
+    } else {
+        1
+    }
 }
 
 /// The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2, clamped to `bounds`
