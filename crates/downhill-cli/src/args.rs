@@ -134,6 +134,9 @@ pub struct RunArgs {
     /// Draw the run over the landscape (.png or .svg).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// With --plot: f and the gradient norm per epoch, as charts beside the landscape.
+    #[arg(long, requires = "plot")]
+    pub loss_curve: bool,
     /// Animate the run (.gif).
     #[arg(long, value_name = "FILE")]
     pub gif: Option<PathBuf>,
@@ -456,6 +459,10 @@ pub struct SweepArgs {
     /// The figure to write (.png or .svg).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// With --plot: every run's f and gradient norm per epoch, as charts beside the landscapes (one line per run,
+    /// in its path's colour with --layout overlay).
+    #[arg(long, requires = "plot")]
+    pub loss_curve: bool,
     /// Animate the runs together (.gif).
     #[arg(long, value_name = "FILE")]
     pub gif: Option<PathBuf>,
@@ -495,15 +502,19 @@ pub struct CompareArgs {
     /// An end within R of a documented global minimum counts as reaching it [1% of the domain's shorter side].
     #[arg(long, value_name = "R")]
     pub reach: Option<f64>,
-    /// Where the random starts are drawn [the catalog's domain, else -3,3,-3,3].
-    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", value_parser = parse_box)]
-    pub domain: Option<[f64; 4]>,
     /// Lane precision: f64, or f32 (about twice as fast).
     #[arg(long, default_value = "f64", value_parser = ["f64", "f32"])]
     pub precision: String,
     /// Print JSON: the settings, the criterion, and per method the chosen rate, its outcome and every rate's.
     #[arg(long)]
     pub json: bool,
+    /// Write figures PREFIX-paths (every method's path from one start over the landscape), PREFIX-loss (median
+    /// loss curves with quartile bands over the starts) and, with --tune-lr, PREFIX-lr (the criterion against
+    /// the learning rate); .png unless PREFIX ends in .svg or .png.
+    #[arg(long, value_name = "PREFIX")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: LookArgs,
 }
 
 /// `--layout`.

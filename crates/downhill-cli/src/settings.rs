@@ -55,7 +55,7 @@ fn config(e: ConfigError) -> CliError {
 }
 
 /// The largest side of a figure in pixels.
-const MAX_PIXELS: f64 = 8000.0;
+pub const MAX_PIXELS: f64 = 8000.0;
 
 /// A figure's size in pixels and its text and line scale.
 #[derive(Clone, Copy, Debug)]
@@ -185,6 +185,8 @@ impl Look {
             panels: vec![panel],
             columns: 1,
             note: None,
+            charts: Vec::new(),
+            charts_beside: None,
         }
     }
 }

@@ -478,3 +478,108 @@ fn look_options_that_would_do_nothing_are_refused() {
     assert_eq!(code, 0);
     assert!(stdout.starts_with("wrote "));
 }
+
+/// How many pixels of `color` lie in the columns from `x0` on.
+fn count_right_of(img: &downhill_plot::Picture, x0: u32, color: [u8; 3]) -> usize {
+    (0..img.height)
+        .flat_map(|y| (x0..img.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.pixel(x, y) == color)
+        .count()
+}
+
+#[test]
+fn loss_curves_stand_beside_the_landscape() {
+    let dir = tempfile::tempdir().unwrap();
+    // run: the landscape keeps its 800 pixels, the charts take a column of 533 beside it, with the run's red.
+    let fig = dir.path().join("run.png");
+    let (code, _, stderr) = downhill(&["run", "peaks", "--start", "0,1.4", "--plot", s(&fig), "--loss-curve"]);
+    assert_eq!(code, 0, "{stderr}");
+    let img = picture(&fig);
+    assert_eq!((img.width, img.height), (1333, 600));
+    assert!(count_right_of(&img, 820, [255, 0, 0]) > 300);
+    // sweep: one line per run in the charts, in the overlay's colours (tab10 blue and orange).
+    let sweep = dir.path().join("sweep.png");
+    let (code, _, stderr) = downhill(&[
+        "sweep",
+        "peaks",
+        "--start",
+        "0,1.4",
+        "--lr",
+        "0.01,0.1",
+        "--layout",
+        "overlay",
+        "--plot",
+        s(&sweep),
+        "--loss-curve",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let img = picture(&sweep);
+    assert!(img.width > 1300);
+    for color in [downhill_plot::TAB10[0], downhill_plot::TAB10[1]] {
+        assert!(count_right_of(&img, 820, color) > 200, "{color:?}");
+    }
+    // --loss-curve belongs to a figure.
+    let (code, _, stderr) = downhill(&["run", "peaks", "--loss-curve"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--plot"), "{stderr}");
+}
+
+#[test]
+fn compare_draws_paths_loss_curves_and_sensitivity() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("cmp");
+    let args = [
+        "compare",
+        "himmelblau",
+        "--optimizer",
+        "gd,adam",
+        "--tune-lr",
+        "1e-3,0.1,5",
+        "--starts",
+        "64",
+        "--epochs",
+        "300",
+        "--plot",
+        s(&prefix),
+    ];
+    let (code, stdout, stderr) = downhill(&args);
+    assert_eq!(code, 0, "{stderr}");
+    for name in ["cmp-paths.png", "cmp-loss.png", "cmp-lr.png"] {
+        let path = dir.path().join(name);
+        assert!(stdout.contains(&format!("wrote {}", path.display())), "{stdout}");
+        let img = picture(&path);
+        // Each method in its colour.
+        for color in [downhill_plot::TAB10[0], downhill_plot::TAB10[1]] {
+            assert!(img.pixels().filter(|p| *p == color).count() > 50, "{name}: {color:?}");
+        }
+    }
+    // The two loss charts side by side, each the figure size.
+    assert_eq!(png_size(&dir.path().join("cmp-loss.png")), (1600, 600));
+    // Without tuning there is no sensitivity figure; a prefix ending in .svg gives SVG.
+    let svg = dir.path().join("one.svg");
+    let (code, stdout, stderr) = downhill(&[
+        "compare",
+        "peaks",
+        "--start=-0.5,1.5",
+        "--optimizer",
+        "gd,momentum",
+        "--plot",
+        s(&svg),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("one-loss.svg") && !stdout.contains("one-lr"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(dir.path().join("one-loss.svg")).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("polyline"));
+    assert!(!dir.path().join("one-lr.svg").exists());
+    // Bad prefixes: refused before any work, nothing written.
+    for (prefix, message) in [("out.gif", "can be .png or .svg"), ("sub/", "give a prefix")] {
+        let path = format!("{}/{prefix}", dir.path().display());
+        let (code, _, stderr) = downhill(&["compare", "peaks", "--plot", &path]);
+        assert_eq!(code, 2, "{prefix}: {stderr}");
+        assert!(stderr.contains(message), "{prefix}: {stderr}");
+    }
+    assert!(!dir.path().join("out.gif-paths.png").exists());
+}

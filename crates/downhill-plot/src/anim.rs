@@ -176,6 +176,8 @@ mod tests {
             panels: vec![panel],
             columns: 1,
             note: None,
+            charts: Vec::new(),
+            charts_beside: None,
         }
     }
 

@@ -10,6 +10,7 @@ use downhill::Function;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::chart::{draw_chart, Chart};
 use crate::colormap::Colormap;
 use crate::encode::{self, Format, Raster};
 use crate::scale::{fraction, label, lerp, nice_ticks};
@@ -223,6 +224,11 @@ pub struct Figure<'a> {
     pub columns: usize,
     /// A short text in the bottom right corner (an animation's step: "epoch 40 of 1000").
     pub note: Option<String>,
+    /// Line charts: in the grid cells after the panels', or stacked in a column beside them.
+    pub charts: Vec<Chart>,
+    /// The share of the width (0 to 1) a column of charts takes on the right of the panels, the charts stacked
+    /// in it (loss curves beside a landscape); `None`: the charts take grid cells after the panels.
+    pub charts_beside: Option<f64>,
 }
 
 /// The values of a function on a grid of nodes spanning the domain (both ends included).
@@ -381,19 +387,19 @@ fn heat_raster(s: &Samples, w: u32, h: u32, colormap: Colormap, scale: ColorScal
     rgb
 }
 
-fn rgb(c: [u8; 3]) -> RGBColor {
+pub(crate) fn rgb(c: [u8; 3]) -> RGBColor {
     RGBColor(c[0], c[1], c[2])
 }
 
 /// What an SVG document gets besides plotters' elements: rasters (embedded as PNG) and text outlines.
 #[derive(Default)]
-struct Vectors {
+pub(crate) struct Vectors {
     rasters: Vec<Raster>,
     text: Outlines,
 }
 
 /// Where rasters and text go: drawn into the bitmap (`None`) or collected for an SVG document.
-type Out<'s> = Option<&'s mut Vectors>;
+pub(crate) type Out<'s> = Option<&'s mut Vectors>;
 
 /// Renders a figure in a format: PNG bytes or SVG text as bytes.
 pub fn render(fig: &Figure, format: Format) -> Result<Vec<u8>, PlotError> {
@@ -435,7 +441,7 @@ pub(crate) fn drawing<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKin
 
 /// Text on `area` (see [`text::draw`]), into the bitmap or the SVG document's outlines.
 #[allow(clippy::too_many_arguments)]
-fn write<DB: DrawingBackend>(
+pub(crate) fn write<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     out: &mut Out,
     t: &str,
@@ -482,10 +488,29 @@ fn draw_figure<DB: DrawingBackend>(
         None => root.clone(),
     };
     let columns = fig.columns.max(1);
-    let rows = fig.panels.len().div_ceil(columns).max(1);
-    let areas = body.split_evenly((rows, columns));
-    for (panel, area) in fig.panels.iter().zip(&areas) {
-        draw_panel(area, panel, s, out)?;
+    match fig.charts_beside {
+        Some(share) if !fig.charts.is_empty() => {
+            let (w, _) = body.dim_in_pixel();
+            let split = (w as f64 * (1.0 - share.clamp(0.1, 0.9))).round() as u32;
+            let (left, right) = body.split_horizontally(split);
+            let rows = fig.panels.len().div_ceil(columns).max(1);
+            for (panel, area) in fig.panels.iter().zip(&left.split_evenly((rows, columns))) {
+                draw_panel(area, panel, s, out)?;
+            }
+            for (chart, area) in fig.charts.iter().zip(&right.split_evenly((fig.charts.len(), 1))) {
+                draw_chart(area, chart, s, out)?;
+            }
+        }
+        _ => {
+            let rows = (fig.panels.len() + fig.charts.len()).div_ceil(columns).max(1);
+            let areas = body.split_evenly((rows, columns));
+            for (panel, area) in fig.panels.iter().zip(&areas) {
+                draw_panel(area, panel, s, out)?;
+            }
+            for (chart, area) in fig.charts.iter().zip(areas.iter().skip(fig.panels.len())) {
+                draw_chart(area, chart, s, out)?;
+            }
+        }
     }
     if let Some(note) = &fig.note {
         let (w, h) = root.dim_in_pixel();
@@ -598,16 +623,16 @@ impl Frame {
 }
 
 /// Sizes of a panel's text, in pixels at the figure's scale.
-struct Sizes {
-    tick: f64,
-    axis: f64,
-    title: f64,
-    legend: f64,
-    tick_len: f64,
+pub(crate) struct Sizes {
+    pub(crate) tick: f64,
+    pub(crate) axis: f64,
+    pub(crate) title: f64,
+    pub(crate) legend: f64,
+    pub(crate) tick_len: f64,
 }
 
 impl Sizes {
-    fn at(s: f64) -> Sizes {
+    pub(crate) fn at(s: f64) -> Sizes {
         Sizes {
             tick: 12.0 * s,
             axis: 13.0 * s,
@@ -619,17 +644,17 @@ impl Sizes {
 }
 
 /// A legend's box size and rows, measured.
-struct LegendBox {
+pub(crate) struct LegendBox {
     rows: Vec<(String, Option<Glyph>)>,
     size: f64,
-    w: f64,
-    h: f64,
+    pub(crate) w: f64,
+    pub(crate) h: f64,
     line_h: f64,
     glyph_w: f64,
     pad: f64,
 }
 
-fn measure_legend(entries: &[(String, Glyph)], size: f64, s: f64) -> Option<LegendBox> {
+pub(crate) fn measure_legend(entries: &[(String, Glyph)], size: f64, s: f64) -> Option<LegendBox> {
     if entries.is_empty() {
         return None;
     }
@@ -777,48 +802,15 @@ fn draw_panel<DB: DrawingBackend>(
     ))
     .map_err(drawing)?;
     let xticks = nice_ticks(d[0], d[1], ((pw / (70.0 * s)) as usize).clamp(3, 9));
-    let tick_style = BLACK.stroke_width(1);
-    for v in &xticks {
-        let x = x0 + fraction(*v, d[0], d[1]) * pw;
-        let y = y0 + ph;
-        area.draw(&PathElement::new(
-            vec![
-                (x.round() as i32, y as i32),
-                (x.round() as i32, (y + z.tick_len) as i32),
-            ],
-            tick_style,
-        ))
-        .map_err(drawing)?;
-        write(
-            area,
-            out,
-            &label(*v),
-            (x, y + z.tick_len + 3.0 * s),
-            z.tick,
-            Align::Center,
-            Valign::Top,
-        )?;
-    }
-    for v in &yticks {
-        let y = y0 + (1.0 - fraction(*v, d[2], d[3])) * ph;
-        area.draw(&PathElement::new(
-            vec![
-                ((x0 - z.tick_len) as i32, y.round() as i32),
-                (x0 as i32, y.round() as i32),
-            ],
-            tick_style,
-        ))
-        .map_err(drawing)?;
-        write(
-            area,
-            out,
-            &label(*v),
-            (x0 - z.tick_len - 3.0 * s, y),
-            z.tick,
-            Align::Right,
-            Valign::Middle,
-        )?;
-    }
+    let xs: Vec<(f64, String)> = xticks
+        .iter()
+        .map(|v| (x0 + fraction(*v, d[0], d[1]) * pw, label(*v)))
+        .collect();
+    let ys: Vec<(f64, String)> = yticks
+        .iter()
+        .map(|v| (y0 + (1.0 - fraction(*v, d[2], d[3])) * ph, label(*v)))
+        .collect();
+    draw_ticks(area, out, &z, s, (x0, y0 + ph), &xs, &ys)?;
     let x_name_y = y0 + ph + z.tick_len + 4.0 * s + text::height(z.tick) + 4.0 * s;
     write(
         area,
@@ -857,6 +849,41 @@ fn draw_panel<DB: DrawingBackend>(
             best_corner(&frame, p, l.w, l.h, s)
         };
         draw_legend(area, out, l, at, s)?;
+    }
+    Ok(())
+}
+
+/// Ticks and their labels along the bottom (`xs`: pixel x and label) and the left (`ys`: pixel y and label)
+/// of a plot whose bottom-left corner is at `corner`, in `area`'s pixels.
+pub(crate) fn draw_ticks<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    out: &mut Out,
+    z: &Sizes,
+    s: f64,
+    (left, bottom): (f64, f64),
+    xs: &[(f64, String)],
+    ys: &[(f64, String)],
+) -> Result<(), PlotError> {
+    let style = BLACK.stroke_width(1);
+    for &(x, ref text) in xs {
+        let px = x.round() as i32;
+        area.draw(&PathElement::new(
+            vec![(px, bottom as i32), (px, (bottom + z.tick_len) as i32)],
+            style,
+        ))
+        .map_err(drawing)?;
+        let at = (x, bottom + z.tick_len + 3.0 * s);
+        write(area, out, text, at, z.tick, Align::Center, Valign::Top)?;
+    }
+    for &(y, ref text) in ys {
+        let py = y.round() as i32;
+        area.draw(&PathElement::new(
+            vec![((left - z.tick_len) as i32, py), (left as i32, py)],
+            style,
+        ))
+        .map_err(drawing)?;
+        let at = (left - z.tick_len - 3.0 * s, y);
+        write(area, out, text, at, z.tick, Align::Right, Valign::Middle)?;
     }
     Ok(())
 }
@@ -1105,7 +1132,7 @@ fn draw_quiver<DB: DrawingBackend>(
     Ok(())
 }
 
-fn draw_legend<DB: DrawingBackend>(
+pub(crate) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     out: &mut Out,
     l: &LegendBox,

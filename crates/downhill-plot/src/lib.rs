@@ -1,8 +1,9 @@
 //! Figures for downhill: heat maps with trajectories, contours and gradient fields, 3-D surfaces, sweeps as
-//! panels, and animations. Pixel buffers are filled directly and encoded here; text uses one embedded font,
+//! panels, line charts (loss curves, learning-rate sensitivity), and animations. Pixel buffers are filled directly and encoded here; text uses one embedded font,
 //! so the same figure has the same pixels on every machine. The library returns bytes; callers write files.
 
 pub mod anim;
+pub mod chart;
 pub mod colormap;
 pub mod contour;
 pub mod encode;
@@ -12,6 +13,7 @@ pub mod surface;
 pub mod text;
 
 pub use anim::animate;
+pub use chart::{Chart, Series};
 pub use colormap::{Colormap, TAB10};
 pub use encode::{decode_png, Format, Picture};
 pub use figure::{render, render_rgb, Aspect, Figure, Glyph, GridImage, LegendPlace, Marker, Panel, Path, Shape};

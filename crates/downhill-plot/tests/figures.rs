@@ -38,6 +38,8 @@ fn figure(f: &Function, points: Vec<[f64; 2]>) -> Figure<'_> {
         panels: vec![panel],
         columns: 1,
         note: None,
+        charts: Vec::new(),
+        charts_beside: None,
     }
 }
 
@@ -202,6 +204,8 @@ fn non_finite_regions_are_grey_not_garbage() {
         panels: vec![panel],
         columns: 1,
         note: None,
+        charts: Vec::new(),
+        charts_beside: None,
     };
     let rgb = render_rgb(&fig).unwrap();
     let grey = rgb.chunks(3).filter(|c| c == &[200, 200, 200]).count();
@@ -398,4 +402,58 @@ fn a_log_colour_scale_shows_rosenbrocks_valley() {
         linear > 0.3 && log < linear / 4.0,
         "dark blue: {linear:.3} linear, {log:.3} log"
     );
+}
+
+/// A chart: the line in its colour, the band paler under it, a point off the log axis (zero) and an infinite
+/// one on the axis's edges rather than outside the plot, a NaN breaking the line; as PNG and as SVG.
+#[test]
+fn charts_draw_lines_bands_and_off_scale_values_inside_the_plot() {
+    use downhill_plot::{Chart, Series};
+    let blue = [31, 119, 180];
+    let mut chart = Chart::new("epoch", "f - f*");
+    chart.log_y = true;
+    let points: Vec<[f64; 2]> = (0..=100)
+        .map(|k| {
+            let y = match k {
+                40 => f64::NAN,
+                90 => 0.0,
+                95 => f64::INFINITY,
+                _ => 0.8f64.powi(k),
+            };
+            [k as f64, y]
+        })
+        .collect();
+    let band = points.iter().map(|p| [p[0], p[1] / 3.0, p[1] * 3.0]).collect();
+    chart.series.push(Series {
+        band,
+        ..Series::line(points, blue)
+    });
+    let fig = Figure {
+        width: 600,
+        height: 400,
+        scale: 1.0,
+        suptitle: None,
+        panels: Vec::new(),
+        columns: 1,
+        note: None,
+        charts: vec![chart],
+        charts_beside: None,
+    };
+    let rgb = render_rgb(&fig).unwrap();
+    let count = |c: [u8; 3]| rgb.chunks_exact(3).filter(|p| *p == c).count();
+    assert!(count(blue) > 300, "{}", count(blue));
+    // The band: blue at 20% over white.
+    let pale = rgb
+        .chunks_exact(3)
+        .filter(|p| p[2] > 230 && p[0] > 200 && p[0] < 250 && p[0] < p[2])
+        .count();
+    assert!(pale > 2000, "{pale}");
+    // Nothing blue in the outer 8 pixels of the figure (off-scale values stay inside the plot).
+    for y in 0..400u32 {
+        for x in (0..8).chain(592..600) {
+            assert_ne!(pixel(&rgb, 600, x, y), blue, "({x}, {y})");
+        }
+    }
+    let svg = String::from_utf8(render(&fig, Format::Svg).unwrap()).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("polygon") && svg.contains("#1F77B4"));
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::batch::{run_batch, BatchConfig, Control, LaneEnd};
 use crate::catalog::{CatalogEntry, ExtremumKind};
 use crate::rng::SplitMix64;
-use crate::run::Termination;
+use crate::run::{run, Record, Termination};
 use crate::Function;
 
 /// `n` starts uniform in `domain` (`[xmin, xmax, ymin, ymax]`), drawn from `seed`: the same on every machine.
@@ -273,10 +273,126 @@ pub fn compare_method(
     }
 }
 
+/// The most starts a loss curve is taken over (the first ones given).
+pub const CURVE_STARTS: usize = 1024;
+/// Epochs sampled along a loss curve: every one up to twice this, else evenly spaced ones.
+pub const CURVE_POINTS: usize = 512;
+
+/// Loss curves of one method at one learning rate over many starts: at each sampled epoch the quartiles, over
+/// the starts, of the gap to the optimum (`f - f*`, `f* - f` for an ascent, f itself where f* is not known) and
+/// of the gradient norm. A run that stopped (converged, stalled, left the domain) keeps its last value for the
+/// epochs after; one that diverged counts as infinitely far from then on, so a band that reaches infinity says
+/// that a quarter or half of the starts diverged by then.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Curves {
+    /// The sampled epochs (updates applied), 0 (the start) first.
+    pub epochs: Vec<u64>,
+    /// The gap's quartiles at each sampled epoch.
+    pub gap: Vec<Quartiles>,
+    /// The gradient norm's quartiles at each sampled epoch.
+    pub gradient_norm: Vec<Quartiles>,
+    /// The starts the curves are taken over.
+    pub starts: usize,
+}
+
+/// Runs `config` from each of the first [`CURVE_STARTS`] starts as a single run in `f64` (start `i` draws noise
+/// stream `stream + i`, as lane `i` of a batch does) and gathers its loss curves. Once `control` cancels, the
+/// runs not yet begun are skipped (counted as infinitely far): the caller discards the curves.
+pub fn curves(
+    f: &Function,
+    starts: &[[f64; 2]],
+    config: &BatchConfig,
+    criterion: &Criterion,
+    control: &Control,
+) -> Curves {
+    use rayon::prelude::*;
+    let starts = &starts[..starts.len().min(CURVE_STARTS)];
+    // The stride a full-length run's record ends with (a power of two): every run's own stride divides it.
+    let mut stride = 1u64;
+    while config.epochs / stride >= 2 * CURVE_POINTS as u64 {
+        stride *= 2;
+    }
+    let epochs: Vec<u64> = (0..=config.epochs / stride).map(|k| k * stride).collect();
+    let gap = |v: f64| match (criterion.optimum(), config.ascent) {
+        (Some(best), false) => v - best,
+        (Some(best), true) => best - v,
+        (None, _) => v,
+    };
+    let sampled: Vec<(Vec<f64>, Vec<f64>)> = starts
+        .par_iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let mut run_config = config.single(start, Record::AtMost(CURVE_POINTS));
+            if let Some(n) = &mut run_config.training.noise {
+                n.stream = n.stream.wrapping_add(i as u64);
+            }
+            let far = (vec![f64::INFINITY; epochs.len()], vec![f64::INFINITY; epochs.len()]);
+            if control
+                .cancel
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return far;
+            }
+            let Ok(r) = run(f, &run_config, &config.spec) else {
+                return far;
+            };
+            let g0 = f.gradient(start);
+            let mut out = (Vec::with_capacity(epochs.len()), Vec::with_capacity(epochs.len()));
+            for &e in &epochs {
+                let (value, g) = if e == 0 {
+                    (f.value(start), g0)
+                } else if e <= r.epochs_run {
+                    let k = (e / r.stride - 1) as usize;
+                    (r.values[k], r.gradients[k])
+                } else if r.termination == Termination::Diverged {
+                    (f64::INFINITY, [f64::INFINITY; 2])
+                } else {
+                    (r.value, r.gradient)
+                };
+                let norm = g[0].hypot(g[1]);
+                let finite = value.is_finite() && norm.is_finite();
+                out.0.push(if finite { gap(value) } else { f64::INFINITY });
+                out.1.push(if finite { norm } else { f64::INFINITY });
+            }
+            out
+        })
+        .collect();
+    // Each run's (gaps, gradient norms) at the sampled epochs; the quartiles over the runs at epoch k.
+    let quartiles = |k: usize, second: bool| {
+        let at = |s: &(Vec<f64>, Vec<f64>)| if second { s.1[k] } else { s.0[k] };
+        Quartiles::of(sampled.iter().map(at)).unwrap_or(Quartiles {
+            q1: f64::NAN,
+            median: f64::NAN,
+            q3: f64::NAN,
+        })
+    };
+    Curves {
+        gap: (0..epochs.len()).map(|k| quartiles(k, false)).collect(),
+        gradient_norm: (0..epochs.len()).map(|k| quartiles(k, true)).collect(),
+        epochs,
+        starts: starts.len(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{OptimizerSpec, Precision, Schedule};
+
+    /// Plain gradient descent in f64 lanes.
+    fn gd(epochs: u64, learning_rate: f64, gtol: Option<f64>) -> BatchConfig {
+        BatchConfig {
+            epochs,
+            learning_rate,
+            schedule: Schedule::Constant,
+            training: Default::default(),
+            ascent: false,
+            gtol,
+            spec: OptimizerSpec::gd(),
+            precision: Precision::F64,
+            bounds: None,
+        }
+    }
 
     #[test]
     fn quartiles_interpolate_as_numpy() {
@@ -304,17 +420,7 @@ mod tests {
     fn tuning_picks_the_larger_of_tied_rates_and_never_a_diverging_one() {
         let f = Function::parse("x^2 + 3*y^2").unwrap();
         let starts = random_starts(7, 64, [-2.0, 2.0, -2.0, 2.0]);
-        let config = BatchConfig {
-            epochs: 2000,
-            learning_rate: 0.01,
-            schedule: Schedule::Constant,
-            training: Default::default(),
-            ascent: false,
-            gtol: Some(1e-8),
-            spec: OptimizerSpec::gd(),
-            precision: Precision::F64,
-            bounds: None,
-        };
+        let config = gd(2000, 0.01, Some(1e-8));
         let criterion = Criterion::ReachGlobal {
             points: vec![[0.0, 0.0]],
             value: 0.0,
@@ -351,5 +457,57 @@ mod tests {
         assert!(c.sensitivity.iter().all(|o| o.reached == Some(0.0)));
         assert_eq!(c.chosen.diverged, 0.0, "{:?}", c.chosen);
         assert!(c.chosen.learning_rate < 1.0 / 3.0);
+    }
+
+    /// On x² + y² gradient descent at lr multiplies f by (1 - 2 lr)² each epoch, from every start alike, so the
+    /// quartiles of f - f* at epoch k are those at the start times 0.64^k (lr 0.1), exactly as order statistics
+    /// scale; a run that stops (gtol) keeps its last value; at lr 1.5 every run grows by 4x a step until it
+    /// diverges, and from then on the curves are infinite.
+    #[test]
+    fn loss_curves_follow_the_contraction_and_mark_divergence() {
+        let f = Function::parse("x^2 + y^2").unwrap();
+        let starts = random_starts(3, 101, [-2.0, 2.0, -2.0, 2.0]);
+        let mut config = gd(60, 0.1, None);
+        let criterion = Criterion::ReachGlobal {
+            points: vec![[0.0, 0.0]],
+            value: 0.0,
+            radius: 0.04,
+        };
+        let c = curves(&f, &starts, &config, &criterion, &Control::NONE);
+        assert_eq!(c.epochs, (0..=60).collect::<Vec<u64>>());
+        assert_eq!(c.starts, 101);
+        let q0 = Quartiles::of(starts.iter().map(|p| p[0] * p[0] + p[1] * p[1])).unwrap();
+        for (k, q) in c.gap.iter().enumerate() {
+            let shrink = 0.64f64.powi(k as i32);
+            for (got, want) in [(q.q1, q0.q1), (q.median, q0.median), (q.q3, q0.q3)] {
+                assert!(
+                    (got / (want * shrink) - 1.0).abs() < 1e-9,
+                    "epoch {k}: {got} vs {}",
+                    want * shrink
+                );
+            }
+            // |grad| = 2 |p| = 2 sqrt(f).
+            let g = c.gradient_norm[k].median;
+            assert!((g / (2.0 * q.median.sqrt()) - 1.0).abs() < 1e-9, "epoch {k}");
+        }
+        // Stopped at gtol 1e-3: the curves hold the last value, below the tolerance, to the end.
+        config.gtol = Some(1e-3);
+        let c = curves(&f, &starts, &config, &criterion, &Control::NONE);
+        let last = c.gradient_norm[60].q3;
+        assert!(last <= 1e-3 && last > 1e-4 && c.gradient_norm[59].q3 == last, "{last}");
+        // Diverging: finite at first, infinite for every start at the end.
+        config.gtol = None;
+        config.learning_rate = 1.5;
+        config.epochs = 1000;
+        let c = curves(&f, &starts, &config, &criterion, &Control::NONE);
+        assert!(c.gap[1].median.is_finite() && c.gap[1].median > c.gap[0].median);
+        assert_eq!(c.gap.last().unwrap().q1, f64::INFINITY);
+        assert_eq!(c.epochs.len(), 1001);
+        // Longer runs are sampled at an even stride of at most 2 x CURVE_POINTS points.
+        config.learning_rate = 0.1;
+        config.epochs = 5000;
+        let c = curves(&f, &starts[..3], &config, &criterion, &Control::NONE);
+        assert_eq!(c.epochs[1], 8);
+        assert_eq!(*c.epochs.last().unwrap(), 5000);
     }
 }

@@ -1,15 +1,21 @@
 //! `downhill compare`: several optimizers from the same seeded starts on the batched engine, each at the
 //! learning rate the stated criterion picks from a grid (`--tune-lr`) or at the one given, as a table or JSON.
 
+use std::path::{Path as FilePath, PathBuf};
 use std::time::Instant;
 
-use downhill::compare::{compare_method, log_grid, random_starts, Criterion, MethodComparison, Outcome};
-use downhill::{catalog, BatchConfig, Control, Precision};
+use downhill::compare::{
+    self, compare_method, log_grid, random_starts, Criterion, MethodComparison, Outcome, Quartiles,
+};
+use downhill::{catalog, BatchConfig, Control, Precision, Record, RunResult};
+use downhill_plot::{Chart, Figure, Format, Glyph, Marker, Path, Series, TAB10};
 use serde::Serialize;
 
+use super::plot;
+use super::run::{END, START};
 use crate::args::CompareArgs;
 use crate::diagnostic::CliError;
-use crate::format::{num, short, table};
+use crate::format::{num, point, short, table};
 use crate::output;
 use crate::settings;
 
@@ -17,6 +23,8 @@ use crate::settings;
 const MAX_STARTS: usize = 1 << 20;
 /// The most point-steps (methods x rates x starts x epochs) of one comparison: about a minute on two cores.
 const MAX_POINT_STEPS: f64 = 2e10;
+/// The most point-steps of the single runs behind the loss curves (`--plot`): about half a minute.
+const MAX_CURVE_STEPS: f64 = 1e9;
 
 /// The JSON report.
 #[derive(Serialize)]
@@ -58,9 +66,11 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         spec.check_training(&training.around).map_err(settings::input)?;
     }
     let entry = f.name().and_then(catalog::lookup);
-    let domain = match args.domain {
-        Some(d) => downhill::run::check_region("--domain", d).map_err(settings::input)?,
-        None => entry.map(|e| e.domain).unwrap_or([-3.0, 3.0, -3.0, 3.0]),
+    let look = settings::Look::new(&args.look, &f, training.ascent)?;
+    let domain = look.domain;
+    let figures = match &args.plot {
+        Some(prefix) => Some(figure_targets(prefix, args.tune_lr.is_some())?),
+        None => None,
     };
     if let Some(r) = args.reach {
         if !(r.is_finite() && r > 0.0) {
@@ -99,6 +109,17 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
             args.epochs
         )));
     }
+    // The loss curves run each method again from (at most) the first CURVE_STARTS starts, one start at a time.
+    let curve_work = (per_epoch as usize * starts.len().min(compare::CURVE_STARTS)) as f64 * args.epochs as f64;
+    if args.plot.is_some() && curve_work > MAX_CURVE_STEPS {
+        return Err(CliError::input(format!(
+            "the loss curves of {} optimizers from {} starts x {} epochs are {curve_work:.2e} point-steps of single \
+             runs; at most {MAX_CURVE_STEPS:.0e} with --plot (fewer --starts or --epochs)",
+            specs.len(),
+            starts.len().min(compare::CURVE_STARTS),
+            args.epochs
+        )));
+    }
     // clap checked the name against this list.
     let precision = Precision::from_name(&args.precision).unwrap_or(Precision::F64);
     let gtol = training.gtol.unwrap_or(precision.default_gtol());
@@ -110,6 +131,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     };
     let clock = Instant::now();
     let mut results: Vec<MethodComparison> = Vec::with_capacity(specs.len());
+    let mut configs: Vec<BatchConfig> = Vec::with_capacity(specs.len());
     for (&method, &spec) in args.optimizer.iter().zip(&specs) {
         let config = BatchConfig {
             epochs: args.epochs,
@@ -125,11 +147,49 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         let one = [args.lr.unwrap_or(method.default_learning_rate())];
         let grid: &[f64] = rates.as_deref().unwrap_or(&one);
         results.push(compare_method(&f, &starts, &config, grid, &criterion, &control));
+        configs.push(config);
         if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(CliError::Interrupted);
         }
     }
     let elapsed = clock.elapsed().as_secs_f64();
+    let mut written = Vec::new();
+    if let Some(targets) = figures {
+        let chosen: Vec<BatchConfig> = configs
+            .iter()
+            .zip(&results)
+            .map(|(c, r)| BatchConfig {
+                learning_rate: r.chosen.learning_rate,
+                ..c.clone()
+            })
+            .collect();
+        let names: Vec<String> = args
+            .optimizer
+            .iter()
+            .zip(&results)
+            .map(|(m, r)| format!("{} (lr {})", m.name(), short(r.chosen.learning_rate)))
+            .collect();
+        let drawn = Drawn {
+            f: &f,
+            look: &look,
+            explicit_domain: args.look.domain.is_some(),
+            starts: &starts,
+            configs: &chosen,
+            names: &names,
+            criterion: &criterion,
+            results: &results,
+            control: &control,
+            ascent: training.ascent,
+        };
+        for (kind, (format, out)) in targets {
+            let fig = drawn.figure(kind, args.start.is_none());
+            if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(CliError::Interrupted);
+            }
+            written.push(out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?);
+        }
+    }
+    let notes = output::notes(&written);
     let report = Report {
         function: &args.function.function,
         expression: f.text(),
@@ -161,9 +221,258 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         point_steps: work,
     };
     if args.json {
-        return crate::emit_json(&report);
+        crate::emit_json(&report)?;
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), notes.as_bytes());
+        return Ok(());
     }
-    crate::emit(&text(&report, &f))
+    crate::emit(&(text(&report, &f) + &notes))
+}
+
+/// The figures `--plot PREFIX` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Paths,
+    Loss,
+    Rates,
+}
+
+/// A figure to write: what it shows, its format and where it goes.
+type Target = (Kind, (Format, output::Output));
+
+/// The figures' paths (PREFIX-paths.png, ...), each checked before any work; the format from PREFIX's own
+/// extension (.png or .svg), PNG without one.
+fn figure_targets(prefix: &FilePath, tuned: bool) -> Result<Vec<Target>, CliError> {
+    let text = prefix.to_string_lossy();
+    let (stem, extension) = match prefix.extension().and_then(|e| e.to_str()) {
+        Some(e @ ("png" | "svg")) => (&text[..text.len() - e.len() - 1], e),
+        Some(e) if ["gif", "jpg", "jpeg", "pdf", "eps", "webp"].contains(&e.to_ascii_lowercase().as_str()) => {
+            return Err(CliError::input(format!(
+                "--plot {text}: the figures can be .png or .svg (give a prefix, such as out/compare.svg)"
+            )))
+        }
+        _ => (&text[..], "png"),
+    };
+    if stem.is_empty() || stem.ends_with(std::path::MAIN_SEPARATOR) {
+        return Err(CliError::input(format!(
+            "--plot {text}: give a prefix for the figures' names, such as out/compare"
+        )));
+    }
+    let mut kinds = vec![(Kind::Paths, "paths"), (Kind::Loss, "loss")];
+    if tuned {
+        kinds.push((Kind::Rates, "lr"));
+    }
+    kinds
+        .into_iter()
+        .map(|(kind, suffix)| {
+            let path = PathBuf::from(format!("{stem}-{suffix}.{extension}"));
+            Ok((kind, plot::target(&path, &[Format::Png, Format::Svg], "figure")?))
+        })
+        .collect()
+}
+
+/// The range a chart of f itself (no optimum known) shows: from where the runs start to the best they reach
+/// (the starts' upper quartile down to the lowest lower quartile for a descent; upwards for an ascent), so
+/// that runs climbing away before they diverge (to 1e87 and beyond) leave at the edge instead of flattening
+/// every other curve. `None` where nothing is finite.
+fn value_range(all: &[compare::Curves], ascent: bool) -> Option<[f64; 2]> {
+    let finite = |v: &f64| v.is_finite();
+    let first = all.iter().filter_map(|c| c.gap.first());
+    let every = all.iter().flat_map(|c| c.gap.iter());
+    let (lo, hi) = if ascent {
+        (
+            first.map(|q| q.q1).filter(finite).fold(f64::INFINITY, f64::min),
+            every.map(|q| q.q3).filter(finite).fold(f64::NEG_INFINITY, f64::max),
+        )
+    } else {
+        (
+            every.map(|q| q.q1).filter(finite).fold(f64::INFINITY, f64::min),
+            first.map(|q| q.q3).filter(finite).fold(f64::NEG_INFINITY, f64::max),
+        )
+    };
+    if !(lo.is_finite() && hi.is_finite()) {
+        return None;
+    }
+    let pad = if hi > lo {
+        0.04 * (hi - lo)
+    } else {
+        lo.abs().max(1.0) * 0.5
+    };
+    Some([lo - pad, hi + pad])
+}
+
+/// What the figures draw from.
+struct Drawn<'a> {
+    f: &'a downhill::Function,
+    look: &'a settings::Look,
+    explicit_domain: bool,
+    starts: &'a [[f64; 2]],
+    /// Each method at its chosen rate.
+    configs: &'a [BatchConfig],
+    names: &'a [String],
+    criterion: &'a Criterion,
+    results: &'a [MethodComparison],
+    control: &'a Control<'a>,
+    ascent: bool,
+}
+
+impl<'a> Drawn<'a> {
+    fn color(i: usize) -> [u8; 3] {
+        TAB10[i % TAB10.len()]
+    }
+
+    fn figure(&self, kind: Kind, random: bool) -> Figure<'a> {
+        let title = plot::name(self.f);
+        match kind {
+            Kind::Paths => self.paths(random),
+            Kind::Loss => {
+                let (gap, gradient) = self.loss();
+                let n = self.starts.len().min(compare::CURVE_STARTS);
+                let over = if n == 1 {
+                    "from one start".to_string()
+                } else {
+                    format!("median and quartiles over {n} starts")
+                };
+                self.charts(format!("{title}: loss curves, {over}"), vec![gap, gradient])
+            }
+            Kind::Rates => self.charts(format!("{title}: learning-rate sensitivity"), vec![self.rates()]),
+        }
+    }
+
+    /// A figure of charts side by side, each the look's size.
+    fn charts(&self, suptitle: String, charts: Vec<Chart>) -> Figure<'a> {
+        let size = self.look.size;
+        let columns = charts.len();
+        Figure {
+            width: ((size.width as usize * columns) as f64).min(settings::MAX_PIXELS) as u32,
+            height: size.height,
+            scale: size.scale,
+            suptitle: Some(suptitle),
+            panels: Vec::new(),
+            columns,
+            note: None,
+            charts,
+            charts_beside: None,
+        }
+    }
+
+    /// Every method's path from one start (the one given, else the first random one) over the landscape.
+    fn paths(&self, random: bool) -> Figure<'a> {
+        let start = self.starts[0];
+        let runs: Vec<RunResult> = self
+            .configs
+            .iter()
+            .map(|c| downhill::run(self.f, &c.single(start, Record::AtMost(4096)), &c.spec))
+            .filter_map(Result::ok)
+            .collect();
+        let refs: Vec<&RunResult> = runs.iter().collect();
+        let look = super::run::widened(self.look, self.explicit_domain, &refs);
+        let mut panel = look.panel(self.f);
+        for (i, (r, name)) in runs.iter().zip(self.names).enumerate() {
+            let color = Self::color(i);
+            panel.paths.push(Path {
+                points: r.path(),
+                color,
+                alpha: 1.0,
+                width: 1.6,
+                start: Some(START),
+                end: Some(Marker { color, ..END }),
+                stride: r.stride,
+            });
+            let end = match r.stationary_point.name() {
+                "none" => r.termination.name(),
+                kind => kind,
+            };
+            panel
+                .legend
+                .push((format!("{name}: {} epochs, {end}", r.epochs_run), Glyph::Line(color)));
+        }
+        let from = if random { "the first random start" } else { "the start" };
+        look.figure(
+            Some(format!("{}: from {from} {}", plot::name(self.f), point(start))),
+            panel,
+        )
+    }
+
+    /// The loss curves: the gap to the optimum (or f) and the gradient norm, per method, median and quartiles.
+    fn loss(&self) -> (Chart, Chart) {
+        let known = self.criterion.optimum().is_some();
+        let gap_name = match (known, self.ascent) {
+            (true, false) => "f - f*",
+            (true, true) => "f* - f",
+            (false, _) => "f",
+        };
+        let mut gap = Chart::new("epoch", gap_name);
+        let mut gradient = Chart::new("epoch", "gradient norm");
+        gap.log_y = known;
+        gradient.log_y = true;
+        let all: Vec<compare::Curves> = self
+            .configs
+            .iter()
+            .map(|c| compare::curves(self.f, self.starts, c, self.criterion, self.control))
+            .collect();
+        for (i, ((curves, name), r)) in all.iter().zip(self.names).zip(self.results).enumerate() {
+            let color = Self::color(i);
+            let series = |q: &[Quartiles]| {
+                let x = |k: usize| curves.epochs[k] as f64;
+                Series {
+                    points: q.iter().enumerate().map(|(k, q)| [x(k), q.median]).collect(),
+                    band: if curves.starts > 1 {
+                        q.iter().enumerate().map(|(k, q)| [x(k), q.q1, q.q3]).collect()
+                    } else {
+                        Vec::new()
+                    },
+                    // A method whose runs mostly diverge leaves at the top instead of squashing the others.
+                    ranged: r.chosen.diverged < 0.25,
+                    ..Series::line(Vec::new(), color)
+                }
+            };
+            gap.series.push(series(&curves.gap));
+            gradient.series.push(series(&curves.gradient_norm));
+            // A curve that leaves the chart at its top edge says why.
+            let diverged = r.chosen.diverged;
+            let label = if diverged > 0.0 {
+                format!("{name}, {} diverged", percent(diverged))
+            } else {
+                name.clone()
+            };
+            gap.legend.push((label, Glyph::Line(color)));
+        }
+        if !known {
+            gap.y_range = value_range(&all, self.ascent);
+        }
+        (gap, gradient)
+    }
+
+    /// The criterion against the learning rate, each method's chosen rate ringed.
+    fn rates(&self) -> Chart {
+        let (y_name, share) = match self.criterion {
+            Criterion::ReachGlobal { .. } => ("share of starts reaching the global optimum", true),
+            Criterion::MedianValue => ("median final f", false),
+        };
+        let mut chart = Chart::new("learning rate", y_name);
+        chart.log_x = true;
+        chart.legend_outside = true;
+        if share {
+            chart.y_range = Some([-0.03, 1.03]);
+        }
+        for (i, (r, name)) in self.results.iter().zip(self.names).enumerate() {
+            let value = |o: &Outcome| match o.reached {
+                Some(v) => v,
+                None => o.final_gap.map_or(f64::NAN, |q| q.median),
+            };
+            let color = Self::color(i);
+            chart.series.push(Series {
+                markers: true,
+                emphasis: Some([r.chosen.learning_rate, value(&r.chosen)]),
+                ..Series::line(
+                    r.sensitivity.iter().map(|o| [o.learning_rate, value(o)]).collect(),
+                    color,
+                )
+            });
+            chart.legend.push((name.clone(), Glyph::Line(color)));
+        }
+        chart
+    }
 }
 
 /// Quartiles as "Q1 / median / Q3", or a dash.

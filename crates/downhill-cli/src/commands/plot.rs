@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use downhill::Function;
-use downhill_plot::Format;
+use downhill::{Function, RunResult};
+use downhill_plot::{Chart, Figure, Format, Glyph, Series};
 
 use crate::diagnostic::CliError;
 use crate::output::{self, Output};
@@ -53,6 +53,54 @@ pub fn python_float(v: f64) -> String {
     } else {
         format!("{v:?}")
     }
+}
+
+/// The share of a figure's width its loss curves take, beside the landscapes.
+const CURVES_SHARE: f64 = 0.4;
+
+/// A run's f and gradient norm per epoch: epoch 0 is the start, then every kept update.
+fn per_epoch(f: &Function, r: &RunResult) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
+    let (v0, g0) = f.value_gradient_with(r.start, &mut Vec::new());
+    let mut values = vec![[0.0, v0]];
+    let mut norms = vec![[0.0, g0[0].hypot(g0[1])]];
+    for (k, (v, g)) in r.values.iter().zip(&r.gradients).enumerate() {
+        let epoch = ((k as u64 + 1) * r.stride) as f64;
+        values.push([epoch, *v]);
+        norms.push([epoch, g[0].hypot(g[1])]);
+    }
+    (values, norms)
+}
+
+/// Loss curves of runs, one line per run in its colour: f per epoch (a log axis when every value is positive
+/// and they span more than two decades) and the gradient norm per epoch on a log axis.
+pub fn loss_curves(f: &Function, runs: &[(&RunResult, [u8; 3], String)]) -> Vec<Chart> {
+    let mut value = Chart::new("epoch", "f");
+    let mut gradient = Chart::new("epoch", "gradient norm");
+    gradient.log_y = true;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (r, color, name) in runs {
+        let (values, norms) = per_epoch(f, r);
+        for v in values.iter().map(|p| p[1]).filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        value.series.push(Series::line(values, *color));
+        gradient.series.push(Series::line(norms, *color));
+        if runs.len() > 1 {
+            value.legend.push((name.clone(), Glyph::Line(*color)));
+        }
+    }
+    value.log_y = lo > 0.0 && hi / lo > 100.0;
+    vec![value, gradient]
+}
+
+/// The figure with `charts` in a column on its right, the figure widened so the panels keep their size
+/// (within the largest figure allowed).
+pub fn beside<'a>(mut fig: Figure<'a>, charts: Vec<Chart>) -> Figure<'a> {
+    fig.width = ((fig.width as f64 / (1.0 - CURVES_SHARE)).round() as u32).min(crate::settings::MAX_PIXELS as u32);
+    fig.charts = charts;
+    fig.charts_beside = Some(CURVES_SHARE);
+    fig
 }
 
 #[cfg(test)]

@@ -126,7 +126,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     let look = widened(&look, args.look.domain.is_some(), &[&result]);
     if let Some((format, out)) = plot_out {
-        let bytes = downhill_plot::render(&figure(&s, &result, &look), format).map_err(plot::failed)?;
+        let mut fig = figure(&s, &result, &look);
+        if args.loss_curve {
+            fig = plot::beside(
+                fig,
+                plot::loss_curves(&s.function, &[(&result, [255, 0, 0], String::new())]),
+            );
+        }
+        let bytes = downhill_plot::render(&fig, format).map_err(plot::failed)?;
         written.push(out.write_bytes(&bytes)?);
     }
     if let Some(out) = gif_out {

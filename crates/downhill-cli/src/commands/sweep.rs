@@ -209,7 +209,18 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         let look = super::run::widened(&look, args.look.domain.is_some(), &refs);
         let fig = figure(&f, &look, &settings, &results, &labels, panels);
         if let Some((format, out)) = plot_out {
-            written.push(out.write_bytes(&downhill_plot::render(&fig, format).map_err(plot::failed)?)?);
+            let still = if args.loss_curve {
+                let runs: Vec<_> = results
+                    .iter()
+                    .zip(&labels)
+                    .enumerate()
+                    .map(|(i, (r, label))| (r, TAB10[i % TAB10.len()], label.clone()))
+                    .collect();
+                plot::beside(fig.clone(), plot::loss_curves(&f, &runs))
+            } else {
+                fig.clone()
+            };
+            written.push(out.write_bytes(&downhill_plot::render(&still, format).map_err(plot::failed)?)?);
         }
         if let Some(out) = gif_out {
             written.push(out.write_bytes(&downhill_plot::animate(&fig, 0).map_err(plot::failed)?)?);
@@ -348,6 +359,8 @@ pub fn figure<'a>(
             panels,
             columns,
             note: None,
+            charts: Vec::new(),
+            charts_beside: None,
         }
     } else {
         let mut p = look.panel(f);

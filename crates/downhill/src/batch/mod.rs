@@ -69,7 +69,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::optim::OptimizerSpec;
 use crate::optim::TrainingLoop;
-use crate::run::Termination;
+use crate::run::{Record, RunConfig, Termination};
 use crate::{Function, Schedule};
 use driver::{gather, lane, run_lanes};
 use evaluator::Evaluator;
@@ -169,6 +169,24 @@ pub struct BatchConfig {
     /// A lane that steps out of `[x0, x1] x [y0, y1]` stops there as `LeftDomain` (as a single run with
     /// bounds); `None` lets lanes go anywhere below the divergence limit.
     pub bounds: Option<[f64; 4]>,
+}
+
+impl BatchConfig {
+    /// The single run of one lane: from `start`, with the batch's settings, keeping `record`.
+    pub fn single(&self, start: [f64; 2], record: Record) -> RunConfig {
+        RunConfig {
+            start,
+            epochs: self.epochs,
+            learning_rate: self.learning_rate,
+            schedule: self.schedule,
+            training: self.training,
+            ascent: self.ascent,
+            gtol: self.gtol,
+            xtol: None,
+            bounds: self.bounds,
+            record,
+        }
+    }
 }
 
 /// Where one lane ended.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::{BatchConfig, Control, LaneEnd};
-use crate::run::{run, Record, RunConfig, RunError, Termination};
+use crate::run::{run, Record, RunError, Termination};
 use crate::Function;
 
 /// Starts handed to a worker at a time (progress is reported after each).
@@ -35,18 +35,7 @@ pub(super) fn run_singles(f: &Function, starts: &[[f64; 2]], config: &BatchConfi
 }
 
 fn single(f: &Function, start: [f64; 2], c: &BatchConfig) -> LaneEnd {
-    let config = RunConfig {
-        start,
-        epochs: c.epochs,
-        learning_rate: c.learning_rate,
-        schedule: c.schedule,
-        training: c.training,
-        ascent: c.ascent,
-        gtol: c.gtol,
-        xtol: None,
-        bounds: c.bounds,
-        record: Record::AtMost(1),
-    };
+    let config = c.single(start, Record::AtMost(1));
     match run(f, &config, &c.spec) {
         Ok(r) => LaneEnd {
             end: r.end,
