@@ -1,0 +1,176 @@
+"""downhill from Python, checked against independent references: NumPy formulas, finite differences, the
+seed notebook's numbers (README: peaks from (0, 1.4)) and the catalog's documented minima."""
+
+import math
+
+import numpy as np
+import pytest
+
+import downhill
+
+
+def peaks(x, y):
+    """MATLAB's peaks, as the seed notebook writes it."""
+    return (
+        3 * (1 - x) ** 2 * np.exp(-(x**2) - (y + 1) ** 2)
+        - 10 * (x / 5 - x**3 - y**5) * np.exp(-(x**2) - y**2)
+        - 1 / 3 * np.exp(-((x + 1) ** 2) - y**2)
+    )
+
+
+def test_values_match_numpy_and_broadcast():
+    f = downhill.Function("peaks")
+    x, y = np.meshgrid(np.linspace(-3, 3, 41), np.linspace(-3, 3, 37))
+    assert np.allclose(f(x, y), peaks(x, y), rtol=1e-13, atol=1e-13)
+    assert f(np.zeros((3, 1)), np.zeros((1, 4))).shape == (3, 4)
+    assert isinstance(f(0.5, -1), float)
+    # Integers and lists are taken as floats.
+    assert np.allclose(f([0, 1], 2), peaks(np.array([0.0, 1.0]), 2.0))
+    with pytest.raises(ValueError, match="broadcast"):
+        f(np.zeros(3), np.zeros(4))
+
+
+def test_gradient_matches_finite_differences():
+    f = downhill.Function("peaks")
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-3, 3, 200), rng.uniform(-3, 3, 200)
+    gx, gy = f.grad(x, y)
+    h = 1e-6
+    assert np.allclose(gx, (peaks(x + h, y) - peaks(x - h, y)) / (2 * h), atol=1e-6)
+    assert np.allclose(gy, (peaks(x, y + h) - peaks(x, y - h)) / (2 * h), atol=1e-6)
+
+
+def test_symbolic_derivatives_as_text():
+    f = downhill.Function("x^2*y + sin(y)")
+    assert f.gradient == ("2*x*y", "x^2 + cos(y)")
+    # The strings are expressions in the input grammar: they parse and evaluate to the derivative.
+    fxx = downhill.Function(f.hessian[0][0])
+    assert fxx(1.5, 3.0) == pytest.approx(6.0)
+    assert "\\sin" in f.latex()
+    assert f.domain is None and f.extrema == []
+    assert downhill.Function("peaks").domain == (-3.0, 3.0, -3.0, 3.0)
+
+
+def test_the_seed_descent_from_0_1_4():
+    r = downhill.run("peaks", start=(0, 1.4), lr=0.01, epochs=1000)
+    assert r.trajectory.shape == (1000, 2) and r.values.shape == (1000,)
+    assert r.end == pytest.approx((0.296446, 0.320196), abs=1e-6)
+    assert r.value == pytest.approx(-0.0649359, abs=1e-7)
+    assert r.stationary_point == "minimum" and r.termination == "max_epochs"
+    # The seed's loop: x <- x - lr * grad, the gradient by central differences of the NumPy formula.
+    p = np.array([0.0, 1.4])
+    h = 1e-6
+    for k in range(50):
+        g = np.array(
+            [
+                (peaks(p[0] + h, p[1]) - peaks(p[0] - h, p[1])) / (2 * h),
+                (peaks(p[0], p[1] + h) - peaks(p[0], p[1] - h)) / (2 * h),
+            ]
+        )
+        p = p - 0.01 * g
+        assert np.allclose(r.trajectory[k], p, atol=1e-7), k
+    d = r.to_dict()
+    assert d["optimizer"] == "gd" and d["epochs_run"] == 1000 and len(d["trajectory"]) == 1000
+    assert "RunResult(gd" in repr(r) and "<table>" in r._repr_html_()
+
+
+def test_optimizers_take_pytorch_names_and_seeds():
+    r = downhill.run("rosenbrock", start=(-1.2, 1), optimizer="adam", lr=0.05, betas=(0.9, 0.99), epochs=3000)
+    assert r.optimizer == "adam" and r.to_dict()["options"]["betas"] == [0.9, 0.99]
+    assert math.hypot(r.end[0] - 1, r.end[1] - 1) < 0.05
+    l = downhill.run(
+        "rosenbrock",
+        start=(-1.2, 1),
+        optimizer="lbfgs",
+        line_search_fn="strong_wolfe",
+        tolerance_change=0,
+        gtol=1e-8,
+    )
+    # PyTorch's L-BFGS stops on its own test (tolerance_grad 1e-7) inside its 20 inner iterations an epoch.
+    assert l.termination == "stalled" and l.stationary_point == "minimum"
+    assert l.end == pytest.approx((1.0, 1.0), abs=1e-6) and l.evaluations > l.epochs_run
+    # A seed picks the same random start as the command line's --seed.
+    a, b = downhill.run("peaks", seed=7, epochs=5), downhill.run("peaks", seed=7, epochs=5)
+    assert a.start == b.start and a.seed == 7 and -2 <= a.start[0] <= 2
+    assert "adam" in downhill.optimizers() and "himmelblau" in downhill.functions()
+
+
+def test_bad_input_raises_named_errors():
+    with pytest.raises(downhill.ExpressionError) as e:
+        downhill.Function("x^2 + exq(y)")
+    assert isinstance(e.value, ValueError)
+    assert e.value.span == (6, 9)
+    assert "      ^^^" in str(e.value)
+    with pytest.raises(ValueError, match="optimizer"):
+        downhill.run("peaks", start=(0, 0), optimizer="nope")
+    with pytest.raises(TypeError, match="colour"):
+        downhill.run("peaks", start=(0, 0), colour=3)
+    with pytest.raises(ValueError, match="lr"):
+        downhill.run("peaks", start=(0, 0), lr=-1)
+    with pytest.raises(ValueError, match="momentum"):
+        downhill.run("peaks", start=(0, 0), optimizer="adam", momentum=0.9)
+    with pytest.raises(ValueError, match="epochs"):
+        downhill.run("peaks", start=(0, 0), epochs=10**9)
+    with pytest.raises(ValueError, match="not finite"):
+        downhill.run("ln(x)", start=(-1, 0))
+    with pytest.raises(TypeError, match="function"):
+        downhill.run(3.5, start=(0, 0))
+    with pytest.raises(ValueError, match="grid"):
+        downhill.basins("peaks", grid=1)
+
+
+def test_basins_find_himmelblaus_four_minima():
+    m = downhill.basins("himmelblau", grid=60, lr=0.01, epochs=1000)
+    labels = np.asarray(m.labels)
+    assert labels.shape == (60, 60)
+    minima = [a for a in m.attractors if a["kind"] == "minimum"]
+    assert len(minima) == 4
+    documented = [e["point"] for e in downhill.Function("himmelblau").extrema if e["kind"] == "global_minimum"]
+    for a in minima:
+        assert min(math.dist(a["point"], p) for p in documented) < 1e-3
+    assert sum(a["fraction"] for a in m.attractors) == pytest.approx((labels >= 0).mean())
+    # Row 0 is ymin: the start at the bottom-left corner (-5, -5) goes to the minimum near (-3.78, -3.28).
+    corner = m.attractors[labels[0, 0]]["point"]
+    assert corner[0] < 0 and corner[1] < 0
+    assert m.point_steps > 0 and "60x60" in repr(m)
+
+
+def test_plot_helpers_draw_on_given_axes():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from downhill import plot
+
+    fig, ax = plt.subplots()
+    f = downhill.Function("peaks")
+    r = downhill.run(f, start=(0, 1.4))
+    artists = plot.landscape(ax, f) + plot.path(ax, r)
+    assert artists[0].get_clim() == (-5.0, 5.0)
+    assert ax.get_lines()[0].get_xdata().shape == (1001,)
+    fig3d = plt.figure()
+    assert plot.surface(fig3d.add_subplot(projection="3d"), f, result=r)
+    fig2, ax2 = plt.subplots()
+    assert plot.basin_map(ax2, downhill.basins("himmelblau", grid=30))
+    plt.close("all")
+
+
+def test_ctrl_c_stops_a_large_basin_map():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import downhill\n"
+        "print('started', flush=True)\n"
+        "downhill.basins('rastrigin', grid=2000, epochs=100000)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert time.monotonic() - sent < 5, "took too long to stop"
+    assert p.returncode != 0 and "KeyboardInterrupt" in err, err
