@@ -174,3 +174,86 @@ def test_ctrl_c_stops_a_large_basin_map():
     _, err = p.communicate(timeout=30)
     assert time.monotonic() - sent < 5, "took too long to stop"
     assert p.returncode != 0 and "KeyboardInterrupt" in err, err
+
+
+def test_gradients_and_hessians_match_sympy():
+    sympy = pytest.importorskip("sympy")
+    X, Y = sympy.symbols("x y")
+    rng = np.random.default_rng(5)
+    for text in ["peaks", "x^2*y + sin(3*y)", "ln(1 + x^2) * tanh(y) + sqrt(x^2 + y^2 + 1)", "atan(x*y) + cosh(x/3)"]:
+        f = downhill.Function(text)
+        expr = sympy.sympify(f.expression.replace("^", "**").replace("ln(", "log("), locals={"x": X, "y": Y})
+        dx, dy = sympy.lambdify((X, Y), [sympy.diff(expr, X), sympy.diff(expr, Y)], "numpy")(
+            *(xy := (rng.uniform(-2, 2, 50), rng.uniform(-2, 2, 50)))
+        )
+        gx, gy = f.grad(*xy)
+        assert np.allclose(gx, dx, rtol=1e-10, atol=1e-10), text
+        assert np.allclose(gy, dy, rtol=1e-10, atol=1e-10), text
+        # The Hessian's text is the second derivative too.
+        fxy = downhill.Function(f.hessian[0][1])
+        want = sympy.lambdify((X, Y), sympy.diff(expr, X, Y), "numpy")(*xy)
+        assert np.allclose(fxy(*xy), want, rtol=1e-9, atol=1e-9), text
+
+
+def test_basin_labels_agree_with_a_numpy_descent_on_peaks():
+    n, lr, epochs = 40, 0.01, 1000
+    m = downhill.basins("peaks", grid=n, lr=lr, epochs=epochs)
+    labels = np.asarray(m.labels)
+    d = m.domain
+    x, y = np.meshgrid(np.linspace(d[0], d[1], n), np.linspace(d[2], d[3], n))
+    # The seed's update for every start at once, the gradient by central differences of the NumPy formula.
+    h = 1e-6
+    for _ in range(epochs):
+        gx = (peaks(x + h, y) - peaks(x - h, y)) / (2 * h)
+        gy = (peaks(x, y + h) - peaks(x, y - h)) / (2 * h)
+        x, y = x - lr * gx, y - lr * gy
+    points = np.array([a["point"] for a in m.attractors])
+    nearest = np.argmin((x[..., None] - points[:, 0]) ** 2 + (y[..., None] - points[:, 1]) ** 2, axis=-1)
+    # On peaks' flat rim many starts are still moving after 1000 epochs (-2) or leave the domain (-3).
+    labelled = labels >= 0
+    assert labelled.mean() > 0.5
+    assert (nearest[labelled] == labels[labelled]).mean() > 0.99
+
+
+def test_long_work_releases_the_gil():
+    import threading
+
+    ticks = []
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks.append(1)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        before = len(ticks)
+        downhill.basins("rastrigin", grid=300, epochs=3000)
+        during = len(ticks) - before
+    finally:
+        done.set()
+        counter.join()
+    # Python kept running beside the map (with the GIL held it would have counted only at switch points).
+    assert during > 10_000, during
+
+
+def test_plots_are_not_blank():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from downhill import plot
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+    f = downhill.Function("peaks")
+    plot.landscape(axes[0], f)
+    plot.path(axes[0], downhill.run(f, start=(0, 1.4)))
+    plot.basin_map(axes[1], downhill.basins("himmelblau", grid=50))
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
+    plt.close(fig)
+    # Many colours, and red path pixels on the landscape.
+    assert image.std() > 30
+    red = (image[..., 0] > 200) & (image[..., 1] < 60) & (image[..., 2] < 60)
+    assert red.sum() > 50
