@@ -240,6 +240,13 @@ pub(crate) fn draw_chart<DB: DrawingBackend>(
                 .map_err(drawing)?;
         }
     }
+    // Bands pale with their number, so that eight overlapping ones still let the lines through.
+    let banded = c.series.iter().filter(|r| !r.band.is_empty()).count();
+    let band_alpha = if banded <= 3 {
+        0.2
+    } else {
+        (0.6 / banded as f64).max(0.07)
+    };
     for r in &c.series {
         // The band as one polygon per unbroken stretch: the high edge forwards, the low edge back.
         let mut stretch: Vec<((i32, i32), (i32, i32))> = Vec::new();
@@ -258,7 +265,7 @@ pub(crate) fn draw_chart<DB: DrawingBackend>(
                             .map(|p| p.1)
                             .chain(stretch.iter().rev().map(|p| p.0))
                             .collect();
-                        plot.draw(&Polygon::new(outline, rgb(r.color).mix(0.2).filled()))
+                        plot.draw(&Polygon::new(outline, rgb(r.color).mix(band_alpha).filled()))
                             .map_err(drawing)?;
                     }
                     stretch.clear();

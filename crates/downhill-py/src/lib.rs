@@ -32,6 +32,9 @@ const MAX_EVALUATIONS: u64 = 25 * MAX_EPOCHS;
 /// The most starts of a basin map, and its most point-steps.
 const MAX_STARTS: usize = 1 << 24;
 const MAX_POINT_STEPS: f64 = 1e12;
+/// The most starts and point-steps of a comparison (as the command line's `compare`).
+const MAX_COMPARE_STARTS: usize = 1 << 20;
+const MAX_COMPARE_STEPS: f64 = 2e10;
 /// The most points `f(x, y)` evaluates in one call.
 const MAX_POINTS: usize = 1 << 28;
 
@@ -252,13 +255,23 @@ fn function_of(py: Python<'_>, function: &Bound<'_, PyAny>) -> PyResult<(Functio
 /// The optimizer by name and its hyper-parameters from keyword arguments, with PyTorch's names (`betas`,
 /// `line_search_fn`) as well as the command line's.
 fn optimizer(name: &str, hyper: Option<&Bound<'_, PyDict>>) -> PyResult<(Method, OptimizerSpec)> {
-    let method = Method::from_name(name).ok_or_else(|| {
+    let method = method(name)?;
+    let spec = OptimizerSpec::new(method, &options(hyper)?).map_err(value_error)?;
+    Ok((method, spec))
+}
+
+fn method(name: &str) -> PyResult<Method> {
+    Method::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Method::ALL.iter().map(|(_, n)| *n).collect();
         PyValueError::new_err(format!(
             "optimizer: unknown optimizer {name:?}; one of {}",
             names.join(", ")
         ))
-    })?;
+    })
+}
+
+/// Hyper-parameters from keyword arguments.
+fn options(hyper: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
     let mut o = Options::default();
     if let Some(hyper) = hyper {
         for (key, value) in hyper.iter() {
@@ -337,8 +350,7 @@ fn optimizer(name: &str, hyper: Option<&Bound<'_, PyDict>>) -> PyResult<(Method,
             }
         }
     }
-    let spec = OptimizerSpec::new(method, &o).map_err(value_error)?;
-    Ok((method, spec))
+    Ok(o)
 }
 
 /// What every run shares: checked settings as a single run's configuration.
@@ -761,6 +773,166 @@ fn basins(
     })
 }
 
+/// Compares optimizers from the same seeded random starts (or one start), each at its own best learning rate
+/// from a log grid (`tune_lr`) or at the rate given, as the command line's `compare --json`: a dict with the
+/// criterion and, per method, the chosen rate, its outcome and every rate's (the sensitivity).
+#[pyfunction]
+#[pyo3(signature = (function, optimizers=None, starts=256, start=None, seed=0, lr=None, tune_lr=None, epochs=1000,
+    gtol=None, precision=String::from("f64"), ascent=false, reach=None, domain=None, schedule=None, warmup=0,
+    clip_grad_norm=None, **hyper_parameters))]
+#[allow(clippy::too_many_arguments)]
+fn compare<'py>(
+    py: Python<'py>,
+    function: &Bound<'py, PyAny>,
+    optimizers: Option<Vec<String>>,
+    starts: usize,
+    start: Option<(f64, f64)>,
+    seed: u64,
+    lr: Option<f64>,
+    tune_lr: Option<&Bound<'py, PyAny>>,
+    epochs: u64,
+    gtol: Option<f64>,
+    precision: String,
+    ascent: bool,
+    reach: Option<f64>,
+    domain: Option<(f64, f64, f64, f64)>,
+    schedule: Option<String>,
+    warmup: u64,
+    clip_grad_norm: Option<f64>,
+    hyper_parameters: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use downhill::compare::{compare_method, log_grid, random_starts, Criterion};
+    let (f, text) = function_of(py, function)?;
+    let names = optimizers.unwrap_or_else(|| vec!["gd".into(), "momentum".into(), "adam".into()]);
+    if names.is_empty() {
+        return Err(PyValueError::new_err("optimizers: give at least one"));
+    }
+    let methods = names.iter().map(|n| method(n)).collect::<PyResult<Vec<_>>>()?;
+    let o = options(hyper_parameters)?;
+    if let Some(name) = o
+        .given()
+        .into_iter()
+        .find(|n| !methods.iter().any(|m| m.options().contains(n)))
+    {
+        return Err(PyTypeError::new_err(format!(
+            "{name} does not apply to {}",
+            names.join(", ")
+        )));
+    }
+    let specs = methods
+        .iter()
+        .map(|&m| OptimizerSpec::new(m, &o.for_method(m)).map_err(value_error))
+        .collect::<PyResult<Vec<_>>>()?;
+    let rates: Option<Vec<f64>> = match tune_lr {
+        None => None,
+        Some(t) if t.is_instance_of::<pyo3::types::PyBool>() => t.extract::<bool>()?.then(|| log_grid(1e-5, 1.0, 16)),
+        Some(t) => {
+            let (lo, hi, count) = t
+                .extract::<(f64, f64, usize)>()
+                .map_err(|_| PyTypeError::new_err("tune_lr must be True or (lo, hi, count)"))?;
+            if !(lo > 0.0 && lo < hi && (2..=64).contains(&count)) {
+                return Err(PyValueError::new_err(format!(
+                    "tune_lr: need 0 < lo < hi and 2 <= count <= 64 (got {lo}, {hi}, {count})"
+                )));
+            }
+            Some(log_grid(lo, hi, count))
+        }
+    };
+    if rates.is_some() && lr.is_some() {
+        return Err(PyValueError::new_err("lr and tune_lr: give one of them"));
+    }
+    let entry = f.name().and_then(catalog::lookup);
+    let domain = match domain {
+        Some((a, b, c, d)) => [a, b, c, d],
+        None => entry.map(|e| e.domain).unwrap_or([-3.0, 3.0, -3.0, 3.0]),
+    };
+    let domain = downhill::run::check_region("domain", domain).map_err(value_error)?;
+    if !(1..=MAX_COMPARE_STARTS).contains(&starts) {
+        return Err(PyValueError::new_err(format!(
+            "starts: give from 1 to {MAX_COMPARE_STARTS} (got {starts})"
+        )));
+    }
+    let points = match start {
+        Some((x, y)) => vec![[x, y]],
+        None => random_starts(seed, starts, domain),
+    };
+    let per_method = rates.as_ref().map_or(1, Vec::len);
+    let per_epoch: u64 = specs.iter().map(|s| s.evaluations_per_update()).sum();
+    let work = (per_epoch as usize * per_method * points.len()) as f64 * epochs as f64;
+    if work > MAX_COMPARE_STEPS {
+        return Err(PyValueError::new_err(format!(
+            "{} optimizers x {per_method} rates x {} starts x {epochs} epochs is {work:.2e} point-steps; at most \
+             {MAX_COMPARE_STEPS:.0e}",
+            specs.len(),
+            points.len()
+        )));
+    }
+    let precision = Precision::from_name(&precision)
+        .ok_or_else(|| PyValueError::new_err(format!("precision must be \"f64\" or \"f32\" (got {precision:?})")))?;
+    let gtol = gtol.unwrap_or(precision.default_gtol());
+    let criterion = Criterion::for_function(entry, ascent, domain, reach);
+    let mut reports = Vec::new();
+    let clock = std::time::Instant::now();
+    for (&m, &spec) in methods.iter().zip(&specs) {
+        let c = config(
+            m,
+            &spec,
+            [0.0, 0.0],
+            lr,
+            epochs,
+            ascent,
+            Some(gtol),
+            schedule.as_deref(),
+            warmup,
+            clip_grad_norm,
+            None,
+            0,
+        )?;
+        let batch = BatchConfig {
+            epochs,
+            learning_rate: c.learning_rate,
+            schedule: c.schedule,
+            training: c.training,
+            ascent,
+            gtol: Some(gtol),
+            spec,
+            precision,
+            bounds: None,
+        };
+        let one = [c.learning_rate];
+        let grid: &[f64] = rates.as_deref().unwrap_or(&one);
+        let result = py.detach(|| compare_method(&f, &points, &batch, grid, &criterion, &Control::NONE));
+        py.check_signals()?;
+        reports.push(serde_json::json!({
+            "optimizer": m.name(),
+            "options": spec,
+            "learning_rate": result.chosen.learning_rate,
+            "outcome": result.chosen,
+            "sensitivity": result.sensitivity,
+        }));
+    }
+    let report = serde_json::json!({
+        "function": text,
+        "expression": f.text(),
+        "starts": points.len(),
+        "start": start.map(|(x, y)| [x, y]),
+        "seed": start.is_none().then_some(seed),
+        "domain": domain,
+        "epochs": epochs,
+        "gtol": gtol,
+        "precision": if precision == Precision::F32 { "f32" } else { "f64" },
+        "ascent": ascent,
+        "criterion": criterion,
+        "criterion_text": criterion.describe(ascent),
+        "tuned_over": rates,
+        "methods": reports,
+        "elapsed_s": clock.elapsed().as_secs_f64(),
+        "point_steps": work,
+    });
+    let text = serde_json::to_string(&report).map_err(value_error)?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
 /// The catalog's function names.
 #[pyfunction]
 fn functions() -> Vec<&'static str> {
@@ -780,6 +952,7 @@ fn _downhill(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyBasinMap>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(basins, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(functions, m)?)?;
     m.add_function(wrap_pyfunction!(optimizers, m)?)?;
     m.add("ExpressionError", m.py().get_type::<ExpressionError>())?;

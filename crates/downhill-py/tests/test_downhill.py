@@ -257,3 +257,25 @@ def test_plots_are_not_blank():
     assert image.std() > 30
     red = (image[..., 0] > 200) & (image[..., 1] < 60) & (image[..., 2] < 60)
     assert red.sum() > 50
+
+
+def test_compare_tunes_each_method_on_the_same_starts():
+    args = dict(optimizers=["gd", "adam"], tune_lr=(1e-3, 0.1, 5), starts=64, epochs=300)
+    c = downhill.compare("himmelblau", **args)
+    assert c["criterion"]["name"] == "reach_global" and c["starts"] == 64
+    grid = c["tuned_over"]
+    assert len(grid) == 5 and grid[0] == 1e-3 and grid[-1] == 0.1
+    for m in c["methods"]:
+        assert m["learning_rate"] in grid and len(m["sensitivity"]) == 5
+        best = m["outcome"]["score"]
+        assert all(o["score"] <= best for o in m["sensitivity"] if o["score"] == o["score"])
+    assert c["methods"][0]["outcome"]["reached"] >= 0.9
+    again = downhill.compare("himmelblau", **args)
+    assert [m["outcome"] for m in again["methods"]] == [m["outcome"] for m in c["methods"]]
+    # One shared rate, and hyper-parameters go to the methods that take them.
+    one = downhill.compare("peaks", optimizers=["gd", "momentum"], lr=0.01, momentum=0.5, starts=16)
+    assert one["methods"][1]["options"]["momentum"] == 0.5 and one["criterion"]["name"] == "reach_global"
+    with pytest.raises(TypeError, match="beta1 does not apply to gd"):
+        downhill.compare("peaks", optimizers=["gd"], betas=(0.9, 0.99))
+    with pytest.raises(ValueError, match="tune_lr"):
+        downhill.compare("peaks", tune_lr=(1.0, 0.1, 5))

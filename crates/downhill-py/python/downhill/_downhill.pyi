@@ -122,6 +122,29 @@ def basins(
 ) -> BasinMap:
     """Runs an optimizer from every start of a grid and labels each with the attractor it reached."""
 
+def compare(
+    function: Union[Function, str],
+    optimizers: Optional[list[str]] = None,
+    starts: int = 256,
+    start: Optional[tuple[float, float]] = None,
+    seed: int = 0,
+    lr: Optional[float] = None,
+    tune_lr: Union[None, bool, tuple[float, float, int]] = None,
+    epochs: int = 1000,
+    gtol: Optional[float] = None,
+    precision: str = "f64",
+    ascent: bool = False,
+    reach: Optional[float] = None,
+    domain: Optional[tuple[float, float, float, float]] = None,
+    schedule: Optional[str] = None,
+    warmup: int = 0,
+    clip_grad_norm: Optional[float] = None,
+    **hyper_parameters: Any,
+) -> dict[str, Any]:
+    """Compares optimizers (default gd, momentum, adam) from the same ``starts`` seeded random starts (or one
+    ``start``), each at its best rate from a log grid (``tune_lr=True``: 1e-5 to 1, 16 values; or (lo, hi,
+    count)) or at ``lr``; returns the command line's ``compare --json`` object as a dict."""
+
 def functions() -> list[str]:
     """The catalog's function names."""
 
