@@ -4,18 +4,20 @@
 //! is a Python exception: `ExpressionError` (a `ValueError`, with the caret line and `.span`) for a bad
 //! expression, `ValueError` or `TypeError` naming the argument for bad settings. No panic reaches Python.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
+use downhill::batch::{PointEvaluator, Quantity};
 use downhill::{
     basin_map, catalog, rng, BasinConfig, BatchConfig, Control, Function, Method, OptimizerSpec, Options, Precision,
     RunConfig, RunError, Schedule,
 };
-use numpy::ndarray::{Array1, Array2, ArrayD, IxDyn};
+use numpy::ndarray::{Array1, Array2, ArrayD, ArrayViewD, IxDyn};
 use numpy::{AllowTypeChange, IntoPyArray, PyArrayLikeDyn};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use rayon::prelude::*;
 
 pyo3::create_exception!(
     downhill,
@@ -66,6 +68,8 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 pub struct PyFunction {
     f: Function,
     text: String,
+    /// f's and the gradient's vector code, compiled at their first use.
+    evaluators: [OnceLock<PointEvaluator>; 2],
 }
 
 impl PyFunction {
@@ -74,16 +78,18 @@ impl PyFunction {
         Ok(PyFunction {
             f,
             text: text.to_string(),
+            evaluators: Default::default(),
         })
     }
 
-    /// Evaluates `eval` at every broadcast pair of `x` and `y`, with the GIL released, on every core.
-    fn map<'py, const N: usize>(
+    /// `quantity` at every broadcast pair of `x` and `y`, with the GIL released, by the batch engine's vector
+    /// code on every core: one array of the broadcast shape per column (a float each for two numbers).
+    fn map<'py>(
         &self,
         py: Python<'py>,
         x: PyArrayLikeDyn<'py, f64, AllowTypeChange>,
         y: PyArrayLikeDyn<'py, f64, AllowTypeChange>,
-        eval: fn(&Function, [f64; 2]) -> [f64; N],
+        quantity: Quantity,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let (xv, yv) = (x.as_array(), y.as_array());
         let shape = broadcast(xv.shape(), yv.shape()).ok_or_else(|| {
@@ -99,18 +105,22 @@ impl PyFunction {
                 "{n} points are too many for one call (at most {MAX_POINTS})"
             )));
         }
-        let (xb, yb) = match (xv.broadcast(IxDyn(&shape)), yv.broadcast(IxDyn(&shape))) {
-            (Some(a), Some(b)) => (a, b),
-            _ => return Err(PyValueError::new_err("x and y cannot be broadcast together")),
+        let (xs, ys) = (flat(&xv, &shape)?, flat(&yv, &shape)?);
+        let slot = match quantity {
+            Quantity::Value => 0,
+            Quantity::Gradient => 1,
         };
-        let points: Vec<[f64; 2]> = xb.iter().zip(yb.iter()).map(|(a, b)| [*a, *b]).collect();
         let f = &self.f;
-        let values: Vec<[f64; N]> = py.detach(|| points.par_iter().map(|p| eval(f, *p)).collect());
-        let scalar = shape.is_empty();
-        (0..N)
-            .map(|k| {
-                let column: Vec<f64> = values.iter().map(|v| v[k]).collect();
-                if scalar {
+        let evaluator = &self.evaluators[slot];
+        let columns = py.detach(|| {
+            evaluator
+                .get_or_init(|| PointEvaluator::new(f, quantity))
+                .evaluate(&xs, &ys)
+        });
+        columns
+            .into_iter()
+            .map(|column| {
+                if shape.is_empty() {
                     Ok(column[0].into_pyobject(py)?.into_any())
                 } else {
                     let a = ArrayD::from_shape_vec(IxDyn(&shape), column).map_err(value_error)?;
@@ -119,6 +129,50 @@ impl PyFunction {
             })
             .collect()
     }
+}
+
+/// A coordinate as one contiguous run of the broadcast shape's values: the array's own memory where it already
+/// is that, else a copy.
+fn flat<'a>(a: &'a ArrayViewD<'_, f64>, shape: &[usize]) -> PyResult<Cow<'a, [f64]>> {
+    if a.shape() == shape {
+        if let Some(s) = a.as_slice() {
+            return Ok(Cow::Borrowed(s));
+        }
+    }
+    if a.len() == 1 {
+        return Ok(Cow::Owned(vec![
+            a.iter().copied().next().unwrap_or(0.0);
+            shape.iter().product()
+        ]));
+    }
+    let b = a
+        .broadcast(IxDyn(shape))
+        .ok_or_else(|| PyValueError::new_err("x and y cannot be broadcast together"))?;
+    if shape.is_empty() {
+        return Ok(Cow::Owned(b.iter().copied().collect()));
+    }
+    // Row by row along the last axis, the rows counted by an odometer over the other axes (ndarray's
+    // n-dimensional iterators cost several times more than the evaluation itself).
+    let (strides, base) = (b.strides(), b.as_ptr());
+    let last = shape.len() - 1;
+    let (len, step) = (shape[last], strides[last]);
+    let rows: usize = shape[..last].iter().product();
+    let mut out = Vec::with_capacity(rows * len);
+    let mut index = vec![0usize; last];
+    for _ in 0..rows {
+        let row: isize = index.iter().zip(strides).map(|(&i, &s)| i as isize * s).sum();
+        // SAFETY: every offset is an index within the view's shape times the view's strides, an element of
+        // the array it views (a broadcast axis has stride 0).
+        out.extend((0..len).map(|j| unsafe { *base.offset(row + j as isize * step) }));
+        for k in (0..last).rev() {
+            index[k] += 1;
+            if index[k] < shape[k] {
+                break;
+            }
+            index[k] = 0;
+        }
+    }
+    Ok(Cow::Owned(out))
 }
 
 /// NumPy's broadcasting of two shapes, `None` where they do not broadcast.
@@ -211,7 +265,7 @@ impl PyFunction {
         x: PyArrayLikeDyn<'py, f64, AllowTypeChange>,
         y: PyArrayLikeDyn<'py, f64, AllowTypeChange>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut out = self.map::<1>(py, x, y, |f, p| [f.value(p)])?;
+        let mut out = self.map(py, x, y, Quantity::Value)?;
         Ok(out.remove(0))
     }
 
@@ -222,7 +276,7 @@ impl PyFunction {
         x: PyArrayLikeDyn<'py, f64, AllowTypeChange>,
         y: PyArrayLikeDyn<'py, f64, AllowTypeChange>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let out = self.map::<2>(py, x, y, |f, p| f.gradient(p))?;
+        let out = self.map(py, x, y, Quantity::Gradient)?;
         PyTuple::new(py, out)
     }
 
@@ -945,6 +999,13 @@ fn optimizers() -> Vec<&'static str> {
     Method::ALL.iter().map(|(_, n)| *n).collect()
 }
 
+/// The hyper-parameters `optimizer` takes (beta1 and beta2 for `betas`; line_search for `line_search_fn`),
+/// for `sweep`.
+#[pyfunction]
+fn _options_of(optimizer: String) -> PyResult<Vec<&'static str>> {
+    Ok(method(&optimizer)?.options().to_vec())
+}
+
 #[pymodule]
 fn _downhill(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFunction>()?;
@@ -955,6 +1016,7 @@ fn _downhill(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(functions, m)?)?;
     m.add_function(wrap_pyfunction!(optimizers, m)?)?;
+    m.add_function(wrap_pyfunction!(_options_of, m)?)?;
     m.add("ExpressionError", m.py().get_type::<ExpressionError>())?;
     Ok(())
 }

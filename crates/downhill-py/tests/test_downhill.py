@@ -30,6 +30,27 @@ def test_values_match_numpy_and_broadcast():
         f(np.zeros(3), np.zeros(4))
 
 
+def test_every_layout_gives_the_same_values():
+    # Strided, transposed, reversed, broadcast and float32 inputs, and grids that are not a whole number of the
+    # engine's blocks, all give what one contiguous float64 grid gives, point by point.
+    f = downhill.Function("ln(1 + x^2) * tanh(y) + sqrt(x^2 + 1) + sin(x*y)")
+    xs, ys = np.linspace(-3, 3, 301), np.linspace(-2, 2, 203)
+    x, y = np.meshgrid(xs, ys)
+    want = f(x, y)
+    reference = np.log1p(x**2) * np.tanh(y) + np.sqrt(x**2 + 1) + np.sin(x * y)
+    assert np.allclose(want, reference, rtol=1e-14, atol=1e-14)
+    assert np.array_equal(f(xs[None, :], ys[:, None]), want)
+    assert np.array_equal(f(x.T, y.T), want.T)
+    assert np.array_equal(f(x[::-2, ::3], y[::-2, ::3]), want[::-2, ::3])
+    assert np.array_equal(f(x, 0.5), f(x, np.full_like(x, 0.5)))
+    assert np.array_equal(f(x.astype(np.float32), y), f(x.astype(np.float32).astype(np.float64), y))
+    gx, gy = f.grad(xs[None, :], ys[:, None])
+    assert gx.shape == gy.shape == (203, 301)
+    assert np.array_equal(gx, f.grad(x, y)[0]) and np.array_equal(gy, f.grad(x, y)[1])
+    assert f(np.zeros((2, 0)), 1.0).shape == (2, 0)
+    assert f(np.zeros((3, 1, 2)), np.ones((4, 1))).shape == (3, 4, 2)
+
+
 def test_gradient_matches_finite_differences():
     f = downhill.Function("peaks")
     rng = np.random.default_rng(1)
@@ -279,3 +300,29 @@ def test_compare_tunes_each_method_on_the_same_starts():
         downhill.compare("peaks", optimizers=["gd"], betas=(0.9, 0.99))
     with pytest.raises(ValueError, match="tune_lr"):
         downhill.compare("peaks", tune_lr=(1.0, 0.1, 5))
+
+
+def test_sweep_runs_every_combination_like_the_command_line():
+    # The seed's exercise 3: from (0, 1.4), rates 0.01 and 0.1 stall in the poor minimum near (0.296, 0.320);
+    # 0.00001 has barely moved after 1000 epochs.
+    runs = downhill.sweep("peaks", start=(0, 1.4), lr=[0.01, 0.1, 0.5, 0.00001])
+    assert [r.lr for r in runs] == [0.01, 0.1, 0.5, 0.00001]
+    for r in runs[:2]:
+        assert np.allclose(r.end, (0.296, 0.320), atol=1e-3)
+    assert np.hypot(*(np.array(runs[3].end) - (0, 1.4))) < 0.1
+    # Each single run is what downhill.run gives.
+    alone = downhill.run("peaks", start=(0, 1.4), lr=0.1)
+    assert np.array_equal(runs[1].trajectory, alone.trajectory)
+    # Each method takes only its own hyper-parameters: gd once, adam with each beta1.
+    rs = downhill.sweep("himmelblau", start=(0, 0), optimizer=["gd", "adam"], beta1=[0.8, 0.9], epochs=[10, 20])
+    assert [(r.optimizer, r.epochs_run) for r in rs] == [("gd", 10), ("gd", 20)] + [("adam", 10), ("adam", 20)] * 2
+    assert [r.to_dict()["options"].get("betas", [None])[0] for r in rs[2:]] == [0.8, 0.8, 0.9, 0.9]
+    # Seeds give the seeded random starts of downhill.run.
+    rs = downhill.sweep("peaks", seed=[1, 2], epochs=5)
+    assert [r.start for r in rs] == [downhill.run("peaks", seed=s, epochs=5).start for s in (1, 2)]
+    with pytest.raises(ValueError, match="momentum does not apply to gd"):
+        downhill.sweep("peaks", start=(0, 0), momentum=0.9)
+    with pytest.raises(ValueError, match="at most 64"):
+        downhill.sweep("peaks", start=(0, 0), lr=[0.01] * 65)
+    with pytest.raises(ValueError, match="start"):
+        downhill.sweep("peaks")

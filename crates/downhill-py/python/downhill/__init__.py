@@ -21,6 +21,7 @@ from ._downhill import (
     optimizers,
     run,
 )
+from ._sweep import sweep
 
 __all__ = [
     "BasinMap",
@@ -32,4 +33,5 @@ __all__ = [
     "functions",
     "optimizers",
     "run",
+    "sweep",
 ]

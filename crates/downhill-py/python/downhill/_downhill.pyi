@@ -150,3 +150,6 @@ def functions() -> list[str]:
 
 def optimizers() -> list[str]:
     """The optimizers' names."""
+
+def _options_of(optimizer: str) -> list[str]:
+    """The hyper-parameters ``optimizer`` takes (for ``sweep``)."""

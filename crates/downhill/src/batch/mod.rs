@@ -24,6 +24,7 @@ pub mod basins;
 mod clustering;
 mod driver;
 mod epoch;
+mod evaluate;
 mod evaluator;
 mod gd;
 #[cfg(all(target_arch = "x86_64", unix))]
@@ -33,6 +34,8 @@ mod program;
 mod singles;
 mod vmath;
 mod vmath32;
+
+pub use evaluate::{evaluate, PointEvaluator, Quantity};
 
 /// The engine's parts that its benches time on their own (`benches/batch.rs`: the compiled gradient alone, a
 /// hand-fused peer on the same lane types). Not part of the API.
