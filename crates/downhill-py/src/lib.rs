@@ -444,6 +444,68 @@ fn config(
     Ok(c)
 }
 
+/// The settings every start of a batch job (a basin map, a comparison) shares.
+struct Batch<'a> {
+    lr: Option<f64>,
+    epochs: u64,
+    ascent: bool,
+    gtol: f64,
+    precision: Precision,
+    schedule: Option<&'a str>,
+    warmup: u64,
+    clip_grad_norm: Option<f64>,
+}
+
+impl Batch<'_> {
+    /// The batch engine's configuration for `method`, checked as a single run's.
+    fn config(&self, method: Method, spec: OptimizerSpec) -> PyResult<BatchConfig> {
+        let c = config(
+            method,
+            &spec,
+            [0.0, 0.0],
+            self.lr,
+            self.epochs,
+            self.ascent,
+            Some(self.gtol),
+            self.schedule,
+            self.warmup,
+            self.clip_grad_norm,
+            None,
+            0,
+        )?;
+        Ok(BatchConfig {
+            epochs: self.epochs,
+            learning_rate: c.learning_rate,
+            schedule: c.schedule,
+            training: c.training,
+            ascent: self.ascent,
+            gtol: Some(self.gtol),
+            spec,
+            precision: self.precision,
+            bounds: None,
+        })
+    }
+}
+
+/// `precision="f64"` or `"f32"`.
+fn precision_of(name: &str) -> PyResult<Precision> {
+    Precision::from_name(name)
+        .ok_or_else(|| PyValueError::new_err(format!("precision must be \"f64\" or \"f32\" (got {name:?})")))
+}
+
+/// The region given as `domain`, else the catalog's plotting domain, else [-3, 3]^2; checked.
+fn region(f: &Function, domain: Option<(f64, f64, f64, f64)>) -> PyResult<[f64; 4]> {
+    let domain = match domain {
+        Some((a, b, c, d)) => [a, b, c, d],
+        None => f
+            .name()
+            .and_then(catalog::lookup)
+            .map(|e| e.domain)
+            .unwrap_or([-3.0, 3.0, -3.0, 3.0]),
+    };
+    downhill::run::check_region("domain", domain).map_err(value_error)
+}
+
 fn check_epochs(epochs: u64, spec: &OptimizerSpec) -> PyResult<()> {
     if epochs > MAX_EPOCHS {
         return Err(PyValueError::new_err(format!(
@@ -504,14 +566,24 @@ pub struct PyRunResult {
     /// The learning rate.
     #[pyo3(get)]
     lr: f64,
+    /// The command line's `run --json` object without its trajectories (filled in from the arrays by
+    /// `to_dict`: printing every position as JSON cost as much as a short run itself).
     json: String,
+    /// Schedule-Free's averaged points, an (n, 2) array; None for every other method.
+    averaged: Option<Py<PyAny>>,
 }
 
 #[pymethods]
 impl PyRunResult {
     /// The command line's `run --json` object, as a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("json")?.call_method1("loads", (&self.json,))
+        let d = py.import("json")?.call_method1("loads", (&self.json,))?;
+        d.set_item("trajectory", self.trajectory.bind(py).call_method0("tolist")?)?;
+        if let Some(a) = &self.averaged {
+            d.get_item("averaged")?
+                .set_item("trajectory", a.bind(py).call_method0("tolist")?)?;
+        }
+        Ok(d)
     }
 
     fn __repr__(&self) -> String {
@@ -627,8 +699,16 @@ fn run(
         },
         RunError::Config(e) => value_error(e),
     })?;
-    let report = downhill::report::RunReport::new(&text, &f, method, spec, &c, seed, &r);
+    let mut report = downhill::report::RunReport::new(&text, &f, method, spec, &c, seed, &r);
+    report.trajectory = &[];
+    if let Some(a) = &mut report.averaged {
+        a.trajectory = &[];
+    }
     let json = serde_json::to_string(&report).map_err(value_error)?;
+    let averaged = match r.averaged_end {
+        Some(_) => Some(points_array(py, &r.averaged)?),
+        None => None,
+    };
     let values = Array1::from_vec(r.values.clone()).into_pyarray(py).into_any().unbind();
     let name = |v: serde_json::Result<serde_json::Value>| -> String {
         v.ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
@@ -649,6 +729,7 @@ fn run(
         optimizer: method.name().to_string(),
         lr: c.learning_rate,
         json,
+        averaged,
     })
 }
 
@@ -737,42 +818,19 @@ fn basins(
             "grid {nx}x{ny} x {epochs} epochs is {work:.2e} point-steps; at most {MAX_POINT_STEPS:.0e}"
         )));
     }
-    let precision = Precision::from_name(&precision)
-        .ok_or_else(|| PyValueError::new_err(format!("precision must be \"f64\" or \"f32\" (got {precision:?})")))?;
-    let domain = match domain {
-        Some((a, b, c, d)) => [a, b, c, d],
-        None => f
-            .name()
-            .and_then(catalog::lookup)
-            .map(|e| e.domain)
-            .unwrap_or([-3.0, 3.0, -3.0, 3.0]),
-    };
-    let domain = downhill::run::check_region("domain", domain).map_err(value_error)?;
-    let c = config(
-        method,
-        &spec,
-        [0.0, 0.0],
+    let precision = precision_of(&precision)?;
+    let domain = region(&f, domain)?;
+    let run = Batch {
         lr,
         epochs,
         ascent,
-        gtol,
-        schedule.as_deref(),
+        gtol: gtol.unwrap_or(precision.default_gtol()),
+        precision,
+        schedule: schedule.as_deref(),
         warmup,
         clip_grad_norm,
-        None,
-        0,
-    )?;
-    let run = BatchConfig {
-        epochs,
-        learning_rate: c.learning_rate,
-        schedule: c.schedule,
-        training: c.training,
-        ascent,
-        gtol: Some(gtol.unwrap_or(precision.default_gtol())),
-        spec,
-        precision,
-        bounds: None,
-    };
+    }
+    .config(method, spec)?;
     let config = BasinConfig::new([nx, ny], domain, run);
     // The map runs on a worker thread while this one, holding the GIL in turns, watches for Ctrl-C.
     let cancel = AtomicBool::new(false);
@@ -896,11 +954,7 @@ fn compare<'py>(
         return Err(PyValueError::new_err("lr and tune_lr: give one of them"));
     }
     let entry = f.name().and_then(catalog::lookup);
-    let domain = match domain {
-        Some((a, b, c, d)) => [a, b, c, d],
-        None => entry.map(|e| e.domain).unwrap_or([-3.0, 3.0, -3.0, 3.0]),
-    };
-    let domain = downhill::run::check_region("domain", domain).map_err(value_error)?;
+    let domain = region(&f, domain)?;
     if !(1..=MAX_COMPARE_STARTS).contains(&starts) {
         return Err(PyValueError::new_err(format!(
             "starts: give from 1 to {MAX_COMPARE_STARTS} (got {starts})"
@@ -921,39 +975,24 @@ fn compare<'py>(
             points.len()
         )));
     }
-    let precision = Precision::from_name(&precision)
-        .ok_or_else(|| PyValueError::new_err(format!("precision must be \"f64\" or \"f32\" (got {precision:?})")))?;
+    let precision = precision_of(&precision)?;
     let gtol = gtol.unwrap_or(precision.default_gtol());
     let criterion = Criterion::for_function(entry, ascent, domain, reach);
     let mut reports = Vec::new();
     let clock = std::time::Instant::now();
+    let shared = Batch {
+        lr,
+        epochs,
+        ascent,
+        gtol,
+        precision,
+        schedule: schedule.as_deref(),
+        warmup,
+        clip_grad_norm,
+    };
     for (&m, &spec) in methods.iter().zip(&specs) {
-        let c = config(
-            m,
-            &spec,
-            [0.0, 0.0],
-            lr,
-            epochs,
-            ascent,
-            Some(gtol),
-            schedule.as_deref(),
-            warmup,
-            clip_grad_norm,
-            None,
-            0,
-        )?;
-        let batch = BatchConfig {
-            epochs,
-            learning_rate: c.learning_rate,
-            schedule: c.schedule,
-            training: c.training,
-            ascent,
-            gtol: Some(gtol),
-            spec,
-            precision,
-            bounds: None,
-        };
-        let one = [c.learning_rate];
+        let batch = shared.config(m, spec)?;
+        let one = [batch.learning_rate];
         let grid: &[f64] = rates.as_deref().unwrap_or(&one);
         let result = py.detach(|| compare_method(&f, &points, &batch, grid, &criterion, &Control::NONE));
         py.check_signals()?;

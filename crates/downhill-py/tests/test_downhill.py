@@ -91,7 +91,12 @@ def test_the_seed_descent_from_0_1_4():
         p = p - 0.01 * g
         assert np.allclose(r.trajectory[k], p, atol=1e-7), k
     d = r.to_dict()
-    assert d["optimizer"] == "gd" and d["epochs_run"] == 1000 and len(d["trajectory"]) == 1000
+    assert d["optimizer"] == "gd" and d["epochs_run"] == 1000 and d["trajectory"] == r.trajectory.tolist()
+    assert d["end"] == list(r.end) and d["value"] == r.value
+    # Schedule-Free's averaged points come with their own trajectory.
+    sf = downhill.run("himmelblau", start=(1, 1), optimizer="sf-adamw", lr=0.05, epochs=50).to_dict()
+    assert len(sf["averaged"]["trajectory"]) == len(sf["trajectory"]) == 50
+    assert sf["averaged"]["trajectory"][-1] == sf["averaged"]["end"]
     assert "RunResult(gd" in repr(r) and "<table>" in r._repr_html_()
 
 
