@@ -331,3 +331,20 @@ def test_sweep_runs_every_combination_like_the_command_line():
         downhill.sweep("peaks", start=(0, 0), lr=[0.01] * 65)
     with pytest.raises(ValueError, match="start"):
         downhill.sweep("peaks")
+
+
+def test_the_seed_exercises_answers():
+    # Exercise 1: from (0, 1.4) the descent stops in the poor minimum (0.296, 0.320), f = -0.065, far above
+    # peaks' global minimum -6.551.
+    one = downhill.run("peaks", start=(0, 1.4), lr=0.01, epochs=1000)
+    assert np.allclose(one.end, (0.2964, 0.3202), atol=1e-4) and one.stationary_point == "minimum"
+    assert one.value == pytest.approx(-0.0649, abs=1e-4)
+    assert min(e["value"] for e in downhill.Function("peaks").extrema) == pytest.approx(-6.5511, abs=1e-4)
+    # Exercise 2: 10,000 epochs end where 1000 did.
+    two = downhill.run("peaks", start=(0, 1.4), lr=0.01, epochs=10_000, gtol=0)
+    assert np.allclose(two.end, one.end, atol=1e-9) and two.epochs_run == 10_000
+    # Exercise 3: 0.1 ends in the same minimum; 0.5 jumps around and ends at no minimum; 0.00001 hardly moves.
+    fast, wild, slow = (downhill.run("peaks", start=(0, 1.4), lr=lr) for lr in (0.1, 0.5, 0.00001))
+    assert np.allclose(fast.end, one.end, atol=1e-6)
+    assert wild.stationary_point != "minimum" and np.hypot(*np.diff(wild.trajectory, axis=0)[:10].T).max() > 1
+    assert slow.stationary_point == "none" and slow.value > 7
