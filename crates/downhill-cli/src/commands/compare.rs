@@ -273,25 +273,25 @@ fn figure_targets(prefix: &FilePath, tuned: bool) -> Result<Vec<Target>, CliErro
 /// The range a chart of f itself (no optimum known) shows: from where the runs start to the best they reach
 /// (the starts' upper quartile down to the lowest lower quartile for a descent; upwards for an ascent), so
 /// that runs climbing away before they diverge (to 1e87 and beyond) leave at the edge instead of flattening
-/// every other curve. `None` where nothing is finite.
+/// every other curve. Quartiles that run away in the direction of travel (on a function unbounded below, f
+/// falling without end: -1e200 is finite) are left out too: beyond ten times the starts' own spread they leave
+/// at the edge. `None` where nothing is finite.
 fn value_range(all: &[compare::Curves], ascent: bool) -> Option<[f64; 2]> {
     let finite = |v: &f64| v.is_finite();
-    let first = all.iter().filter_map(|c| c.gap.first());
-    let every = all.iter().flat_map(|c| c.gap.iter());
-    let (lo, hi) = if ascent {
-        (
-            first.map(|q| q.q1).filter(finite).fold(f64::INFINITY, f64::min),
-            every.map(|q| q.q3).filter(finite).fold(f64::NEG_INFINITY, f64::max),
-        )
-    } else {
-        (
-            every.map(|q| q.q1).filter(finite).fold(f64::INFINITY, f64::min),
-            first.map(|q| q.q3).filter(finite).fold(f64::NEG_INFINITY, f64::max),
-        )
-    };
-    if !(lo.is_finite() && hi.is_finite()) {
+    let first = || all.iter().filter_map(|c| c.gap.first());
+    let start_lo = first().map(|q| q.q1).filter(finite).fold(f64::INFINITY, f64::min);
+    let start_hi = first().map(|q| q.q3).filter(finite).fold(f64::NEG_INFINITY, f64::max);
+    if !(start_lo.is_finite() && start_hi.is_finite()) {
         return None;
     }
+    let spread = 10.0 * (start_hi - start_lo).max(start_lo.abs()).max(start_hi.abs()).max(1.0);
+    let within = |v: &f64| v.is_finite() && *v >= start_lo - spread && *v <= start_hi + spread;
+    let every = all.iter().flat_map(|c| c.gap.iter());
+    let (lo, hi) = if ascent {
+        (start_lo, every.map(|q| q.q3).filter(within).fold(start_hi, f64::max))
+    } else {
+        (every.map(|q| q.q1).filter(within).fold(start_lo, f64::min), start_hi)
+    };
     let pad = if hi > lo {
         0.04 * (hi - lo)
     } else {
@@ -572,4 +572,43 @@ fn text(r: &Report, f: &downhill::Function) -> String {
     out.push_str(&table(&headers, &rows));
     out.push_str(&format!("{:.2} s ({:.3e} point-steps)\n", r.elapsed_s, r.point_steps));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use downhill::compare::Quartiles;
+
+    fn curves(gap: &[(f64, f64, f64)]) -> compare::Curves {
+        compare::Curves {
+            epochs: (0..gap.len() as u64).collect(),
+            gap: gap
+                .iter()
+                .map(|&(q1, median, q3)| Quartiles { q1, median, q3 })
+                .collect(),
+            gradient_norm: Vec::new(),
+            starts: 100,
+        }
+    }
+
+    /// From the starts' upper quartile to the lowest lower quartile, padded by 4%; a method whose lower quartile
+    /// runs away to -1e200 (f unbounded below) does not stretch the range, one that diverges upwards neither.
+    #[test]
+    fn the_value_range_follows_the_runs_but_not_runaways() {
+        let settling = curves(&[(-1.0, 0.0, 2.0), (-3.0, -2.0, -1.0), (-4.0, -3.5, -3.0)]);
+        let [lo, hi] = value_range(std::slice::from_ref(&settling), false).unwrap();
+        assert!(
+            (lo - (-4.0 - 0.24)).abs() < 1e-12 && (hi - (2.0 + 0.24)).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        let runaway = curves(&[(-1.0, 0.0, 2.0), (-20.0, -1.0, 1e87), (-1e200, -1e100, f64::INFINITY)]);
+        let both = [settling, runaway];
+        let [lo2, hi2] = value_range(&both, false).unwrap();
+        assert!((lo2 - (-20.0 - 0.04 * 22.0)).abs() < 1e-9 && hi2 < 3.0, "{lo2} {hi2}");
+        // An ascent mirrors it.
+        let up = curves(&[(-2.0, 0.0, 1.0), (2.0, 3.0, 4.0), (1e150, 1e200, 1e250)]);
+        let [lo3, hi3] = value_range(&[up], true).unwrap();
+        assert!(lo3 > -3.0 && (hi3 - (4.0 + 0.04 * 6.0)).abs() < 1e-9, "{lo3} {hi3}");
+        assert_eq!(value_range(&[curves(&[(f64::NAN, f64::NAN, f64::NAN)])], false), None);
+    }
 }
