@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use downhill::batch::{PointEvaluator, Quantity};
 use downhill::{
@@ -66,7 +66,8 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 /// gradient and Hessian. Calling it evaluates f over NumPy arrays (broadcast like NumPy's operators).
 #[pyclass(frozen, module = "downhill", name = "Function")]
 pub struct PyFunction {
-    f: Function,
+    /// Shared with the runs made from it (a run borrows it instead of copying its expression pool).
+    f: Arc<Function>,
     text: String,
     /// f's and the gradient's vector code, compiled at their first use.
     evaluators: [OnceLock<PointEvaluator>; 2],
@@ -76,7 +77,7 @@ impl PyFunction {
     fn parse(py: Python<'_>, text: &str) -> PyResult<PyFunction> {
         let f = Function::resolve(text).map_err(|e| expression_error(py, text, &e))?;
         Ok(PyFunction {
-            f,
+            f: Arc::new(f),
             text: text.to_string(),
             evaluators: Default::default(),
         })
@@ -289,7 +290,7 @@ impl PyFunction {
 }
 
 /// The function argument: a `Function` or a string to parse.
-fn function_of(py: Python<'_>, function: &Bound<'_, PyAny>) -> PyResult<(Function, String)> {
+fn function_of(py: Python<'_>, function: &Bound<'_, PyAny>) -> PyResult<(Arc<Function>, String)> {
     if let Ok(f) = function.cast::<PyFunction>() {
         let f = f.get();
         return Ok((f.f.clone(), f.text.clone()));

@@ -357,7 +357,10 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
     let mut first_below_gtol = None;
     for t in 0..config.epochs {
         let (value, g, h) = here;
-        if first_below_gtol.is_none() && g[0].hypot(g[1]) <= REPORT_GTOL {
+        // (The squares neither overflow nor underflow wrongly here: a gradient near 1e-8 squares to near 1e-16,
+        // and one that overflows is far above the tolerance. `hypot` costs more than the rest of an epoch's
+        // bookkeeping.)
+        if first_below_gtol.is_none() && g[0] * g[0] + g[1] * g[1] <= REPORT_GTOL * REPORT_GTOL {
             first_below_gtol = Some(t);
         }
         if !(value.is_finite() && finite2(g)) {
@@ -413,7 +416,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
             non_finite = Some(NonFiniteAt { point: p, cause: None });
             break;
         }
-        let moved = (next[0] - p[0]).hypot(next[1] - p[1]);
+        let moved = config.xtol.map(|_| (next[0] - p[0]).hypot(next[1] - p[1]));
         p = next;
         here = if let Some((v, g)) = known {
             (v, g, [[0.0; 2]; 2])
@@ -437,7 +440,7 @@ pub fn run(f: &Function, config: &RunConfig, spec: &OptimizerSpec) -> Result<Run
                 break;
             }
         }
-        if stopped || config.xtol.is_some_and(|tol| moved <= tol) {
+        if stopped || config.xtol.zip(moved).is_some_and(|(tol, moved)| moved <= tol) {
             termination = Termination::Stalled;
             break;
         }

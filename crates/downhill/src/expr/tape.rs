@@ -97,6 +97,10 @@ impl Op {
 pub struct Tape {
     ops: Vec<Op>,
     outputs: Vec<Slot>,
+    /// The constants and coordinates (instructions without operands) with their slots, and every other
+    /// instruction with its slot, in order: `eval` fills the first without dispatching on each.
+    leaves: Vec<(Slot, Op)>,
+    steps: Vec<(Slot, Op)>,
 }
 
 impl Tape {
@@ -109,7 +113,7 @@ impl Tape {
             memo: HashMap::new(),
         };
         let outputs = roots.iter().map(|&r| b.lower(r)).collect();
-        Tape { ops: b.ops, outputs }.pruned()
+        Tape::pruned(&b.ops, outputs)
     }
 
     /// The instructions.
@@ -135,48 +139,65 @@ impl Tape {
     /// A tape computing only the outputs picked (by position), without the code only the others need.
     pub fn select(&self, picks: &[usize]) -> Tape {
         let outputs: Vec<Slot> = picks.iter().map(|&i| self.outputs[i]).collect();
-        Tape {
-            ops: self.ops.clone(),
-            outputs,
-        }
-        .pruned()
+        Tape::pruned(&self.ops, outputs)
     }
 
     /// Drops dead instructions and renumbers the rest.
-    fn pruned(self) -> Tape {
-        let mut live = vec![false; self.ops.len()];
-        for &o in &self.outputs {
+    fn pruned(all: &[Op], outputs: Vec<Slot>) -> Tape {
+        let mut live = vec![false; all.len()];
+        for &o in &outputs {
             live[o as usize] = true;
         }
-        for i in (0..self.ops.len()).rev() {
+        for i in (0..all.len()).rev() {
             if live[i] {
-                for s in self.ops[i].operands() {
+                for s in all[i].operands() {
                     live[s as usize] = true;
                 }
             }
         }
-        let mut map = vec![0; self.ops.len()];
+        let mut map = vec![0; all.len()];
         let mut ops = Vec::new();
-        for (i, op) in self.ops.iter().enumerate() {
+        for (i, op) in all.iter().enumerate() {
             if live[i] {
                 map[i] = ops.len() as Slot;
                 ops.push(op.remap(&map));
             }
         }
-        let outputs = self.outputs.iter().map(|&o| map[o as usize]).collect();
-        Tape { ops, outputs }
+        let outputs = outputs.iter().map(|&o| map[o as usize]).collect();
+        // `eval` relies on this: every instruction reads only slots written before it.
+        assert!(
+            ops.iter().enumerate().all(|(i, op)| op.operands().all(|s| (s as usize) < i)),
+            "a tape instruction reads a later slot"
+        );
+        let (leaves, steps) = (0..).zip(ops.iter().copied()).partition(|(_, op)| op.operands().next().is_none());
+        Tape {
+            ops,
+            outputs,
+            leaves,
+            steps,
+        }
     }
 
     /// Runs the tape at one point. `slots` is scratch space (resized as needed); `out` receives the outputs.
     pub fn eval<T: Scalar>(&self, x: T, y: T, slots: &mut Vec<T>, out: &mut [T]) {
+        let n = self.ops.len();
         slots.clear();
-        slots.reserve(self.ops.len());
-        for op in &self.ops {
-            let s = |i: Slot| slots[i as usize];
-            let v = match *op {
+        slots.reserve(n);
+        let base = slots.as_mut_ptr();
+        for &(i, op) in &self.leaves {
+            let v = match op {
                 Op::Const(c) => T::from_f64(c),
                 Op::X => x,
-                Op::Y => y,
+                _ => y,
+            };
+            // SAFETY: `i < n`, inside the capacity reserved above.
+            unsafe { base.add(i as usize).write(v) };
+        }
+        for &(i, op) in &self.steps {
+            // SAFETY: every operand of instruction `i` is a slot below `i` (checked when the tape was built, in
+            // `pruned`), written before it: by the loop above, or by this loop earlier (`steps` are in order).
+            let s = |j: Slot| unsafe { *base.add(j as usize) };
+            let v = match op {
                 Op::Add(a, b) => s(a) + s(b),
                 Op::Sub(a, b) => s(a) - s(b),
                 Op::Mul(a, b) => s(a) * s(b),
@@ -186,9 +207,13 @@ impl Tape {
                 Op::Powf(a, c) => s(a).powf(c),
                 Op::Pow(a, b) => s(a).pow(s(b)),
                 Op::Call(f, a) => s(a).call(f),
+                Op::Const(_) | Op::X | Op::Y => unreachable!("leaves are filled above"),
             };
-            slots.push(v);
+            // SAFETY: `i < n`, inside the reserved capacity.
+            unsafe { base.add(i as usize).write(v) };
         }
+        // SAFETY: slots 0..n were all written by the loop (`T` is `Copy`: nothing to drop).
+        unsafe { slots.set_len(n) };
         for (o, &slot) in out.iter_mut().zip(&self.outputs) {
             *o = slots[slot as usize];
         }
