@@ -65,6 +65,71 @@ try {
   const png = await saved("#png");
   check(png.name === "downhill.png" && png.bytes.subarray(1, 4).toString() === "PNG" && png.bytes.length > 10000, `the figure downloads as PNG (${png.bytes.length} bytes)`);
 
+  // Live: dragging the learning rate redraws the run before the mouse is released.
+  const plotImage = () => page.evaluate(() => document.getElementById("plot").toDataURL());
+  const stillPlot = await plotImage();
+  await page.locator("#lr").scrollIntoViewIfNeeded();
+  const slider = await page.locator("#lr").boundingBox();
+  await page.mouse.move(slider.x + slider.width * (4 / 7), slider.y + slider.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(slider.x + slider.width * (5.6 / 7), slider.y + slider.height / 2, { steps: 8 });
+  await page.waitForFunction((b) => document.getElementById("plot").toDataURL() !== b, stillPlot, { timeout: 5000 });
+  const lrWhileDragging = Number(await page.inputValue("#lrv"));
+  await page.mouse.up();
+  check(lrWhileDragging > 0.1, `dragging the learning rate redraws the run before the mouse is released (lr ${lrWhileDragging})`);
+  await page.fill("#lrv", "0.5");
+  await page.press("#lrv", "Enter");
+  await page.waitForFunction(() => document.querySelector("#runs tbody tr td:nth-child(3)").textContent === "0.5");
+  check(true, "the learning rate takes an exact value from its box (0.5, the notebook's exercise)");
+
+  // Bad settings in plain words beside the field, and no run without steps.
+  await page.fill("#epochs", "-5");
+  await page.press("#epochs", "Enter");
+  await page.waitForFunction(() => document.getElementById("settings-error").textContent !== "");
+  const epochsError = await page.textContent("#settings-error");
+  check(/whole number from 1 to 100000/.test(epochsError) && !/serde|invalid|u64/.test(epochsError), `epochs -5 is refused in plain words ("${epochsError}")`);
+  await page.fill("#epochs", "300");
+  await page.press("#epochs", "Enter");
+  await page.waitForFunction(() => document.getElementById("settings-error").textContent === "" && document.querySelector("#runs tbody tr td:nth-child(4)").textContent === "300");
+  check(true, "a good epochs value clears the message and recomputes the run");
+
+  // Race of three optimizers, each run keeping its own settings; a reload rebuilds the same table and pixels.
+  await page.fill("#lrv", "0.01"); await page.press("#lrv", "Enter");
+  for (const [name, fx, fy] of [["momentum", 0.6, 0.5], ["adam", 0.3, 0.6]]) {
+    await page.selectOption("#optimizer", name);
+    await page.fill("#lrv", "0.01"); await page.press("#lrv", "Enter");
+    const rows = await page.locator("#runs tbody tr").count();
+    await page.locator("#plot").scrollIntoViewIfNeeded();
+    const here = await page.locator("#plot").boundingBox();
+    await page.mouse.click(here.x + here.width * fx, here.y + here.height * fy);
+    await page.waitForFunction((n) => document.querySelectorAll("#runs tbody tr").length === n + 1, rows);
+  }
+  await page.waitForTimeout(1200); // the newest run's drawing animation
+  const table = await page.textContent("#runs tbody");
+  const drawn = await plotImage();
+  check(/gd.*momentum.*adam/s.test(table), "three runs with three optimizers");
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3 && !document.querySelector("#runs tbody").textContent.includes("not computed"));
+  await page.waitForTimeout(300);
+  check((await page.textContent("#runs tbody")) === table, "after a reload the three runs come back with their own optimizers and settings");
+  check((await plotImage()) === drawn, "after a reload the plot is the same, pixel for pixel");
+
+  // The function picker and the box agree; a new function keeps the starts and recomputes the runs.
+  check((await page.inputValue("#expr")).includes("exp(") && (await page.inputValue("#catalog")) === "peaks", "a catalog choice shows its formula in the box");
+  await page.selectOption("#catalog", "himmelblau");
+  await page.waitForFunction(() => document.getElementById("expr").value.includes("x^2 + y - 11"));
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3 && document.querySelector("#runs tbody").textContent !== "");
+  const himmelblau = await page.textContent("#runs tbody");
+  check(himmelblau !== table && /gd.*momentum.*adam/s.test(himmelblau), "changing the function keeps the three runs and recomputes them on the new landscape");
+  await page.fill("#expr", "x^2 + 10*y^2");
+  await page.waitForFunction(() => document.getElementById("catalog").value === "custom" && document.getElementById("gradient").textContent.includes("20*y"));
+  check(true, "a typed expression shows \"custom\" in the picker");
+  await page.fill("#expr", "");
+  await page.waitForFunction(() => document.getElementById("error").textContent.includes("type an expression"));
+  check(true, "emptying the box says what to do instead of leaving the old function unexplained");
+  await page.selectOption("#catalog", "peaks");
+  await page.waitForFunction(() => document.getElementById("expr").value.includes("exp("));
+
   const pixel = () => page.evaluate(() => {
     const c = document.getElementById("plot");
     return Array.from(c.getContext("2d").getImageData(c.width * 0.3, c.height * 0.75, 1, 1).data).join(",");
@@ -82,6 +147,11 @@ try {
   await page.focus("#view3d");
   await page.keyboard.press("ArrowLeft");
   check((await view()) !== still, "the 3-D view draws the surface and turns with the arrow keys");
+  const turned = await view();
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3);
+  await page.waitForTimeout(500);
+  check((await view()) === turned, "the 3-D angle survives a reload");
 
   // An accessibility audit with axe-core (WCAG 2.1 A and AA rules) of the page as it now stands.
   const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");

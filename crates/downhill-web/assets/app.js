@@ -11,7 +11,6 @@ function viridis(t) {
   t = Math.min(1, Math.max(0, t)) * 10; const i = Math.min(9, Math.floor(t)), f = t - i;
   return VIRIDIS[i].map((a, k) => Math.round(a + (VIRIDIS[i + 1][k] - a) * f));
 }
-const lr = () => Math.pow(10, parseFloat($("lr").value));
 const plotW = () => canvas.width - M.left - M.right, plotH = () => canvas.height - M.top - M.bottom;
 function toPx(p) { const d = state.land.domain; return [M.left + (p[0] - d[0]) / (d[1] - d[0]) * plotW(), M.top + (d[3] - p[1]) / (d[3] - d[2]) * plotH()]; }
 function toData(px, py) { const d = state.land.domain; return [d[0] + (px - M.left) / plotW() * (d[1] - d[0]), d[3] - (py - M.top) / plotH() * (d[3] - d[2])]; }
@@ -33,16 +32,23 @@ function showError(e, text) {
 }
 
 let landImage = null;
-async function loadFunction(fn) {
+// Shows function `fn` (a catalog name or an expression). The runs keep their starts and settings and are
+// computed again on the new landscape; `saved` are runs' settings to rebuild (from the address).
+async function loadFunction(fn, saved) {
   const diff = await api("/api/diff", { function: fn });
   const land = await api("/api/landscape", { function: fn, width: 220, height: 165 });
-  state.fn = fn; state.land = land; state.basins = null; state.runs = []; renderRuns();
+  state.fn = fn; state.land = land; state.basins = null;
+  const entry = (state.catalog || []).find((f) => f.name === fn);
+  $("catalog").value = entry ? fn : "custom";
+  if (entry) $("expr").value = land.expression; else if ($("expr").value.trim() !== fn) $("expr").value = fn;
+  if (saved) { state.runs = saved.map((settings) => ({ settings, report: null, color: COLORS[state.next++ % COLORS.length] })); }
   $("gradient").textContent = "∂f/∂x = " + diff.gradient[0] + "\n∂f/∂y = " + diff.gradient[1];
   const img = ctx.createImageData(land.width, land.height), span = (land.max - land.min) || 1;
   land.values.forEach((v, i) => { const c = v === null ? [200, 200, 200] : viridis((v - land.min) / span); img.data.set([...c, 255], i * 4); });
   const off = document.createElement("canvas"); off.width = land.width; off.height = land.height; off.getContext("2d").putImageData(img, 0, 0);
   landImage = off;
   if ($("overlay").checked) await loadBasins();
+  await recompute();
   draw(); saveState();
   await loadMesh();
 }
@@ -67,7 +73,7 @@ function draw(partial) {
   ctx.drawImage(landImage, M.left, M.top, plotW(), plotH());
   if (state.basins) { ctx.imageSmoothingEnabled = false; ctx.drawImage(state.basins, M.left, M.top, plotW(), plotH()); }
   axes();
-  state.runs.forEach((r, k) => drawRun(r, partial && k === state.runs.length - 1 ? partial : r.report.trajectory.length));
+  state.runs.forEach((r, k) => { if (r.report) drawRun(r, partial && k === state.runs.length - 1 ? partial : r.report.trajectory.length); });
 }
 
 function axes() {
@@ -98,20 +104,54 @@ function drawRun(r, n) {
   ctx.restore();
 }
 
+// The settings of a new run, from the controls. Each run keeps its own (shown in the table, kept in the address).
+function settingsFrom(start) {
+  const o = $("optimizer").value, s = { start, optimizer: o, lr: lr(), epochs: epochsValue(), ascent: $("ascent").checked };
+  if (o === "momentum" || o === "nesterov") s.momentum = +$("momentum").value;
+  if (o === "adam" || o === "adamw") { s.beta1 = +$("beta1").value; s.beta2 = +$("beta2").value; }
+  return s;
+}
+const epochsValue = () => Number($("epochs").value);
+
 async function startRun(start, animate = true) {
-  const o = $("optimizer").value, body = { function: state.fn, start, lr: lr(), epochs: +$("epochs").value, optimizer: o, ascent: $("ascent").checked };
-  if (o === "momentum" || o === "nesterov") body.momentum = +$("momentum").value;
-  if (o === "adam" || o === "adamw") { body.beta1 = +$("beta1").value; body.beta2 = +$("beta2").value; }
-  if (o === "newton") delete body.lr;
+  const settings = settingsFrom(start);
   try {
-    const report = await api("/api/run", body);
-    showError(null);
-    const run = { report, color: COLORS[state.next++ % COLORS.length] };
+    const { runs: [report] } = await api("/api/runs", { function: state.fn, runs: [settings] });
+    showSettingsError(null);
+    const run = { settings, report, color: COLORS[state.next++ % COLORS.length] };
     state.runs.push(run); renderRuns(); saveState();
     const n = report.trajectory.length, frames = animate ? 40 : 1; let f = 0;
     const tick = () => { f++; draw(Math.ceil(n * (f / frames) ** 2)); if (f < frames) requestAnimationFrame(tick); };
     tick();
-  } catch (e) { showError(e); }
+  } catch (e) { showSettingsError(e); }
+}
+
+// Every run computed again (a slider moved, the function changed): one request for all of them; while one is
+// in flight, only the latest wish waits, so a dragged slider redraws as fast as the server answers.
+let recomputing = false, again = false;
+async function recompute() {
+  if (recomputing) { again = true; return; }
+  recomputing = true;
+  try {
+    do {
+      again = false;
+      if (!state.runs.length) break;
+      const fn = state.fn, runs = state.runs.slice();
+      try {
+        const answer = await api("/api/runs", { function: fn, runs: runs.map((r) => r.settings) });
+        if (fn === state.fn) { answer.runs.forEach((report, k) => { runs[k].report = report; }); showSettingsError(null); }
+      } catch (e) { showSettingsError(e); }
+      renderRuns(); draw(); saveState();
+    } while (again);
+  } finally { recomputing = false; }
+}
+// A setting changed: every run takes it (each keeps its own optimizer), and all are computed again.
+function applyToRuns(name, value) {
+  for (const r of state.runs) r.settings[name] = value;
+  return recompute();
+}
+function showSettingsError(e) {
+  $("settings-error").textContent = e ? (e.error || String(e)).replace(/^runs\[\d+\]: /, "") : "";
 }
 
 // The 3-D view: the landscape as shaded quads, back to front, orthographic, with matplotlib's elev/azim.
@@ -149,7 +189,7 @@ function draw3d() {
     g3.fillStyle = g3.strokeStyle = "rgb(" + viridis((v - m.min) / span) + ")";
     g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
   }
-  for (const r of state.runs) {
+  for (const r of state.runs.filter((r) => r.report)) {
     const pts = [r.report.start, ...r.report.trajectory].filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
     const vals = pts.map((p) => valueAt(p));
     g3.strokeStyle = r.color; g3.lineWidth = 2; g3.beginPath();
@@ -172,10 +212,10 @@ c3.addEventListener("pointermove", (ev) => {
   view.azim -= (ev.clientX - dragging[0]) * 0.5; view.elev = Math.max(-90, Math.min(90, view.elev + (ev.clientY - dragging[1]) * 0.5));
   dragging = [ev.clientX, ev.clientY]; draw3d();
 });
-c3.addEventListener("pointerup", () => { dragging = null; });
+c3.addEventListener("pointerup", () => { dragging = null; saveState(); });
 c3.addEventListener("keydown", (ev) => {
   const k = { ArrowLeft: [0, 10], ArrowRight: [0, -10], ArrowUp: [5, 0], ArrowDown: [-5, 0] }[ev.key];
-  if (k) { ev.preventDefault(); view.elev = Math.max(-90, Math.min(90, view.elev + k[0])); view.azim += k[1]; draw3d(); }
+  if (k) { ev.preventDefault(); view.elev = Math.max(-90, Math.min(90, view.elev + k[0])); view.azim += k[1]; draw3d(); saveState(); }
 });
 
 function renderRuns() {
@@ -183,17 +223,19 @@ function renderRuns() {
   if (typeof draw3d === "function" && view.mesh) draw3d();
   const fmt = (v) => (v === null ? "–" : Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential(2) : +v.toPrecision(5));
   state.runs.forEach((r, k) => {
-    const p = r.report, tr = tb.insertRow();
-    tr.innerHTML = `<td class="swatch"><span style="background:${r.color}"></span></td><td>${p.optimizer}</td><td>${fmt(p.learning_rate)}</td>` +
-      `<td>(${fmt(p.start[0])}, ${fmt(p.start[1])})</td><td>(${fmt(p.end[0])}, ${fmt(p.end[1])})</td><td>${fmt(p.value)}</td><td>${p.termination}</td><td>${p.stationary_point}</td>` +
+    const p = r.report, q = r.settings, tr = tb.insertRow();
+    const result = p ? `<td>(${fmt(p.end[0])}, ${fmt(p.end[1])})</td><td>${fmt(p.value)}</td><td>${p.termination}</td><td>${p.stationary_point}</td>`
+      : `<td colspan="4">not computed: see the message above</td>`;
+    tr.innerHTML = `<td class="swatch"><span style="background:${r.color}"></span></td><td>${q.optimizer}</td><td>${fmt(p ? p.learning_rate : q.lr)}</td><td>${q.epochs}</td>` +
+      `<td>(${fmt(q.start[0])}, ${fmt(q.start[1])})</td>` + result +
       `<td><button aria-label="remove run">✕</button></td>`;
     tr.querySelector("button").onclick = () => { state.runs.splice(k, 1); renderRuns(); draw(); saveState(); };
   });
 }
 
 function saveState() {
-  const s = new URLSearchParams({ f: state.fn, opt: $("optimizer").value, lr: $("lr").value, epochs: $("epochs").value, ascent: $("ascent").checked ? 1 : 0, overlay: $("overlay").checked ? 1 : 0 });
-  if (state.runs.length) s.set("runs", state.runs.map((r) => r.report.start.map((v) => +v.toFixed(4)).join(",")).join(";"));
+  const s = new URLSearchParams({ f: state.fn, opt: $("optimizer").value, lr: +lr().toPrecision(6), epochs: $("epochs").value, ascent: $("ascent").checked ? 1 : 0, overlay: $("overlay").checked ? 1 : 0, view: `${Math.round(view.elev)},${Math.round(view.azim)}` });
+  if (state.runs.length) s.set("runs", JSON.stringify(state.runs.map((r) => ({ ...r.settings, start: r.settings.start.map((v) => +v.toPrecision(8)) }))));
   history.replaceState(null, "", "#" + s);
 }
 
@@ -205,20 +247,23 @@ function syncControls() {
   const o = $("optimizer").value;
   $("momentum-box").hidden = !(o === "momentum" || o === "nesterov");
   $("betas-box").hidden = !(o === "adam" || o === "adamw");
-  $("lrv").textContent = o === "newton" ? "1 (Newton)" : +lr().toPrecision(3);
+  if (document.activeElement !== $("lrv")) $("lrv").value = +lr().toPrecision(3);
 }
+// The learning rate: a slider on a log scale from 1e-6 to 10 and a box for exact values (0.5, 0.00001).
+let exactLr = null;
+function lr() { return exactLr ?? Math.pow(10, parseFloat($("lr").value)); }
 
 let typing = null;
 $("expr").addEventListener("input", () => {
   clearTimeout(typing);
   typing = setTimeout(async () => {
     const text = $("expr").value.trim();
-    if (!text) return;
+    if (!text) { showError({ error: "type an expression in x and y, or choose a function from the list" }); return; }
     try { await api("/api/diff", { function: text }); showError(null); await loadFunction(text); }
     catch (e) { showError(e, text); }
-  }, 250);
+  }, 400);
 });
-$("catalog").addEventListener("change", () => { $("expr").value = ""; showError(null); loadFunction($("catalog").value); });
+$("catalog").addEventListener("change", () => { if ($("catalog").value !== "custom") { showError(null); loadFunction($("catalog").value); } });
 canvas.addEventListener("click", (ev) => {
   if (!state.land) return;
   const r = canvas.getBoundingClientRect(), px = (ev.clientX - r.left) * canvas.width / r.width, py = (ev.clientY - r.top) * canvas.height / r.height;
@@ -227,25 +272,51 @@ canvas.addEventListener("click", (ev) => {
 });
 canvas.tabIndex = 0;
 canvas.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && state.land) { const d = state.land.domain; startRun([(d[0] + d[1]) / 2, (d[2] + d[3]) / 2]); } });
-["optimizer", "lr", "epochs", "ascent"].forEach((id) => $(id).addEventListener("change", () => { syncControls(); saveState(); if ($("overlay").checked) loadBasins().then(() => draw()); }));
-$("lr").addEventListener("input", syncControls);
+const refreshOverlay = () => { if ($("overlay").checked) loadBasins().then(() => draw()); };
+// A new run's optimizer; its learning rate starts at the method's default (1 for Newton and the line searches).
+$("optimizer").addEventListener("change", () => {
+  const m = (state.optimizers || []).find((m) => m.name === $("optimizer").value);
+  if (m) { exactLr = m.default_lr; $("lr").value = Math.log10(m.default_lr); }
+  syncControls(); saveState(); refreshOverlay();
+});
+$("lr").addEventListener("input", () => { exactLr = null; syncControls(); applyToRuns("lr", lr()); });
+$("lr").addEventListener("change", () => { saveState(); refreshOverlay(); });
+$("lrv").addEventListener("change", () => {
+  const v = Number($("lrv").value);
+  if (!(v > 0 && v <= 10)) { showSettingsError({ error: "the learning rate must be a number above 0 and at most 10" }); return; }
+  exactLr = v; $("lr").value = Math.log10(v); applyToRuns("lr", v); refreshOverlay();
+});
+$("epochs").addEventListener("change", () => {
+  const v = epochsValue();
+  if (!Number.isInteger(v) || v < 1 || v > 100000) { showSettingsError({ error: "epochs must be a whole number from 1 to 100000" }); return; }
+  showSettingsError(null); applyToRuns("epochs", v); refreshOverlay();
+});
+$("ascent").addEventListener("change", () => { applyToRuns("ascent", $("ascent").checked); refreshOverlay(); });
+for (const id of ["momentum", "beta1", "beta2"]) $(id).addEventListener("input", () => {
+  const v = Number($(id).value);
+  if (Number.isFinite(v)) { for (const r of state.runs) if (id in r.settings) r.settings[id] = v; recompute(); }
+});
 $("overlay").addEventListener("change", async () => { if ($("overlay").checked) await loadBasins(); else state.basins = null; draw(); saveState(); });
 $("png").onclick = () => { const a = document.createElement("a"); a.href = canvas.toDataURL("image/png"); a.download = "downhill.png"; a.click(); };
-$("json").onclick = () => download("runs.json", JSON.stringify(state.runs.map((r) => r.report), null, 1), "application/json");
-$("csv").onclick = () => download("runs.csv", "run,epoch,x,y\n" + state.runs.map((r, k) => [r.report.start, ...r.report.trajectory].map((p, e) => `${k},${e},${p[0]},${p[1]}`).join("\n")).join("\n"), "text/csv");
+$("json").onclick = () => download("runs.json", JSON.stringify(state.runs.filter((r) => r.report).map((r) => r.report), null, 1), "application/json");
+$("csv").onclick = () => download("runs.csv", "run,epoch,x,y\n" + state.runs.filter((r) => r.report).map((r, k) => [r.report.start, ...r.report.trajectory].map((p, e) => `${k},${e},${p[0]},${p[1]}`).join("\n")).join("\n"), "text/csv");
 $("clear").onclick = () => { state.runs = []; renderRuns(); draw(); saveState(); };
 
 (async function init() {
-  const fns = await api("/api/functions");
+  const [fns, optimizers] = await Promise.all([api("/api/functions"), api("/api/optimizers")]);
+  state.catalog = fns; state.optimizers = optimizers;
   for (const f of fns) { const o = document.createElement("option"); o.value = o.textContent = f.name; $("catalog").append(o); }
+  const custom = document.createElement("option"); custom.value = "custom"; custom.textContent = "custom"; $("catalog").append(custom);
+  for (const m of optimizers) { const o = document.createElement("option"); o.value = m.name; o.textContent = m.name; o.title = m.title; $("optimizer").append(o); }
   const s = new URLSearchParams(location.hash.slice(1));
   if (s.get("opt")) $("optimizer").value = s.get("opt");
-  if (s.get("lr")) $("lr").value = s.get("lr");
+  if (s.get("lr")) { exactLr = Number(s.get("lr")); $("lr").value = Math.log10(exactLr); }
   if (s.get("epochs")) $("epochs").value = s.get("epochs");
+  if (s.get("view")) { const [e, a] = s.get("view").split(",").map(Number); if (Number.isFinite(e) && Number.isFinite(a)) { view.elev = e; view.azim = a; } }
   $("ascent").checked = s.get("ascent") === "1"; $("overlay").checked = s.get("overlay") === "1";
   syncControls();
   const fn = s.get("f") || "peaks";
-  if (fns.some((f) => f.name === fn)) $("catalog").value = fn; else $("expr").value = fn;
-  await loadFunction(fn);
-  for (const p of (s.get("runs") || "").split(";").filter(Boolean)) await startRun(p.split(",").map(Number), false);
+  let saved = [];
+  try { saved = JSON.parse(s.get("runs") || "[]"); } catch { saved = []; }
+  await loadFunction(fn, Array.isArray(saved) ? saved.filter((r) => r && Array.isArray(r.start)) : []);
 })();

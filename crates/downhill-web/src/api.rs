@@ -14,6 +14,7 @@ use downhill::batch::basins::{basin_map, BasinConfig};
 use downhill::batch::{BatchConfig, Control, Precision};
 use downhill::report::{DiffReport, RunReport};
 use downhill::{catalog, rng, Function, Method, OptimizerSpec, Options, RunConfig, Schedule};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -105,13 +106,77 @@ async fn body(limits: Limits, req: Request) -> Result<Bytes, ApiError> {
 }
 
 /// A request object: JSON whose top level is an object (serde would also take an array of the fields in
-/// order, which would slip past the check for unknown fields).
+/// order, which would slip past the check for unknown fields). A field of the wrong type or out of its type's
+/// range is named, in plain words: "epochs: expected a whole number of 0 or more, got -5".
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("bad request body: {e}")))?;
-    if !value.is_object() {
-        return Err(ApiError::bad("bad request body: expected a JSON object"));
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad(format!("the request is not valid JSON ({})", plain(&e.to_string()))))?;
+    from_object(value, "")
+}
+
+/// `value` (which must be an object) as a `T`; errors name the field, after `context` ("runs[2]: ").
+fn from_object<T: DeserializeOwned>(value: Value, context: &str) -> Result<T, ApiError> {
+    let Value::Object(fields) = &value else {
+        return Err(ApiError::bad(format!("{context}expected a JSON object of settings")));
+    };
+    match serde_json::from_value::<T>(value.clone()) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            // Which field? Each one alone, the others left at their defaults.
+            let culprit = fields.iter().find(|(k, v)| {
+                let one = Value::Object([((*k).clone(), (*v).clone())].into_iter().collect());
+                serde_json::from_value::<T>(one).is_err()
+            });
+            let message = e.to_string();
+            Err(ApiError::bad(match culprit {
+                Some((k, _)) if message.starts_with("unknown field") => {
+                    let known = message
+                        .split_once("expected one of ")
+                        .map(|(_, list)| plain(list).replace('`', ""))
+                        .unwrap_or_default();
+                    format!("{context}unknown setting '{k}' (the settings are {known})")
+                }
+                Some((k, _)) => format!("{context}{k}: {}", plain(&message)),
+                None => format!("{context}{}", plain(&message)),
+            }))
+        }
     }
-    serde_json::from_value(value).map_err(|e| ApiError::bad(format!("bad request body: {e}")))
+}
+
+/// serde's message in plain words: its type names as a reader would say them, without the position.
+fn plain(message: &str) -> String {
+    let message = match message.find(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let mut m = message.to_string();
+    for (from, to) in [
+        ("invalid type: ", ""),
+        ("invalid value: ", ""),
+        ("invalid length ", "a list of length "),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected usize", "expected a whole number of 0 or more"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected text in quotes"),
+        ("expected an array of length 2", "expected a list of two numbers"),
+        ("expected an array of length 4", "expected a list of four numbers"),
+        ("integer `", "got `"),
+        ("floating point `", "got `"),
+        ("string \"", "got the text \""),
+        ("sequence", "got a list"),
+        ("map", "got an object"),
+        ("boolean `", "got `"),
+        ("null", "got null"),
+    ] {
+        m = m.replace(from, to);
+    }
+    // serde puts what it got first: "got `-5`, expected a whole number" reads better the other way round.
+    match m.split_once(", expected ") {
+        Some((got, expected)) => format!("expected {expected}, {got}"),
+        None => m,
+    }
 }
 
 /// The cancel flags of running work, so that a shutdown can stop all of it.
@@ -247,9 +312,17 @@ fn method(name: Option<&str>) -> Result<Method, ApiError> {
     Method::from_name(name).ok_or_else(|| ApiError::bad(format!("unknown optimizer '{name}'")))
 }
 
-/// `POST /api/run {function, start, lr, epochs, optimizer, ascent, ...options}`.
-pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
-    let req: RunRequest = parse(&body(limits, req).await?)?;
+/// A run's settings checked, ready to run.
+struct Prepared {
+    method: Method,
+    spec: OptimizerSpec,
+    config: RunConfig,
+    seed: Option<u64>,
+}
+
+/// Checks a run's settings as the command line does, and within the explorer's bounds: epochs from 1 to
+/// [`MAX_RUN_EPOCHS`] (no run without steps), and as many evaluations as that many epochs of a line search.
+fn prepare(req: &RunRequest) -> Result<Prepared, ApiError> {
     let method = method(req.optimizer.as_deref())?;
     let options = Options {
         momentum: req.momentum,
@@ -289,9 +362,9 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
     };
     let spec = OptimizerSpec::new(method, &options).map_err(|e| ApiError::bad(e.to_string()))?;
     let epochs = req.epochs.unwrap_or(1000);
-    if epochs > MAX_RUN_EPOCHS {
+    if !(1..=MAX_RUN_EPOCHS).contains(&epochs) {
         return Err(ApiError::bad(format!(
-            "epochs {epochs} is too many (at most {MAX_RUN_EPOCHS})"
+            "epochs: expected a whole number from 1 to {MAX_RUN_EPOCHS}, got {epochs}"
         )));
     }
     let evaluations = epochs.saturating_mul(spec.evaluations_per_update());
@@ -320,14 +393,112 @@ pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
     config.validate().map_err(|e| ApiError::bad(e.to_string()))?;
     spec.check_training(&config.training)
         .map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(Prepared {
+        method,
+        spec,
+        config,
+        seed,
+    })
+}
+
+impl Prepared {
+    /// The run, in the command line's `--json` shape.
+    fn run(&self, name: &str, f: &Function) -> Result<Value, ApiError> {
+        let r = downhill::run(f, &self.config, &self.spec).map_err(|e| ApiError::bad(e.to_string()))?;
+        let report = RunReport::new(name, f, self.method, self.spec, &self.config, self.seed, &r);
+        to_json(report).map(|Json(v)| v)
+    }
+}
+
+/// `POST /api/run {function, start, lr, epochs, optimizer, ascent, ...options}`.
+pub async fn run(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: RunRequest = parse(&body(limits, req).await?)?;
+    let prepared = prepare(&req)?;
     let name = req.function;
-    compute(limits, move |_| {
+    compute(limits, move |_| prepared.run(&name, &function(&name)?))
+        .await
+        .map(Json)
+}
+
+/// The most runs of one `POST /api/runs`.
+pub const MAX_RUNS: usize = 16;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RunsRequest {
+    function: String,
+    runs: Vec<Value>,
+}
+
+/// `POST /api/runs {function, runs: [{start, optimizer, lr, epochs, ...}, ...]}`: every run on one function in
+/// one request (the explorer redraws them all while a slider moves), each with its own settings, answered
+/// `{"runs": [report, ...]}` in order. The function is parsed and differentiated once; the runs go side by side
+/// on the cores. An error names the run it is about ("runs[2]: epochs: ...").
+pub async fn runs(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: RunsRequest = parse(&body(limits, req).await?)?;
+    if req.runs.len() > MAX_RUNS {
+        return Err(ApiError::bad(format!(
+            "{} runs is too many for one request (at most {MAX_RUNS})",
+            req.runs.len()
+        )));
+    }
+    let mut prepared = Vec::with_capacity(req.runs.len());
+    for (k, settings) in req.runs.into_iter().enumerate() {
+        let context = format!("runs[{k}]: ");
+        let run: RunRequest = from_object(settings, &context)?;
+        if !run.function.is_empty() {
+            return Err(ApiError::bad(format!(
+                "{context}the function is given once, beside \"runs\", for all of them"
+            )));
+        }
+        prepared.push(prepare(&run).map_err(|e| ApiError {
+            message: context.clone() + &e.message,
+            ..e
+        })?);
+    }
+    let name = req.function;
+    compute(limits, move |cancel| {
         let f = function(&name)?;
-        let r = downhill::run(&f, &config, &spec).map_err(|e| ApiError::bad(e.to_string()))?;
-        to_json(RunReport::new(&name, &f, method, spec, &config, seed, &r)).map(|Json(v)| v)
+        let reports: Vec<Result<Value, ApiError>> = prepared
+            .par_iter()
+            .enumerate()
+            .map(|(k, p)| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(ApiError::bad("cancelled"));
+                }
+                p.run(&name, &f).map_err(|e| ApiError {
+                    message: format!("runs[{k}]: {}", e.message),
+                    ..e
+                })
+            })
+            .collect();
+        Ok(json!({ "runs": reports.into_iter().collect::<Result<Vec<_>, _>>()? }))
     })
     .await
     .map(Json)
+}
+
+/// `GET /api/optimizers`: every method with its name in prose, default learning rate, whether it searches
+/// along a line (one start at a time), the hyper-parameters it takes (the request fields of `/api/run`) and
+/// their defaults (the command line's `options` object), so that a page need not hard-code them.
+pub async fn optimizers() -> ApiResult {
+    let list: Vec<Value> = Method::ALL
+        .iter()
+        .map(|&(m, name)| {
+            let defaults = OptimizerSpec::new(m, &Options::default())
+                .ok()
+                .and_then(|spec| serde_json::to_value(spec).ok());
+            json!({
+                "name": name,
+                "title": m.title(),
+                "default_lr": m.default_learning_rate(),
+                "line_search": m.is_line_search(),
+                "options": m.options(),
+                "defaults": defaults,
+            })
+        })
+        .collect();
+    Ok(Json(json!(list)))
 }
 
 #[derive(Deserialize, Default)]

@@ -122,9 +122,58 @@ async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
     assert!(v["error"].as_str().unwrap().contains("did you mean 'exp'"));
     assert_eq!(v["span"], serde_json::json!([0, 3]));
     for (path, body, reason) in [
-        ("/api/run", "not json", "bad request body"),
-        ("/api/run", r#"{"function": "peaks", "speed": 3}"#, "unknown field"),
-        ("/api/run", r#"{"function": "peaks", "epochs": 100000000}"#, "too many"),
+        ("/api/run", "not json", "not valid JSON"),
+        ("/api/run", "[1, 2]", "expected a JSON object"),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "speed": 3}"#,
+            "unknown setting 'speed' (the settings are function, start,",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "epochs": -5}"#,
+            "epochs: expected a whole number of 0 or more, got `-5`",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "epochs": 0}"#,
+            "epochs: expected a whole number from 1 to 100000, got 0",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "lr": "fast"}"#,
+            "lr: expected a number, got the text \"fast\"",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "start": [1]}"#,
+            "start: expected a list of two numbers",
+        ),
+        (
+            "/api/runs",
+            r#"{"function": "peaks", "runs": [{"start": [0, 0]}, {"start": [0, 0], "epochs": 0}]}"#,
+            "runs[1]: epochs: expected a whole number from 1",
+        ),
+        (
+            "/api/runs",
+            r#"{"function": "peaks", "runs": [{"start": [0, 0], "optimizer": "adam", "momentum": 0.5}]}"#,
+            "runs[0]: ",
+        ),
+        (
+            "/api/runs",
+            r#"{"function": "peaks", "runs": [{"function": "x^2", "start": [0, 0]}]}"#,
+            "given once",
+        ),
+        (
+            "/api/runs",
+            r#"{"function": "peaks", "runs": [3]}"#,
+            "runs[0]: expected a JSON object",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "epochs": 100000000}"#,
+            "from 1 to 100000",
+        ),
         ("/api/run", r#"{"function": "peaks", "lr": -1}"#, "learning rate"),
         (
             "/api/run",
@@ -157,7 +206,12 @@ async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
         let t = Instant::now();
         let (status, v) = post(addr, path, body).await;
         assert!((400..500).contains(&status), "{path} {body}: {status}");
-        assert!(v["error"].as_str().unwrap_or("").contains(reason), "{path} {body}: {v}");
+        let error = v["error"].as_str().unwrap_or("");
+        assert!(error.contains(reason), "{path} {body}: {v}");
+        // Plain words: neither serde's vocabulary nor its positions.
+        for jargon in ["invalid type", "invalid value", "u64", "f64", " at line ", "column"] {
+            assert!(!error.contains(jargon), "{path} {body}: {error}");
+        }
         assert!(
             t.elapsed() < Duration::from_millis(500),
             "{path} {body} took {:?}",
@@ -169,6 +223,69 @@ async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
     assert_eq!(status, 413);
     let (status, _) = request(addr, "GET", "/api/nothing", b"").await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn runs_come_back_together_each_with_its_own_settings() {
+    let addr = start().await;
+    let runs: Vec<String> = (0..17)
+        .map(|k| format!(r#"{{"start": [0, 1.4], "epochs": {}}}"#, k + 1))
+        .collect();
+    let (status, v) = post(
+        addr,
+        "/api/runs",
+        &format!(r#"{{"function": "peaks", "runs": [{}]}}"#, runs.join(",")),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(v["error"].as_str().unwrap().contains("at most 16"), "{v}");
+
+    let body = r#"{"function": "peaks", "runs": [
+        {"start": [0, 1.4], "lr": 0.01, "epochs": 1000},
+        {"start": [0, 1.4], "optimizer": "momentum", "momentum": 0.5, "lr": 0.005, "epochs": 300},
+        {"start": [-1, -1], "optimizer": "adam", "lr": 0.05, "epochs": 200, "ascent": true}
+    ]}"#;
+    let (status, v) = post(addr, "/api/runs", body).await;
+    assert_eq!(status, 200, "{v}");
+    let reports = v["runs"].as_array().unwrap();
+    assert_eq!(reports.len(), 3);
+    // The seed's run, as /api/run gives it.
+    assert!((reports[0]["end"][0].as_f64().unwrap() - 0.296446).abs() < 1e-5);
+    assert_eq!(reports[1]["optimizer"], "momentum");
+    assert_eq!(reports[1]["options"]["momentum"], 0.5);
+    assert_eq!(reports[1]["trajectory"].as_array().unwrap().len(), 300);
+    assert_eq!(reports[2]["ascent"], true);
+    assert_eq!(reports[2]["learning_rate"], 0.05);
+    // Each the same as the single-run endpoint's answer.
+    let (_, one) = post(
+        addr,
+        "/api/run",
+        r#"{"function": "peaks", "start": [-1, -1], "optimizer": "adam", "lr": 0.05, "epochs": 200, "ascent": true}"#,
+    )
+    .await;
+    assert_eq!(one["trajectory"], reports[2]["trajectory"]);
+
+    let (status, v) = post(addr, "/api/runs", r#"{"function": "peaks", "runs": []}"#).await;
+    assert_eq!((status, v["runs"].as_array().map(Vec::len)), (200, Some(0)));
+}
+
+#[tokio::test]
+async fn the_optimizers_and_their_settings_are_listed() {
+    let addr = start().await;
+    let (status, bytes) = request(addr, "GET", "/api/optimizers", b"").await;
+    assert_eq!(status, 200);
+    let list: Value = serde_json::from_slice(&bytes).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), downhill::Method::ALL.len());
+    let adam = list.iter().find(|m| m["name"] == "adam").unwrap();
+    assert_eq!(adam["title"], "Adam");
+    assert_eq!(adam["default_lr"], 0.01);
+    assert!(adam["options"].as_array().unwrap().contains(&Value::from("beta1")));
+    assert_eq!(adam["defaults"]["betas"], serde_json::json!([0.9, 0.999]));
+    let newton = list.iter().find(|m| m["name"] == "newton").unwrap();
+    assert_eq!(newton["default_lr"], 1.0);
+    let lbfgs = list.iter().find(|m| m["name"] == "lbfgs").unwrap();
+    assert_eq!(lbfgs["line_search"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -166,10 +166,14 @@ impl Tape {
         let outputs = outputs.iter().map(|&o| map[o as usize]).collect();
         // `eval` relies on this: every instruction reads only slots written before it.
         assert!(
-            ops.iter().enumerate().all(|(i, op)| op.operands().all(|s| (s as usize) < i)),
+            ops.iter()
+                .enumerate()
+                .all(|(i, op)| op.operands().all(|s| (s as usize) < i)),
             "a tape instruction reads a later slot"
         );
-        let (leaves, steps) = (0..).zip(ops.iter().copied()).partition(|(_, op)| op.operands().next().is_none());
+        let (leaves, steps) = (0..)
+            .zip(ops.iter().copied())
+            .partition(|(_, op)| op.operands().next().is_none());
         Tape {
             ops,
             outputs,
