@@ -153,6 +153,23 @@ try {
   await page.waitForTimeout(500);
   check((await view()) === turned, "the 3-D angle survives a reload");
 
+  // A race: one click starts every ticked optimizer from that point, each in its own colour, with a legend.
+  await page.uncheck("#overlay");
+  await page.click("#clear");
+  for (const name of ["gd", "momentum", "adam", "newton"]) await page.check(`#race-list input[value="${name}"]`);
+  await page.locator("#plot").scrollIntoViewIfNeeded();
+  const field = await page.locator("#plot").boundingBox();
+  await page.mouse.click(field.x + field.width * 0.7, field.y + field.height * 0.7);
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 4);
+  const raced = await page.$$eval("#runs tbody tr", (rows) => rows.map((r) => [r.cells[1].textContent, r.cells[2].textContent, r.cells[4].textContent]));
+  check(raced.map((r) => r[0]).join() === "gd,momentum,adam,newton" && new Set(raced.map((r) => r[2])).size === 1,
+    `one click races the four ticked optimizers from one start (${raced.map((r) => r[0] + " lr " + r[1]).join(", ")})`);
+  check(raced[3][1] === "1", "in a race Newton takes its own full step (lr 1) while the others share the rate set");
+  await page.waitForTimeout(1200);
+  const legendPixel = await page.evaluate(() => Array.from(document.getElementById("plot").getContext("2d").getImageData(70, 26, 1, 1).data));
+  check(legendPixel.slice(0, 3).every((c) => c > 220), `the plot carries a legend (its box at the top left: rgb ${legendPixel.slice(0, 3)})`);
+  check((await page.evaluate(() => location.hash)).includes("race=gd%2Cmomentum%2Cadam%2Cnewton"), "the race's choice is in the address");
+
   // An accessibility audit with axe-core (WCAG 2.1 A and AA rules) of the page as it now stands.
   const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
   await page.addScriptTag({ content: axe });
@@ -168,6 +185,8 @@ try {
   await page.screenshot({ path: shots + "explorer.png" });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: shots + "explorer-phone.png", fullPage: true });
+  const tops = await page.evaluate(() => ["optimizer", "lr", "plot"].map((id) => document.getElementById(id).getBoundingClientRect().top));
+  check(tops[0] < tops[2] && tops[1] < tops[2], "at a phone's width the controls come before the plot");
   check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
   check(outside.length === 0, "no request leaves the machine" + (outside.length ? ": " + outside.join(", ") : ""));
 } finally {

@@ -66,14 +66,16 @@ async function loadBasins() {
 }
 const hex = (h) => [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16));
 
-function draw(partial) {
+// Draws everything; the runs from index `from` on only up to epoch `partial` (their start animation).
+function draw(partial, from = state.runs.length - 1) {
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
   if (!state.land) return;
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(landImage, M.left, M.top, plotW(), plotH());
   if (state.basins) { ctx.imageSmoothingEnabled = false; ctx.drawImage(state.basins, M.left, M.top, plotW(), plotH()); }
   axes();
-  state.runs.forEach((r, k) => { if (r.report) drawRun(r, partial && k === state.runs.length - 1 ? partial : r.report.trajectory.length); });
+  state.runs.forEach((r, k) => { if (r.report) drawRun(r, partial && k >= from ? partial : r.report.trajectory.length); });
+  legend();
 }
 
 function axes() {
@@ -94,6 +96,25 @@ function axes() {
   ctx.fillText(+hi.toPrecision(3), bx + 18, M.top + 10); ctx.fillText(+lo.toPrecision(3), bx + 18, M.top + plotH());
 }
 
+// The legend, on the plot (so that a PNG carries it): each run's colour, optimizer and learning rate.
+function legend() {
+  const shown = state.runs.filter((r) => r.report).slice(0, 8);
+  if (!shown.length) return;
+  const more = state.runs.filter((r) => r.report).length - shown.length;
+  ctx.font = "13px system-ui, sans-serif"; ctx.textAlign = "left";
+  const lines = shown.map((r) => `${r.settings.optimizer}  lr ${+r.report.learning_rate.toPrecision(3)}`);
+  if (more > 0) lines.push(`and ${more} more`);
+  const w = Math.max(...lines.map((t) => ctx.measureText(t).width)) + 40, h = lines.length * 18 + 10;
+  const x = M.left + 8, y = M.top + 8;
+  ctx.fillStyle = "rgba(255, 255, 255, 0.9)"; ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = "#8a949e"; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y + 0.5, w, h);
+  lines.forEach((t, k) => {
+    const ly = y + 14 + k * 18;
+    if (k < shown.length) { ctx.strokeStyle = shown[k].color; ctx.lineWidth = 3; ctx.beginPath(); ctx.moveTo(x + 8, ly - 4); ctx.lineTo(x + 28, ly - 4); ctx.stroke(); }
+    ctx.fillStyle = "#1d232a"; ctx.fillText(t, x + 34, ly);
+  });
+}
+
 function drawRun(r, n) {
   const pts = [r.report.start, ...r.report.trajectory.slice(0, n)];
   ctx.save(); ctx.beginPath(); ctx.rect(M.left, M.top, plotW(), plotH()); ctx.clip();
@@ -105,23 +126,34 @@ function drawRun(r, n) {
 }
 
 // The settings of a new run, from the controls. Each run keeps its own (shown in the table, kept in the address).
-function settingsFrom(start) {
-  const o = $("optimizer").value, s = { start, optimizer: o, lr: lr(), epochs: epochsValue(), ascent: $("ascent").checked };
+function settingsFrom(start, o = $("optimizer").value) {
+  const s = { start, optimizer: o, lr: lr(), epochs: epochsValue(), ascent: $("ascent").checked };
   if (o === "momentum" || o === "nesterov") s.momentum = +$("momentum").value;
   if (o === "adam" || o === "adamw") { s.beta1 = +$("beta1").value; s.beta2 = +$("beta2").value; }
   return s;
 }
 const epochsValue = () => Number($("epochs").value);
 
+// A click: one run with the optimizer chosen above, or a race of every optimizer ticked under "Race", all
+// from that point, in one request. In a race each method takes the learning rate set here, except those whose
+// default differs from the chosen method's (Newton and the line searches start from a full step, 1).
 async function startRun(start, animate = true) {
-  const settings = settingsFrom(start);
+  const ticked = [...document.querySelectorAll("#race-list input:checked")].map((c) => c.value);
+  const chosen = (name) => (state.optimizers || []).find((m) => m.name === name);
+  const here = chosen($("optimizer").value);
+  const all = (ticked.length ? ticked : [$("optimizer").value]).map((name) => {
+    const s = settingsFrom(start, name), m = chosen(name);
+    if (ticked.length && m && here && m.default_lr !== here.default_lr) s.lr = m.default_lr;
+    return s;
+  });
   try {
-    const { runs: [report] } = await api("/api/runs", { function: state.fn, runs: [settings] });
+    const { runs: reports } = await api("/api/runs", { function: state.fn, runs: all });
     showSettingsError(null);
-    const run = { settings, report, color: COLORS[state.next++ % COLORS.length] };
-    state.runs.push(run); renderRuns(); saveState();
-    const n = report.trajectory.length, frames = animate ? 40 : 1; let f = 0;
-    const tick = () => { f++; draw(Math.ceil(n * (f / frames) ** 2)); if (f < frames) requestAnimationFrame(tick); };
+    const first = state.runs.length;
+    reports.forEach((report, k) => state.runs.push({ settings: all[k], report, color: COLORS[state.next++ % COLORS.length] }));
+    renderRuns(); saveState();
+    const n = Math.max(...reports.map((r) => r.trajectory.length)), frames = animate ? 40 : 1; let f = 0;
+    const tick = () => { f++; draw(Math.ceil(n * (f / frames) ** 2), first); if (f < frames) requestAnimationFrame(tick); };
     tick();
   } catch (e) { showSettingsError(e); }
 }
@@ -235,6 +267,8 @@ function renderRuns() {
 
 function saveState() {
   const s = new URLSearchParams({ f: state.fn, opt: $("optimizer").value, lr: +lr().toPrecision(6), epochs: $("epochs").value, ascent: $("ascent").checked ? 1 : 0, overlay: $("overlay").checked ? 1 : 0, view: `${Math.round(view.elev)},${Math.round(view.azim)}` });
+  const race = [...document.querySelectorAll("#race-list input:checked")].map((c) => c.value);
+  if (race.length) s.set("race", race.join(","));
   if (state.runs.length) s.set("runs", JSON.stringify(state.runs.map((r) => ({ ...r.settings, start: r.settings.start.map((v) => +v.toPrecision(8)) }))));
   history.replaceState(null, "", "#" + s);
 }
@@ -305,10 +339,16 @@ $("clear").onclick = () => { state.runs = []; renderRuns(); draw(); saveState();
 (async function init() {
   const [fns, optimizers] = await Promise.all([api("/api/functions"), api("/api/optimizers")]);
   state.catalog = fns; state.optimizers = optimizers;
+  const s = new URLSearchParams(location.hash.slice(1));
   for (const f of fns) { const o = document.createElement("option"); o.value = o.textContent = f.name; $("catalog").append(o); }
   const custom = document.createElement("option"); custom.value = "custom"; custom.textContent = "custom"; $("catalog").append(custom);
-  for (const m of optimizers) { const o = document.createElement("option"); o.value = m.name; o.textContent = m.name; o.title = m.title; $("optimizer").append(o); }
-  const s = new URLSearchParams(location.hash.slice(1));
+  for (const m of optimizers) {
+    const o = document.createElement("option"); o.value = m.name; o.textContent = m.name; o.title = m.title; $("optimizer").append(o);
+    const l = document.createElement("label"), c = document.createElement("input");
+    c.type = "checkbox"; c.value = m.name; c.addEventListener("change", saveState);
+    l.title = m.title; l.append(c, " " + m.name); $("race-list").append(l);
+  }
+  for (const name of (s.get("race") || "").split(",")) { const c = document.querySelector(`#race-list input[value="${CSS.escape(name)}"]`); if (c) c.checked = true; }
   if (s.get("opt")) $("optimizer").value = s.get("opt");
   if (s.get("lr")) { exactLr = Number(s.get("lr")); $("lr").value = Math.log10(exactLr); }
   if (s.get("epochs")) $("epochs").value = s.get("epochs");

@@ -42,6 +42,15 @@ fn main() {
                 5.0,
             ),
             (
+                "runs: 5 optimizers from one start, 1000 epochs",
+                "/api/runs",
+                r#"{"function": "peaks", "runs": [{"start": [0, 1.4]}, {"start": [0, 1.4], "optimizer": "momentum"},
+                    {"start": [0, 1.4], "optimizer": "adam"}, {"start": [0, 1.4], "optimizer": "rmsprop"},
+                    {"start": [0, 1.4], "optimizer": "newton", "lr": 1}]}"#,
+                31,
+                f64::NAN,
+            ),
+            (
                 "basins: 256x256 starts, 200 epochs, f64",
                 "/api/basins",
                 r#"{"function": "peaks", "grid": 256, "epochs": 200}"#,
