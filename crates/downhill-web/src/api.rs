@@ -162,11 +162,14 @@ fn plain(message: &str) -> String {
         ("expected a string", "expected text in quotes"),
         ("expected an array of length 2", "expected a list of two numbers"),
         ("expected an array of length 4", "expected a list of four numbers"),
+        // The expected side before the got side: "map, expected a sequence" names both kinds.
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
         ("integer `", "got `"),
         ("floating point `", "got `"),
         ("string \"", "got the text \""),
-        ("sequence", "got a list"),
-        ("map", "got an object"),
+        ("sequence,", "got a list,"),
+        ("map,", "got an object,"),
         ("boolean `", "got `"),
         ("null", "got null"),
     ] {

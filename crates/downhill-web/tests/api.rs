@@ -170,6 +170,16 @@ async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
             "runs[0]: expected a JSON object",
         ),
         (
+            "/api/runs",
+            r#"{"function": "peaks", "runs": {"start": [0, 0]}}"#,
+            "runs: expected a list, got an object",
+        ),
+        (
+            "/api/run",
+            r#"{"function": "peaks", "etas": {"a": 1}}"#,
+            "etas: expected a list of two numbers, got an object",
+        ),
+        (
             "/api/run",
             r#"{"function": "peaks", "epochs": 100000000}"#,
             "from 1 to 100000",
