@@ -119,13 +119,13 @@ fn from_object<T: DeserializeOwned>(value: Value, context: &str) -> Result<T, Ap
     let Value::Object(fields) = &value else {
         return Err(ApiError::bad(format!("{context}expected a JSON object of settings")));
     };
-    match serde_json::from_value::<T>(value.clone()) {
+    match T::deserialize(&value) {
         Ok(t) => Ok(t),
         Err(e) => {
             // Which field? Each one alone, the others left at their defaults.
             let culprit = fields.iter().find(|(k, v)| {
                 let one = Value::Object([((*k).clone(), (*v).clone())].into_iter().collect());
-                serde_json::from_value::<T>(one).is_err()
+                T::deserialize(&one).is_err()
             });
             let message = e.to_string();
             Err(ApiError::bad(match culprit {
