@@ -98,9 +98,9 @@ function axes() {
 
 // The legend, on the plot (so that a PNG carries it): each run's colour, optimizer and learning rate.
 function legend() {
-  const shown = state.runs.filter((r) => r.report).slice(0, 8);
+  const all = computed(), shown = all.slice(0, 8);
   if (!shown.length) return;
-  const more = state.runs.filter((r) => r.report).length - shown.length;
+  const more = all.length - shown.length;
   ctx.font = "13px system-ui, sans-serif"; ctx.textAlign = "left";
   const lines = shown.map((r) => `${r.settings.optimizer}  lr ${+r.report.learning_rate.toPrecision(3)}`);
   if (more > 0) lines.push(`and ${more} more`);
@@ -133,16 +133,20 @@ function settingsFrom(start, o = $("optimizer").value) {
   return s;
 }
 const epochsValue = () => Number($("epochs").value);
+// The runs with a result (a run whose settings failed on this function has none), the optimizers ticked for a
+// race, and a method's description from /api/optimizers.
+const computed = () => state.runs.filter((r) => r.report);
+const raceChoice = () => [...document.querySelectorAll("#race-list input:checked")].map((c) => c.value);
+const optimizerInfo = (name) => (state.optimizers || []).find((m) => m.name === name);
 
 // A click: one run with the optimizer chosen above, or a race of every optimizer ticked under "Race", all
 // from that point, in one request. In a race each method takes the learning rate set here, except those whose
 // default differs from the chosen method's (Newton and the line searches start from a full step, 1).
 async function startRun(start, animate = true) {
-  const ticked = [...document.querySelectorAll("#race-list input:checked")].map((c) => c.value);
-  const chosen = (name) => (state.optimizers || []).find((m) => m.name === name);
-  const here = chosen($("optimizer").value);
+  const ticked = raceChoice();
+  const here = optimizerInfo($("optimizer").value);
   const all = (ticked.length ? ticked : [$("optimizer").value]).map((name) => {
-    const s = settingsFrom(start, name), m = chosen(name);
+    const s = settingsFrom(start, name), m = optimizerInfo(name);
     if (ticked.length && m && here && m.default_lr !== here.default_lr) s.lr = m.default_lr;
     return s;
   });
@@ -221,7 +225,7 @@ function draw3d() {
     g3.fillStyle = g3.strokeStyle = "rgb(" + viridis((v - m.min) / span) + ")";
     g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
   }
-  for (const r of state.runs.filter((r) => r.report)) {
+  for (const r of computed()) {
     const pts = [r.report.start, ...r.report.trajectory].filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
     const vals = pts.map((p) => valueAt(p));
     g3.strokeStyle = r.color; g3.lineWidth = 2; g3.beginPath();
@@ -267,7 +271,7 @@ function renderRuns() {
 
 function saveState() {
   const s = new URLSearchParams({ f: state.fn, opt: $("optimizer").value, lr: +lr().toPrecision(6), epochs: $("epochs").value, ascent: $("ascent").checked ? 1 : 0, overlay: $("overlay").checked ? 1 : 0, view: `${Math.round(view.elev)},${Math.round(view.azim)}` });
-  const race = [...document.querySelectorAll("#race-list input:checked")].map((c) => c.value);
+  const race = raceChoice();
   if (race.length) s.set("race", race.join(","));
   if (state.runs.length) s.set("runs", JSON.stringify(state.runs.map((r) => ({ ...r.settings, start: r.settings.start.map((v) => +v.toPrecision(8)) }))));
   history.replaceState(null, "", "#" + s);
@@ -309,7 +313,7 @@ canvas.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && state.lan
 const refreshOverlay = () => { if ($("overlay").checked) loadBasins().then(() => draw()); };
 // A new run's optimizer; its learning rate starts at the method's default (1 for Newton and the line searches).
 $("optimizer").addEventListener("change", () => {
-  const m = (state.optimizers || []).find((m) => m.name === $("optimizer").value);
+  const m = optimizerInfo($("optimizer").value);
   if (m) { exactLr = m.default_lr; $("lr").value = Math.log10(m.default_lr); }
   syncControls(); saveState(); refreshOverlay();
 });
@@ -332,8 +336,8 @@ for (const id of ["momentum", "beta1", "beta2"]) $(id).addEventListener("input",
 });
 $("overlay").addEventListener("change", async () => { if ($("overlay").checked) await loadBasins(); else state.basins = null; draw(); saveState(); });
 $("png").onclick = () => { const a = document.createElement("a"); a.href = canvas.toDataURL("image/png"); a.download = "downhill.png"; a.click(); };
-$("json").onclick = () => download("runs.json", JSON.stringify(state.runs.filter((r) => r.report).map((r) => r.report), null, 1), "application/json");
-$("csv").onclick = () => download("runs.csv", "run,epoch,x,y\n" + state.runs.filter((r) => r.report).map((r, k) => [r.report.start, ...r.report.trajectory].map((p, e) => `${k},${e},${p[0]},${p[1]}`).join("\n")).join("\n"), "text/csv");
+$("json").onclick = () => download("runs.json", JSON.stringify(computed().map((r) => r.report), null, 1), "application/json");
+$("csv").onclick = () => download("runs.csv", "run,epoch,x,y\n" + computed().map((r, k) => [r.report.start, ...r.report.trajectory].map((p, e) => `${k},${e},${p[0]},${p[1]}`).join("\n")).join("\n"), "text/csv");
 $("clear").onclick = () => { state.runs = []; renderRuns(); draw(); saveState(); };
 
 (async function init() {
