@@ -118,7 +118,8 @@ try {
   check((await page.inputValue("#expr")).includes("exp(") && (await page.inputValue("#catalog")) === "peaks", "a catalog choice shows its formula in the box");
   await page.selectOption("#catalog", "himmelblau");
   await page.waitForFunction(() => document.getElementById("expr").value.includes("x^2 + y - 11"));
-  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3 && document.querySelector("#runs tbody").textContent !== "");
+  // The runs are recomputed by a request of their own after the landscape is drawn: wait for their new results.
+  await page.waitForFunction((t) => document.querySelectorAll("#runs tbody tr").length === 3 && document.querySelector("#runs tbody").textContent !== t, table, { timeout: 10000 });
   const himmelblau = await page.textContent("#runs tbody");
   check(himmelblau !== table && /gd.*momentum.*adam/s.test(himmelblau), "changing the function keeps the three runs and recomputes them on the new landscape");
   await page.fill("#expr", "x^2 + 10*y^2");
