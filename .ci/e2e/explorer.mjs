@@ -51,22 +51,44 @@ try {
   const hash = await page.evaluate(() => location.hash);
   check(hash.includes("runs="), "the runs are in the address");
 
+  const plotImage = () => page.evaluate(() => document.getElementById("plot").toDataURL());
   const saved = async (button) => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
     return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
   };
   const csv = await saved("#csv");
   const lines = csv.bytes.toString().trim().split("\n");
-  const numeric = lines.slice(1).every((l) => { const f = l.split(","); return f.length === 4 && f[0] === "0" && f.every((v) => Number.isFinite(Number(v))); });
-  check(csv.name === "runs.csv" && lines[0] === "run,epoch,x,y" && lines.length > 2 && numeric, `the runs download as CSV (${lines.length - 1} rows)`);
+  const cells = lines.slice(1).map((l) => l.split(","));
+  const numeric = cells.every((f) => f.length === 9 && f[0] === "0" && f[1] === "gd" && [2, 3, 4, 5, 6, 7, 8].every((i) => Number.isFinite(Number(f[i]))));
+  check(csv.name === "runs.csv" && lines[0] === "run,optimizer,lr,epoch,x,y,value,grad_x,grad_y" && lines.length > 2 && numeric, `the runs download as CSV with f and the gradient on every row (${lines.length - 1} rows)`);
   const json = await saved("#json");
   const reports = JSON.parse(json.bytes.toString());
+  const lastRow = cells[cells.length - 1].map(Number);
   check(json.name === "runs.json" && reports.length === 1 && reports[0].trajectory.length === lines.length - 2, "the runs download as JSON, the same path as the CSV");
+  check(lastRow[6] === reports[0].value && lastRow[7] === reports[0].gradient[0] && lastRow[8] === reports[0].gradient[1], "the CSV's last row has the run's final value and gradient");
   const png = await saved("#png");
-  check(png.name === "downhill.png" && png.bytes.subarray(1, 4).toString() === "PNG" && png.bytes.length > 10000, `the figure downloads as PNG (${png.bytes.length} bytes)`);
+  const pngWidth = png.bytes.readUInt32BE(16), cssWidth = await page.evaluate(() => document.getElementById("plot").getBoundingClientRect().width);
+  check(png.name === "downhill.png" && png.bytes.subarray(1, 4).toString() === "PNG" && pngWidth === Math.round(2 * cssWidth), `the figure downloads as PNG at twice the screen's resolution (${pngWidth} pixels wide for ${cssWidth} on screen)`);
+
+  // Reading the picture: the hover readout, contours, the gradient field and the log colour scale.
+  const plotBox = await page.locator("#plot").boundingBox();
+  await page.mouse.move(plotBox.x + plotBox.width * 0.5, plotBox.y + plotBox.height * 0.5);
+  await page.waitForFunction(() => document.getElementById("readout").textContent.includes("∇f ("));
+  const readout = await page.textContent("#readout");
+  const [rx, ry, rf] = [/x (\S+)/, /y (\S+)/, /f (\S+)/].map((re) => Number(readout.match(re)[1]));
+  const direct = await page.evaluate(async ([x, y]) => (await (await fetch("/api/eval", { method: "POST", body: JSON.stringify({ function: "peaks", points: [[x, y]] }) })).json()), [rx, ry]);
+  // The readout rounds x and y to 4 decimals: f at the rounded point differs by at most |∇f| times 5e-5 each way.
+  const slack = 5e-5 * (Math.abs(direct.gradients[0][0]) + Math.abs(direct.gradients[0][1])) + 1e-4;
+  check(Math.abs(direct.values[0] - rf) < slack, `hovering reads x, y, f and the gradient under the pointer ("${readout}")`);
+  for (const toggle of ["contours", "field", "log"]) {
+    const before = await plotImage();
+    await page.check("#" + toggle);
+    await page.waitForFunction((b) => document.getElementById("plot").toDataURL() !== b, before, { timeout: 5000 });
+    check((await page.evaluate(() => location.hash)).includes(toggle), `the ${toggle} toggle redraws the plot and is kept in the address`);
+  }
+  for (const toggle of ["contours", "field", "log"]) await page.uncheck("#" + toggle);
 
   // Live: dragging the learning rate redraws the run before the mouse is released.
-  const plotImage = () => page.evaluate(() => document.getElementById("plot").toDataURL());
   const stillPlot = await plotImage();
   await page.locator("#lr").scrollIntoViewIfNeeded();
   const slider = await page.locator("#lr").boundingBox();
@@ -188,6 +210,25 @@ try {
   await page.screenshot({ path: shots + "explorer-phone.png", fullPage: true });
   const tops = await page.evaluate(() => ["optimizer", "lr", "plot"].map((id) => document.getElementById(id).getBoundingClientRect().top));
   check(tops[0] < tops[2] && tops[1] < tops[2], "at a phone's width the controls come before the plot");
+  // A diverged run is marked where it leaves the view, named in the legend, and a hint says what to do.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const diverging = [{ start: [-1, 0], optimizer: "gd", lr: 0.01, epochs: 1000, ascent: false }];
+  await page.goto("about:blank"); // a new hash alone would not load the page again
+  await page.goto(url + "#f=rosenbrock&runs=" + encodeURIComponent(JSON.stringify(diverging)));
+  await page.waitForFunction(() => document.getElementById("hint").textContent !== "");
+  const hint = await page.textContent("#hint");
+  check(/gd at lr 0.01 diverged: lower the learning rate \(try 0.001\)/.test(hint), `a diverged run gets a hint ("${hint}")`);
+
+  // HiDPI: at devicePixelRatio 2 the canvases have twice as many pixels as CSS pixels (sharp, not scaled up).
+  const sharp = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 2 });
+  await sharp.goto(url + "#f=himmelblau");
+  await sharp.waitForFunction(() => document.querySelector("#catalog").value === "himmelblau");
+  await sharp.waitForTimeout(500);
+  const dims = await sharp.evaluate(() => ["plot", "view3d"].map((id) => { const c = document.getElementById(id); return [c.width, c.clientWidth]; }));
+  check(dims.every(([w, css]) => w === Math.round(2 * css)), `at devicePixelRatio 2 the plot and the 3-D view are drawn at full resolution (${dims.map((d) => d.join(" px for ")).join(", ")} CSS px)`);
+  await sharp.screenshot({ path: shots + "explorer-hidpi.png" });
+  await sharp.close();
+
   check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
   check(outside.length === 0, "no request leaves the machine" + (outside.length ? ": " + outside.join(", ") : ""));
 } finally {

@@ -275,7 +275,7 @@ struct RunRequest {
     start: Option<[f64; 2]>,
     seed: Option<u64>,
     lr: Option<f64>,
-    epochs: Option<u64>,
+    epochs: Option<i64>,
     optimizer: Option<String>,
     ascent: bool,
     momentum: Option<f64>,
@@ -308,6 +308,8 @@ struct RunRequest {
     warmup: Option<u64>,
     clip_grad_norm: Option<f64>,
     gtol: Option<f64>,
+    /// Also answer f and the gradient at the start and after every update (`values`, `gradients`).
+    history: bool,
 }
 
 fn method(name: Option<&str>) -> Result<Method, ApiError> {
@@ -321,6 +323,7 @@ struct Prepared {
     spec: OptimizerSpec,
     config: RunConfig,
     seed: Option<u64>,
+    history: bool,
 }
 
 /// Checks a run's settings as the command line does, and within the explorer's bounds: epochs from 1 to
@@ -364,12 +367,14 @@ fn prepare(req: &RunRequest) -> Result<Prepared, ApiError> {
         },
     };
     let spec = OptimizerSpec::new(method, &options).map_err(|e| ApiError::bad(e.to_string()))?;
+    // Signed, so that -5 gets the same message as 0 (the range, not "a whole number of 0 or more").
     let epochs = req.epochs.unwrap_or(1000);
-    if !(1..=MAX_RUN_EPOCHS).contains(&epochs) {
+    if !(1..=MAX_RUN_EPOCHS as i64).contains(&epochs) {
         return Err(ApiError::bad(format!(
             "epochs: expected a whole number from 1 to {MAX_RUN_EPOCHS}, got {epochs}"
         )));
     }
+    let epochs = epochs as u64;
     let evaluations = epochs.saturating_mul(spec.evaluations_per_update());
     if evaluations > MAX_RUN_EPOCHS * MAX_EVALUATIONS_PER_EPOCH {
         return Err(ApiError::bad(format!(
@@ -401,15 +406,26 @@ fn prepare(req: &RunRequest) -> Result<Prepared, ApiError> {
         spec,
         config,
         seed,
+        history: req.history,
     })
 }
 
 impl Prepared {
-    /// The run, in the command line's `--json` shape.
+    /// The run, in the command line's `--json` shape; with `history`, also `values` and `gradients`: f and its
+    /// gradient at the start and after each update (one per point of `[start, ...trajectory]`, null where not
+    /// finite), for a loss chart and a CSV.
     fn run(&self, name: &str, f: &Function) -> Result<Value, ApiError> {
         let r = downhill::run(f, &self.config, &self.spec).map_err(|e| ApiError::bad(e.to_string()))?;
         let report = RunReport::new(name, f, self.method, self.spec, &self.config, self.seed, &r);
-        to_json(report).map(|Json(v)| v)
+        let Json(mut v) = to_json(report)?;
+        if self.history {
+            let (value, gradient) = f.value_gradient_with(r.start, &mut Vec::new());
+            let values: Vec<f64> = std::iter::once(value).chain(r.values.iter().copied()).collect();
+            let gradients: Vec<[f64; 2]> = std::iter::once(gradient).chain(r.gradients.iter().copied()).collect();
+            v["values"] = json!(values);
+            v["gradients"] = json!(gradients);
+        }
+        Ok(v)
     }
 }
 
@@ -431,6 +447,8 @@ pub const MAX_RUNS: usize = 16;
 struct RunsRequest {
     function: String,
     runs: Vec<Value>,
+    /// Every run's history (see [`RunRequest`]'s `history`).
+    history: bool,
 }
 
 /// `POST /api/runs {function, runs: [{start, optimizer, lr, epochs, ...}, ...]}`: every run on one function in
@@ -454,10 +472,12 @@ pub async fn runs(State(limits): State<Limits>, req: Request) -> ApiResult {
                 "{context}the function is given once, beside \"runs\", for all of them"
             )));
         }
-        prepared.push(prepare(&run).map_err(|e| ApiError {
+        let mut p = prepare(&run).map_err(|e| ApiError {
             message: context.clone() + &e.message,
             ..e
-        })?);
+        })?;
+        p.history |= req.history;
+        prepared.push(p);
     }
     let name = req.function;
     compute(limits, move |cancel| {
@@ -653,6 +673,41 @@ pub async fn landscape(State(limits): State<Limits>, req: Request) -> ApiResult 
             "max": hi.is_finite().then_some(hi),
             "values": values,
         }))
+    })
+    .await
+    .map(Json)
+}
+
+/// The most points of one `POST /api/eval`.
+pub const MAX_POINTS: usize = 2048;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct EvalRequest {
+    function: String,
+    points: Vec<[f64; 2]>,
+}
+
+/// `POST /api/eval {function, points: [[x, y], ...]}`: f and its gradient at each point, `{"values": [...],
+/// "gradients": [[df/dx, df/dy], ...]}`, null where not finite (the explorer's hover readout and gradient
+/// field). At most [`MAX_POINTS`] points.
+pub async fn eval(State(limits): State<Limits>, req: Request) -> ApiResult {
+    let req: EvalRequest = parse(&body(limits, req).await?)?;
+    if req.points.len() > MAX_POINTS {
+        return Err(ApiError::bad(format!(
+            "{} points is too many for one request (at most {MAX_POINTS})",
+            req.points.len()
+        )));
+    }
+    compute(limits, move |_| {
+        let f = function(&req.function)?;
+        let mut scratch = Vec::new();
+        let (values, gradients): (Vec<f64>, Vec<[f64; 2]>) = req
+            .points
+            .iter()
+            .map(|&p| f.value_gradient_with(p, &mut scratch))
+            .unzip();
+        Ok(json!({ "values": values, "gradients": gradients }))
     })
     .await
     .map(Json)

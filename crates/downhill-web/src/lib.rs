@@ -17,7 +17,18 @@ use axum::Router;
 pub const MAX_BODY: usize = 64 * 1024;
 
 const INDEX: &str = include_str!("../assets/index.html");
-const SCRIPT: &str = include_str!("../assets/app.js");
+
+/// The page's ES modules (one job each) and the bundled third-party libraries (`vendor/build.sh`), by path.
+pub const SCRIPTS: &[(&str, &str)] = &[
+    ("/js/main.js", include_str!("../assets/js/main.js")),
+    ("/js/api.js", include_str!("../assets/js/api.js")),
+    ("/js/state.js", include_str!("../assets/js/state.js")),
+    ("/js/controls.js", include_str!("../assets/js/controls.js")),
+    ("/js/runs.js", include_str!("../assets/js/runs.js")),
+    ("/js/plot.js", include_str!("../assets/js/plot.js")),
+    ("/js/view3d.js", include_str!("../assets/js/view3d.js")),
+    ("/vendor/d3.js", include_str!("../assets/vendor/d3.js")),
+];
 
 /// Every route, with the default limits.
 pub fn router() -> Router {
@@ -26,12 +37,17 @@ pub fn router() -> Router {
 
 /// Every route, with these limits.
 pub fn router_with(limits: api::Limits) -> Router {
-    Router::new()
-        .route("/", get(|| async { Html(INDEX) }))
-        .route(
-            "/app.js",
-            get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response() }),
-        )
+    let mut router = Router::new().route("/", get(|| async { Html(INDEX) }));
+    for &(path, script) in SCRIPTS {
+        router =
+            router.route(
+                path,
+                get(move || async move {
+                    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], script).into_response()
+                }),
+            );
+    }
+    router
         .route("/api/functions", get(api::functions))
         .route("/api/diff", post(api::diff))
         .route("/api/optimizers", get(api::optimizers))
@@ -39,6 +55,7 @@ pub fn router_with(limits: api::Limits) -> Router {
         .route("/api/runs", post(api::runs))
         .route("/api/basins", post(api::basins))
         .route("/api/landscape", post(api::landscape))
+        .route("/api/eval", post(api::eval))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(limits)
 }

@@ -41,14 +41,20 @@ async fn every_endpoint_answers_in_the_clis_shapes() {
     let (status, page) = request(addr, "GET", "/", b"").await;
     assert_eq!(status, 200);
     let page = String::from_utf8(page).unwrap();
-    assert!(page.contains("<canvas") && page.contains("/app.js"));
+    assert!(page.contains("<canvas") && page.contains("/js/main.js"));
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "the page must not load anything from outside"
     );
-    let (status, script) = request(addr, "GET", "/app.js", b"").await;
-    assert_eq!(status, 200);
-    assert!(!String::from_utf8(script).unwrap().contains("https://"));
+    for &(path, _) in downhill_web::SCRIPTS {
+        let (status, script) = request(addr, "GET", path, b"").await;
+        assert_eq!(status, 200, "{path}");
+        let script = String::from_utf8(script).unwrap();
+        assert!(
+            !script.contains("https://") && !script.contains("fetch(\"http"),
+            "{path} loads from outside"
+        );
+    }
 
     let (status, bytes) = request(addr, "GET", "/api/functions", b"").await;
     assert_eq!(status, 200);
@@ -115,6 +121,51 @@ async fn every_endpoint_answers_in_the_clis_shapes() {
 }
 
 #[tokio::test]
+async fn points_and_histories_carry_f_and_the_gradient() {
+    let addr = start().await;
+    // f = x^2*y: at (2, 3) f = 12 and the gradient (2xy, x^2) = (12, 4); ln(x) is not finite at x = -1.
+    let (status, v) = post(
+        addr,
+        "/api/eval",
+        r#"{"function": "x^2*y", "points": [[2, 3], [0, 0]]}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["values"], serde_json::json!([12.0, 0.0]));
+    assert_eq!(v["gradients"], serde_json::json!([[12.0, 4.0], [0.0, 0.0]]));
+    let (status, v) = post(addr, "/api/eval", r#"{"function": "ln(x) + y", "points": [[-1, 0]]}"#).await;
+    assert_eq!(status, 200);
+    assert!(v["values"][0].is_null() && v["gradients"][0][1] == 1.0);
+    let many = format!(r#"{{"function": "x", "points": [{}]}}"#, vec!["[0, 0]"; 2049].join(","));
+    let (status, v) = post(addr, "/api/eval", &many).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"], "2049 points is too many for one request (at most 2048)");
+
+    // gd on x^2 + 3y^2 from (1, 1) at lr 0.1: each step multiplies x by 0.8 and y by 0.4.
+    let body = r#"{"function": "x^2 + 3*y^2", "history": true,
+        "runs": [{"start": [1, 1], "lr": 0.1, "epochs": 3, "gtol": 0}]}"#;
+    let (status, v) = post(addr, "/api/runs", body).await;
+    assert_eq!(status, 200, "{v}");
+    let run = &v["runs"][0];
+    let values: Vec<f64> = run["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(values.len(), 4, "the start and three updates");
+    for (k, &f) in values.iter().enumerate() {
+        let (x, y) = (0.8f64.powi(k as i32), 0.4f64.powi(k as i32));
+        assert!((f - (x * x + 3.0 * y * y)).abs() < 1e-12, "f after {k} updates: {f}");
+        let g = &run["gradients"][k];
+        assert!((g[0].as_f64().unwrap() - 2.0 * x).abs() < 1e-12 && (g[1].as_f64().unwrap() - 6.0 * y).abs() < 1e-12);
+    }
+    // Without it, no history.
+    let (_, v) = post(addr, "/api/runs", &body.replace(r#""history": true,"#, "")).await;
+    assert!(v["runs"][0].get("values").is_none());
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
     let addr = start().await;
     let (status, v) = post(addr, "/api/diff", r#"{"function": "exq(x) + y"}"#).await;
@@ -132,7 +183,7 @@ async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
         (
             "/api/run",
             r#"{"function": "peaks", "epochs": -5}"#,
-            "epochs: expected a whole number of 0 or more, got `-5`",
+            "epochs: expected a whole number from 1 to 100000, got -5",
         ),
         (
             "/api/run",

@@ -1,0 +1,93 @@
+// The runs: started by a click (one optimizer, or a race of several from one point), computed again when a
+// setting or the function changes, listed in the table with their own settings, exported as CSV and JSON.
+import { api } from "./api.js";
+import { state, computed, newRun, writeAddress } from "./state.js";
+import { $, clickSettings, controlValues, showSettingsError } from "./controls.js";
+import { drawPlot } from "./plot.js";
+import { draw3d } from "./view3d.js";
+
+// Everything that shows the runs, drawn again, and the address brought up to date.
+export function refresh() {
+  renderRuns(); drawPlot(); draw3d(); writeAddress(controlValues());
+}
+
+// Every run of one request, with f and the gradient along each path (for the CSV).
+const request = (runs) => api("/api/runs", { function: state.fn, runs, history: true });
+
+// A click at `start`: the runs it starts, all in one request, drawn in over 40 frames.
+export async function startRun(start, animate = true) {
+  const all = clickSettings(start);
+  try {
+    const { runs: reports } = await request(all);
+    showSettingsError(null);
+    const first = state.runs.length;
+    reports.forEach((report, k) => { const run = newRun(all[k]); run.report = report; state.runs.push(run); });
+    renderRuns(); draw3d(); writeAddress(controlValues());
+    const n = Math.max(...reports.map((r) => r.trajectory.length)), frames = animate ? 40 : 1; let f = 0;
+    const tick = () => { f++; drawPlot(Math.ceil(n * (f / frames) ** 2), first); if (f < frames) requestAnimationFrame(tick); };
+    tick();
+  } catch (e) { showSettingsError(e); }
+}
+
+// Every run computed again (a slider moved, the function changed): one request for all of them; while one is
+// in flight, only the latest wish waits, so a dragged slider redraws as fast as the server answers.
+let recomputing = false, again = false;
+export async function recompute() {
+  if (recomputing) { again = true; return; }
+  recomputing = true;
+  try {
+    do {
+      again = false;
+      if (!state.runs.length) break;
+      const fn = state.fn, runs = state.runs.slice();
+      try {
+        const answer = await request(runs.map((r) => r.settings));
+        if (fn === state.fn) { answer.runs.forEach((report, k) => { runs[k].report = report; }); showSettingsError(null); }
+      } catch (e) { showSettingsError(e); }
+      refresh();
+    } while (again);
+  } finally { recomputing = false; }
+}
+
+// A setting changed: every run takes it (each keeps its own optimizer), and all are computed again. A method's
+// own setting (momentum, the betas) goes only to the runs that have it.
+export function applyToRuns(name, value, own = false) {
+  for (const r of state.runs) if (!own || name in r.settings) r.settings[name] = value;
+  return recompute();
+}
+
+export function clearRuns() { state.runs = []; refresh(); }
+
+const fmt = (v) => (v === null ? "–" : (Math.abs(v) < 1e-4 && v !== 0) || Math.abs(v) >= 1e6 ? v.toExponential(2) : +v.toPrecision(5));
+
+function renderRuns() {
+  const tb = $("runs").tBodies[0]; tb.innerHTML = "";
+  state.runs.forEach((r, k) => {
+    const p = r.report, q = r.settings, tr = tb.insertRow();
+    const result = p ? `<td>(${fmt(p.end[0])}, ${fmt(p.end[1])})</td><td>${fmt(p.value)}</td><td>${p.termination}</td><td>${p.stationary_point}</td>`
+      : `<td colspan="4">not computed: see the message above</td>`;
+    tr.innerHTML = `<td class="swatch"><span style="background:${r.color}"></span></td><td>${q.optimizer}</td><td>${fmt(p ? p.learning_rate : q.lr)}</td><td>${q.epochs}</td>` +
+      `<td>(${fmt(q.start[0])}, ${fmt(q.start[1])})</td>` + result +
+      `<td><button aria-label="remove run">✕</button></td>`;
+    tr.querySelector("button").onclick = () => { state.runs.splice(k, 1); refresh(); };
+  });
+  // Runs that diverged: a hint to lower their learning rate.
+  const gone = computed().filter((r) => r.report.termination === "diverged");
+  $("hint").textContent = gone.length ? gone.map((r) => `${r.settings.optimizer} at lr ${fmt(r.report.learning_rate)}`).join(", ") +
+    ` diverged: lower the learning rate (try ${fmt(Math.min(...gone.map((r) => r.report.learning_rate)) / 10)}).` : "";
+}
+
+// The runs as CSV, a row per point of each path (the command line's --csv columns, with the run's optimizer
+// and learning rate), and as JSON (the API's reports).
+export function runsCsv() {
+  const rows = ["run,optimizer,lr,epoch,x,y,value,grad_x,grad_y"];
+  computed().forEach((r, k) => {
+    const rep = r.report;
+    [rep.start, ...rep.trajectory].forEach((p, e) => {
+      const g = rep.gradients ? rep.gradients[e] : [null, null], v = rep.values ? rep.values[e] : null;
+      rows.push([k, r.settings.optimizer, rep.learning_rate, e, p[0], p[1], v ?? "", g[0] ?? "", g[1] ?? ""].join(","));
+    });
+  });
+  return rows.join("\n") + "\n";
+}
+export const runsJson = () => JSON.stringify(computed().map((r) => r.report), null, 1);
