@@ -25,7 +25,7 @@ try {
   const errors = [], outside = [];
   // The bad expression typed below gets its 400 from the API on purpose; Chromium logs every 4xx response.
   page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 400")) errors.push(m.text()); });
-  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("pageerror", (e) => errors.push(String(e.stack || e)));
   page.on("request", (r) => { if (!r.url().startsWith(url) && !r.url().startsWith("data:")) outside.push(r.url()); });
 
   await page.goto(url);
@@ -71,6 +71,7 @@ try {
   check(png.name === "downhill.png" && png.bytes.subarray(1, 4).toString() === "PNG" && pngWidth === Math.round(2 * cssWidth), `the figure downloads as PNG at twice the screen's resolution (${pngWidth} pixels wide for ${cssWidth} on screen)`);
 
   // Reading the picture: the hover readout, contours, the gradient field and the log colour scale.
+  await page.locator("#plot").scrollIntoViewIfNeeded();
   const plotBox = await page.locator("#plot").boundingBox();
   await page.mouse.move(plotBox.x + plotBox.width * 0.5, plotBox.y + plotBox.height * 0.5);
   await page.waitForFunction(() => document.getElementById("readout").textContent.includes("∇f ("));
@@ -192,6 +193,44 @@ try {
   const legendPixel = await page.evaluate(() => Array.from(document.getElementById("plot").getContext("2d").getImageData(70, 26, 1, 1).data));
   check(legendPixel.slice(0, 3).every((c) => c > 220), `the plot carries a legend (its box at the top left: rgb ${legendPixel.slice(0, 3)})`);
   check((await page.evaluate(() => location.hash)).includes("race=gd%2Cmomentum%2Cadam%2Cnewton"), "the race's choice is in the address");
+
+  // The race's clock: a click plays every run from epoch 0 (balls on the paths), to the end; pause, step, space.
+  const epochLabel = () => page.textContent("#epoch");
+  await page.waitForFunction(() => /^epoch (\d+) of \1$/.test(document.getElementById("epoch").textContent), null, { timeout: 10000 });
+  const total = Number((await epochLabel()).split(" of ")[1]);
+  await page.click("#play");
+  await page.waitForFunction(() => { const m = document.getElementById("epoch").textContent.match(/^epoch (\d+) of (\d+)$/); return m && +m[1] > 0 && +m[1] < +m[2]; });
+  await page.click("#play");
+  const paused = await epochLabel();
+  await page.waitForTimeout(300);
+  check(paused === (await epochLabel()) && Number(paused.split(" ")[1]) < total, `play runs the race's clock and pause stops it (${paused})`);
+  await page.locator("#step").fill("10");
+  await page.waitForFunction(() => document.getElementById("epoch").textContent.startsWith("epoch 10 of"));
+  const atTen = await plotImage();
+  await page.locator("#step").fill(String(total));
+  await page.waitForFunction((b) => document.getElementById("plot").toDataURL() !== b, atTen);
+  check(true, "the step slider shows every run at the epoch chosen (10, then the end)");
+  await page.locator("h1").click();
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.getElementById("play").getAttribute("aria-pressed") === "true");
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.getElementById("play").getAttribute("aria-pressed") === "false");
+  check(true, "the space bar plays and pauses");
+  await page.locator("#step").fill(String(total));
+
+  // The loss chart: one curve per run, f, f - f* or the gradient norm, on a linear or log axis, in the address.
+  const lossInk = () => page.evaluate(() => {
+    const c = document.getElementById("loss"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 80) coloured++;
+    return coloured;
+  });
+  check((await lossInk()) > 300, `the loss chart draws every run's curve (${await lossInk()} coloured pixels)`);
+  const lossBefore = await page.evaluate(() => document.getElementById("loss").toDataURL());
+  await page.selectOption("#loss-what", "grad");
+  await page.check("#loss-log");
+  check((await page.evaluate(() => document.getElementById("loss").toDataURL())) !== lossBefore && (await page.evaluate(() => location.hash)).includes("loss=grad%2Clog"),
+    "the loss chart shows the gradient norm on a log axis, and the address keeps the choice");
 
   // An accessibility audit with axe-core (WCAG 2.1 A and AA rules) of the page as it now stands.
   const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");

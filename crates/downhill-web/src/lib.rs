@@ -27,6 +27,8 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("/js/runs.js", include_str!("../assets/js/runs.js")),
     ("/js/plot.js", include_str!("../assets/js/plot.js")),
     ("/js/view3d.js", include_str!("../assets/js/view3d.js")),
+    ("/js/anim.js", include_str!("../assets/js/anim.js")),
+    ("/js/loss.js", include_str!("../assets/js/loss.js")),
     ("/vendor/d3.js", include_str!("../assets/vendor/d3.js")),
 ];
 

@@ -32,7 +32,8 @@ export function clickSettings(start) {
 }
 
 // What the address keeps of the controls.
-export const controlValues = () => ({ optimizer: $("optimizer").value, lr: lr(), epochs: $("epochs").value, ascent: $("ascent").checked, overlay: $("overlay").checked, race: raceChoice() });
+export const controlValues = () => ({ optimizer: $("optimizer").value, lr: lr(), epochs: $("epochs").value, ascent: $("ascent").checked, overlay: $("overlay").checked, race: raceChoice(),
+  loss: $("loss-what").value + ($("loss-log").checked ? ",log" : "") });
 
 export function syncControls() {
   const o = $("optimizer").value;

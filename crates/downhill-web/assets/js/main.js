@@ -4,8 +4,10 @@ import { api } from "./api.js";
 import { state, newRun, readAddress, writeAddress, optimizerInfo, COLORS } from "./state.js";
 import { $, lr, setLr, epochsValue, controlValues, syncControls, showError, showSettingsError } from "./controls.js";
 import { layout, setLandscape, drawPlot, eventToData, aspect, pngAt2x } from "./plot.js";
-import { setMesh, draw3d, initView3d } from "./view3d.js";
-import { startRun, recompute, applyToRuns, clearRuns, runsCsv, runsJson } from "./runs.js";
+import { setMesh, initView3d } from "./view3d.js";
+import { startRun, recompute, applyToRuns, clearRuns, runsCsv, runsJson, drawAll } from "./runs.js";
+import { initPlayer } from "./anim.js";
+import { drawLoss } from "./loss.js";
 
 const save = () => writeAddress(controlValues());
 
@@ -120,7 +122,9 @@ $("json").onclick = () => download("runs.json", blob(runsJson(), "application/js
 $("csv").onclick = () => download("runs.csv", blob(runsCsv(), "text/csv"));
 $("clear").onclick = clearRuns;
 initView3d(save);
-const resized = () => { if (state.land && layout()) { drawPlot(); draw3d(); } };
+initPlayer(drawAll);
+for (const id of ["loss-what", "loss-log"]) $(id).addEventListener("change", () => { drawLoss(); save(); });
+const resized = () => { if (state.land && layout()) drawAll(); else drawLoss(); };
 new ResizeObserver(resized).observe(plot.parentElement);
 window.addEventListener("resize", resized);
 
@@ -140,6 +144,9 @@ window.addEventListener("resize", resized);
   if (a.lr) setLr(a.lr);
   if (a.epochs) $("epochs").value = a.epochs;
   $("ascent").checked = a.ascent; $("overlay").checked = a.overlay;
+  const [what, log] = a.loss.split(",");
+  if (["f", "gap", "grad"].includes(what)) $("loss-what").value = what;
+  $("loss-log").checked = log === "log";
   syncControls();
   await loadFunction(a.fn, a.runs);
 })();

@@ -88,8 +88,8 @@ function contourPath() {
   return (lines = path);
 }
 
-// Draws everything; the runs from index `from` on only up to epoch `partial` (their start animation).
-export function drawPlot(partial, from = state.runs.length - 1) {
+// Draws everything, the runs up to the race clock's epoch.
+export function drawPlot() {
   ctx.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size.w, size.h);
   if (!state.land || !image) return;
@@ -101,7 +101,7 @@ export function drawPlot(partial, from = state.runs.length - 1) {
   if (state.show.field && state.field) field();
   ctx.restore();
   axes(); colourBar();
-  computed().forEach((run, k) => drawRun(run, partial && state.runs.indexOf(run) >= from ? partial : run.report.trajectory.length, k));
+  for (const run of computed()) drawRun(run, state.clock.epoch);
   legend();
 }
 
@@ -175,9 +175,20 @@ function exitOf(pts, d) {
   return null;
 }
 
-function drawRun(run, n) {
+// The points of a run up to epoch `epoch` (null: all), the last one between two updates for a fractional epoch.
+export function pathTo(rep, epoch) {
+  const all = [rep.start, ...rep.trajectory];
+  if (epoch === null || epoch >= all.length - 1) return all;
+  const k = Math.max(0, Math.floor(epoch)), f = Math.max(0, epoch - k), pts = all.slice(0, k + 1);
+  if (f > 0) { const a = all[k], b = all[k + 1]; pts.push([a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f]); }
+  return pts;
+}
+
+// A run up to epoch `epoch`: its path, its start, and its end or (while the clock runs) a ball where it is.
+function drawRun(run, epoch) {
   const rep = run.report, d = state.land.domain, r = plotRect(), diverged = rep.termination === "diverged";
-  let pts = [rep.start, ...rep.trajectory.slice(0, n)];
+  let pts = pathTo(rep, epoch);
+  const moving = epoch !== null && epoch < rep.trajectory.length;
   const exit = exitOf(pts, d), last = pts[pts.length - 1];
   // A diverged run is drawn up to where it leaves (its later points are far off, their segments meaningless).
   if (exit && diverged) pts = [...pts.slice(0, exit.index), exit.at];
@@ -185,7 +196,10 @@ function drawRun(run, n) {
   ctx.strokeStyle = run.color; ctx.lineWidth = 2; ctx.beginPath();
   pts.forEach((p, i) => { const [x, y] = toPx(p); i ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }); ctx.stroke();
   const [sx, sy] = toPx(pts[0]); ctx.fillStyle = "#1f3bd6"; ctx.fillRect(sx - 4, sy - 4, 8, 8);
-  if (within(last, d) && !(exit && diverged)) { const [ex, ey] = toPx(last); ctx.fillStyle = run.color; ctx.beginPath(); ctx.arc(ex, ey, 5, 0, 7); ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke(); }
+  if (within(last, d) && !(exit && diverged)) {
+    const [ex, ey] = toPx(last); ctx.fillStyle = run.color; ctx.beginPath(); ctx.arc(ex, ey, moving ? 7 : 5, 0, 7); ctx.fill();
+    ctx.strokeStyle = moving ? INK : "#fff"; ctx.lineWidth = moving ? 2 : 1.5; ctx.stroke();
+  }
   ctx.restore();
   if (exit) leaves(run, exit, diverged);
 }

@@ -5,27 +5,29 @@ import { state, computed, newRun, writeAddress } from "./state.js";
 import { $, clickSettings, controlValues, showSettingsError } from "./controls.js";
 import { drawPlot } from "./plot.js";
 import { draw3d } from "./view3d.js";
+import { drawLoss } from "./loss.js";
+import { play, syncPlayer } from "./anim.js";
+
+// Every picture of the runs (plot, 3-D view, loss chart, player) at the race clock's epoch.
+export function drawAll() { drawPlot(); draw3d(); drawLoss(); syncPlayer(); }
 
 // Everything that shows the runs, drawn again, and the address brought up to date.
 export function refresh() {
-  renderRuns(); drawPlot(); draw3d(); writeAddress(controlValues());
+  renderRuns(); drawAll(); writeAddress(controlValues());
 }
 
 // Every run of one request, with f and the gradient along each path (for the CSV).
 const request = (runs) => api("/api/runs", { function: state.fn, runs, history: true });
 
-// A click at `start`: the runs it starts, all in one request, drawn in over 40 frames.
-export async function startRun(start, animate = true) {
+// A click at `start`: the runs it starts, all in one request; the race clock plays every run from epoch 0.
+export async function startRun(start) {
   const all = clickSettings(start);
   try {
     const { runs: reports } = await request(all);
     showSettingsError(null);
-    const first = state.runs.length;
     reports.forEach((report, k) => { const run = newRun(all[k]); run.report = report; state.runs.push(run); });
-    renderRuns(); draw3d(); writeAddress(controlValues());
-    const n = Math.max(...reports.map((r) => r.trajectory.length)), frames = animate ? 40 : 1; let f = 0;
-    const tick = () => { f++; drawPlot(Math.ceil(n * (f / frames) ** 2), first); if (f < frames) requestAnimationFrame(tick); };
-    tick();
+    renderRuns(); writeAddress(controlValues());
+    play(0);
   } catch (e) { showSettingsError(e); }
 }
 

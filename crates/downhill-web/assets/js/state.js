@@ -5,6 +5,8 @@ export const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#
 export const state = {
   fn: "peaks", land: null, runs: [], basins: null, field: null, next: 0, catalog: [], optimizers: [],
   view: { elev: 30, azim: 250 },
+  // The race's clock (anim.js): the epoch every run is shown up to (null: whole), playing, epochs per second.
+  clock: { epoch: null, playing: false, speed: 300 },
   // What the 2-D plot shows besides the landscape: a log colour scale, contour lines, the gradient field.
   show: { log: false, contours: false, field: false },
 };
@@ -18,11 +20,12 @@ export const newRun = (settings) => ({ settings, report: null, color: COLORS[sta
 
 const SHOWN = ["log", "contours", "field"];
 
-// The address: the controls' values (`controls`: optimizer, lr, epochs, ascent, overlay, race), the function,
+// The address: the controls' values (`controls`: optimizer, lr, epochs, ascent, overlay, race, loss), the function,
 // every run's settings, what the plot shows and the 3-D angle.
 export function writeAddress(controls) {
   const s = new URLSearchParams({ f: state.fn, opt: controls.optimizer, lr: +controls.lr.toPrecision(6), epochs: controls.epochs, ascent: controls.ascent ? 1 : 0, overlay: controls.overlay ? 1 : 0, view: `${Math.round(state.view.elev)},${Math.round(state.view.azim)}` });
   if (controls.race.length) s.set("race", controls.race.join(","));
+  if (controls.loss !== "f") s.set("loss", controls.loss);
   const shown = SHOWN.filter((k) => state.show[k]);
   if (shown.length) s.set("show", shown.join(","));
   if (state.runs.length) s.set("runs", JSON.stringify(state.runs.map((r) => ({ ...r.settings, start: r.settings.start.map((v) => +v.toPrecision(8)) }))));
@@ -38,6 +41,7 @@ export function readAddress() {
   if (s.get("epochs")) out.epochs = s.get("epochs");
   out.ascent = s.get("ascent") === "1"; out.overlay = s.get("overlay") === "1";
   out.race = (s.get("race") || "").split(",").filter(Boolean);
+  out.loss = s.get("loss") || "f";
   const shown = (s.get("show") || "").split(",");
   for (const k of SHOWN) state.show[k] = shown.includes(k);
   if (s.get("view")) { const [e, a] = s.get("view").split(",").map(Number); if (Number.isFinite(e) && Number.isFinite(a)) state.view = { elev: e, azim: a }; }

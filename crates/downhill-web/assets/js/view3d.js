@@ -2,6 +2,7 @@
 // azimuth (state.view), and the runs lifted onto the surface. Drag or the arrow keys turn it.
 import { interpolateViridis } from "/vendor/d3.js";
 import { state, computed } from "./state.js";
+import { pathTo } from "./plot.js";
 
 const c3 = document.getElementById("view3d"), g3 = c3.getContext("2d");
 let mesh = null;
@@ -47,11 +48,18 @@ export function draw3d() {
     g3.fillStyle = g3.strokeStyle = interpolateViridis((v - m.min) / span);
     g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
   }
+  const epoch = state.clock.epoch;
   for (const r of computed()) {
-    const pts = [r.report.start, ...r.report.trajectory].filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
+    const pts = pathTo(r.report, epoch).filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
+    const at = pts.map((p) => screen(unit(p[0], p[1], valueAt(p))));
     g3.strokeStyle = r.color; g3.lineWidth = 2; g3.beginPath();
-    pts.forEach((p, k) => { const [x, y] = screen(unit(p[0], p[1], valueAt(p))); k ? g3.lineTo(x, y) : g3.moveTo(x, y); });
+    at.forEach(([x, y], k) => (k ? g3.lineTo(x, y) : g3.moveTo(x, y)));
     g3.stroke(); g3.lineWidth = 1;
+    // The race's ball, where the run is at the clock's epoch.
+    if (epoch !== null && epoch < r.report.trajectory.length && at.length) {
+      const [x, y] = at[at.length - 1]; g3.fillStyle = r.color; g3.strokeStyle = "#1d232a"; g3.lineWidth = 1.5;
+      g3.beginPath(); g3.arc(x, y, 5, 0, 7); g3.fill(); g3.stroke(); g3.lineWidth = 1;
+    }
   }
 }
 
