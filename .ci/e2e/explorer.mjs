@@ -159,12 +159,21 @@ try {
     return Array.from(c.getContext("2d").getImageData(c.width * 0.3, c.height * 0.75, 1, 1).data).join(",");
   });
   const before = await pixel();
+  const basinsAsked = page.waitForRequest((r) => r.url().endsWith("/api/basins"));
   await page.check("#overlay");
   await page.waitForFunction((b) => {
     const c = document.getElementById("plot");
     return Array.from(c.getContext("2d").getImageData(c.width * 0.3, c.height * 0.75, 1, 1).data).join(",") !== b;
   }, before, { timeout: 15000 });
-  check(true, "the basin overlay draws");
+  const asked = JSON.parse((await basinsAsked).postData());
+  check(asked.grid === 256 && asked.optimizer === "adam" && asked.epochs === 300 && asked.beta1 === 0.9 && asked.beta2 === 0.999 && asked.lr === 0.01,
+    `the basin overlay draws, 256x256, with the optimizer chosen and all its settings (${JSON.stringify(asked)})`);
+  // Its legend sits at the bottom left of the plot: a white box with a swatch per basin.
+  const legendBox = await page.evaluate(() => {
+    const c = document.getElementById("plot"), s = c.width / c.getBoundingClientRect().width;
+    return Array.from(c.getContext("2d").getImageData(Math.round(70 * s), Math.round(c.height - 60 * s), 1, 1).data);
+  });
+  check(legendBox.slice(0, 3).every((v) => v > 235), `the overlay has a legend (rgb ${legendBox.slice(0, 3)} in its box)`);
 
   const view = () => page.evaluate(() => document.getElementById("view3d").toDataURL());
   const still = await view();
@@ -231,6 +240,33 @@ try {
   await page.check("#loss-log");
   check((await page.evaluate(() => document.getElementById("loss").toDataURL())) !== lossBefore && (await page.evaluate(() => location.hash)).includes("loss=grad%2Clog"),
     "the loss chart shows the gradient norm on a log axis, and the address keeps the choice");
+
+  // Performance marks (reported, not asserted: times on shared machines drift). Five runs of 1000 epochs, the
+  // learning rate set ten times: each time from the request to every run drawn again.
+  await page.click("#clear");
+  await page.fill("#epochs", "1000"); await page.press("#epochs", "Enter");
+  for (const name of ["rmsprop"]) await page.check(`#race-list input[value="${name}"]`);
+  await page.locator("#plot").scrollIntoViewIfNeeded();
+  const five = await page.locator("#plot").boundingBox();
+  await page.mouse.click(five.x + five.width * 0.6, five.y + five.height * 0.4);
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 5);
+  await page.click("#play"); // pause the race the click started, so that its frames do not share the time
+  await page.evaluate(() => performance.clearMeasures("recompute"));
+  for (const rate of ["0.011", "0.012", "0.013", "0.014", "0.015", "0.016", "0.017", "0.018", "0.019", "0.02"]) {
+    const n = await page.evaluate(() => performance.getEntriesByName("recompute").length);
+    await page.fill("#lrv", rate); await page.press("#lrv", "Enter");
+    await page.waitForFunction((k) => performance.getEntriesByName("recompute").length > k, n);
+  }
+  const marks = await page.evaluate(() => ({
+    step: performance.getEntriesByName("recompute").map((m) => m.duration).sort((a, b) => a - b),
+    load: performance.getEntriesByName("first-landscape").map((m) => m.duration),
+    overlay: performance.getEntriesByName("overlay").map((m) => m.duration),
+  }));
+  const ms = (v) => `${v.toFixed(1)} ms`;
+  console.log(`perf one learning-rate step, 5 runs x 1000 epochs, request to redrawn: median ${ms(marks.step[5])}, max ${ms(marks.step[9])} (target 50 ms)`);
+  console.log(`perf page load to first landscape: ${marks.load.map(ms).join(", ")} (target 300 ms)`);
+  console.log(`perf 256x256 basin overlay, request to image: ${marks.overlay.map(ms).join(", ")} (target 100 ms)`);
+  check(marks.step.length === 10 && marks.load.length === 1, "the page reports its performance marks");
 
   // An accessibility audit with axe-core (WCAG 2.1 A and AA rules) of the page as it now stands.
   const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");

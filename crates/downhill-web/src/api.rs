@@ -26,8 +26,9 @@ pub const MAX_RUN_EPOCHS: u64 = 100_000;
 pub const MAX_EVALUATIONS_PER_EPOCH: u64 = 25;
 /// The most starts per side of a basin map.
 pub const MAX_GRID: usize = 512;
-/// The most point-steps of one basin map (256 x 256 x 1000).
-pub const MAX_POINT_STEPS: u64 = 65_536_000;
+/// The most point-steps of one basin map (256 x 256 x 5000: the explorer's overlay keeps 256 x 256 up to 5000
+/// epochs; the deadline still bounds its time).
+pub const MAX_POINT_STEPS: u64 = 327_680_000;
 /// The largest landscape side in samples.
 pub const MAX_SAMPLES: usize = 1024;
 /// How long a request may take, at each stage.
@@ -524,19 +525,6 @@ pub async fn optimizers() -> ApiResult {
     Ok(Json(json!(list)))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct BasinsRequest {
-    function: String,
-    grid: Option<usize>,
-    domain: Option<[f64; 4]>,
-    lr: Option<f64>,
-    epochs: Option<u64>,
-    optimizer: Option<String>,
-    ascent: bool,
-    precision: Option<String>,
-}
-
 /// The domain asked for, else the catalog's, else [-3, 3]²; checked as the command line checks it.
 fn domain_of(spec: &str, d: Option<[f64; 4]>) -> Result<[f64; 4], ApiError> {
     let d = d
@@ -545,13 +533,42 @@ fn domain_of(spec: &str, d: Option<[f64; 4]>) -> Result<[f64; 4], ApiError> {
     downhill::run::check_region("the domain", d).map_err(|e| ApiError::bad(e.to_string()))
 }
 
-/// `POST /api/basins {function, grid, domain, lr, epochs, optimizer, ascent}`: attractors and the label grid.
+/// A field taken out of a request object: absent or null is `None`; the wrong type is named in plain words.
+fn take<T: DeserializeOwned>(fields: &mut serde_json::Map<String, Value>, key: &str) -> Result<Option<T>, ApiError> {
+    match fields.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => T::deserialize(&v)
+            .map(Some)
+            .map_err(|e| ApiError::bad(format!("{key}: {}", plain(&e.to_string())))),
+    }
+}
+
+/// `POST /api/basins {function, grid, domain, precision, optimizer, lr, epochs, ascent, ...}`: attractors and
+/// the label grid. Every setting of `/api/run` but the start (the map starts from every point of its grid) is
+/// taken and checked as there: the optimizer's hyper-parameters, schedule, warmup and clipping; epochs default
+/// to 200.
 pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
-    let req: BasinsRequest = parse(&body(limits, req).await?)?;
-    let method = method(req.optimizer.as_deref())?;
-    let spec = OptimizerSpec::new(method, &Options::default()).map_err(|e| ApiError::bad(e.to_string()))?;
-    let grid = req.grid.unwrap_or(128);
-    let epochs = req.epochs.unwrap_or(200);
+    let Value::Object(mut fields) = parse::<Value>(&body(limits, req).await?)? else {
+        return Err(ApiError::bad("expected a JSON object of settings"));
+    };
+    let grid = take::<usize>(&mut fields, "grid")?.unwrap_or(128);
+    let domain = take::<[f64; 4]>(&mut fields, "domain")?;
+    let precision = match take::<String>(&mut fields, "precision")?.as_deref() {
+        None | Some("f64") => Precision::F64,
+        Some("f32") => Precision::F32,
+        Some(other) => return Err(ApiError::bad(format!("unknown precision '{other}' (f64 or f32)"))),
+    };
+    for key in ["start", "seed", "history"] {
+        if fields.contains_key(key) {
+            return Err(ApiError::bad(format!(
+                "{key}: a basin map starts from every point of its grid (grid, domain)"
+            )));
+        }
+    }
+    fields.entry("epochs").or_insert(json!(200));
+    let req: RunRequest = from_object(Value::Object(fields), "")?;
+    let prepared = prepare(&req)?;
+    let epochs = prepared.config.epochs;
     if !(2..=MAX_GRID).contains(&grid) {
         return Err(ApiError::bad(format!("grid {grid} is out of range (2 to {MAX_GRID})")));
     }
@@ -562,25 +579,20 @@ pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
             "grid {grid} x {epochs} epochs is too much work (at most {MAX_POINT_STEPS} point-steps)"
         )));
     }
-    let lr = req.lr.unwrap_or(method.default_learning_rate());
-    downhill::optim::check_learning_rate(lr).map_err(|e| ApiError::bad(e.to_string()))?;
-    let precision = match req.precision.as_deref() {
-        None | Some("f64") => Precision::F64,
-        Some("f32") => Precision::F32,
-        Some(other) => return Err(ApiError::bad(format!("unknown precision '{other}'"))),
-    };
-    let domain = domain_of(&req.function, req.domain)?;
+    let domain = domain_of(&req.function, domain)?;
+    let run = prepared.config;
+    let lr = run.learning_rate;
     let config = BasinConfig {
         grid: [grid, grid],
         domain,
         run: BatchConfig {
             epochs,
             learning_rate: lr,
-            schedule: Schedule::Constant,
-            training: downhill::optim::TrainingLoop::default(),
-            ascent: req.ascent,
-            gtol: Some(precision.default_gtol()),
-            spec,
+            schedule: run.schedule,
+            training: run.training,
+            ascent: run.ascent,
+            gtol: Some(run.gtol.unwrap_or(precision.default_gtol())),
+            spec: prepared.spec,
             precision,
             bounds: None,
         },

@@ -29,6 +29,7 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("/js/view3d.js", include_str!("../assets/js/view3d.js")),
     ("/js/anim.js", include_str!("../assets/js/anim.js")),
     ("/js/loss.js", include_str!("../assets/js/loss.js")),
+    ("/js/basins.js", include_str!("../assets/js/basins.js")),
     ("/vendor/d3.js", include_str!("../assets/vendor/d3.js")),
 ];
 

@@ -101,6 +101,17 @@ async fn every_endpoint_answers_in_the_clis_shapes() {
         .filter(|a| a["kind"] == "minimum")
         .count();
     assert_eq!(minima, 4);
+    // The optimizer's own settings reach the map: heavy-ball momentum 0.5 and 0.95 from the same grid send
+    // some starts to different minima of peaks.
+    let shares = |momentum: f64| async move {
+        let body = format!(
+            r#"{{"function": "peaks", "grid": 48, "epochs": 400, "lr": 0.02, "optimizer": "momentum", "momentum": {momentum}}}"#
+        );
+        let (status, v) = post(addr, "/api/basins", &body).await;
+        assert_eq!(status, 200, "{v}");
+        v["labels"].clone()
+    };
+    assert_ne!(shares(0.5).await, shares(0.95).await);
 
     let (status, v) = post(
         addr,
@@ -251,6 +262,21 @@ async fn bad_input_gets_a_4xx_with_a_reason_and_a_span() {
             "/api/basins",
             r#"{"function": "peaks", "grid": 100000}"#,
             "out of range",
+        ),
+        (
+            "/api/basins",
+            r#"{"function": "peaks", "start": [0, 0]}"#,
+            "start: a basin map starts from every point of its grid",
+        ),
+        (
+            "/api/basins",
+            r#"{"function": "peaks", "optimizer": "adam", "momentum": 0.5}"#,
+            "momentum",
+        ),
+        (
+            "/api/basins",
+            r#"{"function": "peaks", "grid": "big"}"#,
+            "grid: expected a whole number of 0 or more, got the text \"big\"",
         ),
         (
             "/api/basins",

@@ -1,10 +1,11 @@
 // The explorer's entry: loads a function (landscape, gradient, mesh, overlay, field), wires the controls, and
 // rebuilds the view from the address.
 import { api } from "./api.js";
-import { state, newRun, readAddress, writeAddress, optimizerInfo, COLORS } from "./state.js";
+import { state, newRun, readAddress, writeAddress, optimizerInfo } from "./state.js";
 import { $, lr, setLr, epochsValue, controlValues, syncControls, showError, showSettingsError } from "./controls.js";
 import { layout, setLandscape, drawPlot, eventToData, aspect, pngAt2x } from "./plot.js";
 import { setMesh, initView3d } from "./view3d.js";
+import { loadBasins } from "./basins.js";
 import { startRun, recompute, applyToRuns, clearRuns, runsCsv, runsJson, drawAll } from "./runs.js";
 import { initPlayer } from "./anim.js";
 import { drawLoss } from "./loss.js";
@@ -24,25 +25,12 @@ async function loadFunction(fn, saved) {
   if (saved) state.runs = saved.map(newRun);
   $("gradient").textContent = "∂f/∂x = " + diff.gradient[0] + "\n∂f/∂y = " + diff.gradient[1];
   layout(); setLandscape(land);
-  await Promise.all([$("overlay").checked ? loadBasins() : null, state.show.field ? loadField() : null]);
+  if (!performance.getEntriesByName("first-landscape").length) { drawPlot(); performance.measure("first-landscape", { start: 0, end: performance.now() }); }
+  await Promise.all([$("overlay").checked ? loadBasins().catch(showSettingsError) : null, state.show.field ? loadField() : null]);
   drawPlot();
   await recompute();
   save();
   setMesh(await api("/api/landscape", { function: fn, width: 48, height: 48 }));
-}
-
-// The basin map of the optimizer chosen, drawn over the landscape in grey tones of its own.
-async function loadBasins() {
-  const b = await api("/api/basins", { function: state.fn, grid: 128, epochs: 300, lr: lr(), optimizer: $("optimizer").value, ascent: $("ascent").checked, precision: "f32" });
-  const off = document.createElement("canvas"); off.width = off.height = 128;
-  const g = off.getContext("2d"), img = g.createImageData(128, 128);
-  const hex = (h) => [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16));
-  for (let j = 0; j < 128; j++) for (let i = 0; i < 128; i++) {
-    const l = b.labels[(127 - j) * 128 + i];
-    const c = l >= 0 ? hex(COLORS[(l + 1) % COLORS.length]) : l === -1 ? [20, 20, 20] : [235, 235, 235];
-    img.data.set([...c, 110], (j * 128 + i) * 4);
-  }
-  g.putImageData(img, 0, 0); state.basins = off;
 }
 
 // -∇f on a grid of about 22 arrows across, from /api/eval.
@@ -89,7 +77,7 @@ plot.addEventListener("pointermove", (ev) => { const p = eventToData(ev); if (p)
 plot.addEventListener("pointerleave", () => { hoverNext = null; $("readout").textContent = "Point at the landscape to read x, y, f and the gradient there."; });
 plot.tabIndex = 0;
 plot.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && state.land) { const d = state.land.domain; startRun([(d[0] + d[1]) / 2, (d[2] + d[3]) / 2]); } });
-const refreshOverlay = () => { if ($("overlay").checked) loadBasins().then(() => drawPlot()); };
+const refreshOverlay = () => { if ($("overlay").checked) loadBasins().then(() => drawPlot(), showSettingsError); };
 // A new run's optimizer; its learning rate starts at the method's default (1 for Newton and the line searches).
 $("optimizer").addEventListener("change", () => {
   const m = optimizerInfo($("optimizer").value);
@@ -109,11 +97,17 @@ $("epochs").addEventListener("change", () => {
   showSettingsError(null); applyToRuns("epochs", v); refreshOverlay();
 });
 $("ascent").addEventListener("change", () => { applyToRuns("ascent", $("ascent").checked); refreshOverlay(); });
-for (const id of ["momentum", "beta1", "beta2"]) $(id).addEventListener("input", () => {
-  const v = Number($(id).value);
-  if (Number.isFinite(v)) applyToRuns(id, v, true);
+for (const id of ["momentum", "beta1", "beta2"]) {
+  $(id).addEventListener("input", () => {
+    const v = Number($(id).value);
+    if (Number.isFinite(v)) applyToRuns(id, v, true);
+  });
+  $(id).addEventListener("change", refreshOverlay);
+}
+$("overlay").addEventListener("change", async () => {
+  try { if ($("overlay").checked) await loadBasins(); else state.basins = null; } catch (e) { showSettingsError(e); }
+  drawPlot(); save();
 });
-$("overlay").addEventListener("change", async () => { if ($("overlay").checked) await loadBasins(); else state.basins = null; drawPlot(); save(); });
 $("log").addEventListener("change", () => { state.show.log = $("log").checked; setLandscape(state.land); drawPlot(); save(); });
 $("contours").addEventListener("change", () => { state.show.contours = $("contours").checked; drawPlot(); save(); });
 $("field").addEventListener("change", async () => { state.show.field = $("field").checked; if (state.show.field && !state.field) await loadField(); drawPlot(); save(); });

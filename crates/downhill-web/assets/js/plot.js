@@ -4,6 +4,7 @@
 // sharp on HiDPI screens and grows with the browser's zoom; x and y have the same scale (equal aspect).
 import { scaleLinear, scaleLog, interpolateViridis, contours } from "/vendor/d3.js";
 import { state, computed } from "./state.js";
+import { basinLegend, attractorMarks } from "./basins.js";
 
 const canvas = document.getElementById("plot"), ctx = canvas.getContext("2d");
 const INK = "#1d232a", FONT = "13px system-ui, sans-serif";
@@ -95,14 +96,16 @@ export function drawPlot() {
   if (!state.land || !image) return;
   const r = plotRect();
   ctx.imageSmoothingEnabled = true; ctx.drawImage(image, r.x, r.y, r.w, r.h);
-  if (state.basins) { ctx.imageSmoothingEnabled = false; ctx.drawImage(state.basins, r.x, r.y, r.w, r.h); }
+  if (state.basins) { ctx.imageSmoothingEnabled = false; ctx.drawImage(state.basins.image, r.x, r.y, r.w, r.h); }
   ctx.save(); ctx.beginPath(); ctx.rect(r.x, r.y, r.w, r.h); ctx.clip();
   if (state.show.contours) { ctx.strokeStyle = "rgba(255, 255, 255, 0.75)"; ctx.lineWidth = 1; ctx.stroke(contourPath()); }
   if (state.show.field && state.field) field();
+  if (state.basins) attractorMarks(ctx, toPx);
   ctx.restore();
   axes(); colourBar();
   for (const run of computed()) drawRun(run, state.clock.epoch);
   legend();
+  if (state.basins) basinLegend(ctx, plotRect());
 }
 
 // The x and y axes with nice ticks (d3's: 1, 2 or 5 times a power of ten).

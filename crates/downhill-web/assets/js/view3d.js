@@ -5,7 +5,7 @@ import { state, computed } from "./state.js";
 import { pathTo } from "./plot.js";
 
 const c3 = document.getElementById("view3d"), g3 = c3.getContext("2d");
-let mesh = null;
+let mesh = null, surface = null;
 const size = { w: 0, h: 0, dpr: 1 };
 
 export function setMesh(m) { mesh = m; draw3d(); }
@@ -36,18 +36,16 @@ export function draw3d() {
     const x = d[0] + (d[1] - d[0]) * (i + 0.5) / m.width, y = d[3] - (d[3] - d[2]) * (j + 0.5) / m.height;
     return v === null ? null : { p: unit(x, y, v), v };
   };
-  const quads = [];
-  for (let j = 0; j + 1 < m.height; j++) for (let i = 0; i + 1 < m.width; i++) {
-    const q = [node(i, j), node(i + 1, j), node(i + 1, j + 1), node(i, j + 1)];
-    if (q.some((n) => n === null)) continue;
-    const centre = [0, 1, 2].map((k) => q.reduce((s, n) => s + n.p[k], 0) / 4);
-    quads.push({ depth: dot(toward, centre), q, v: q.reduce((s, n) => s + n.v, 0) / 4 });
+  // The surface depends only on the mesh, the angle and the size: drawn once into a canvas of its own, so that
+  // redrawing the runs (a slider, the race's clock) costs only the runs.
+  const key = `${state.view.elev},${state.view.azim},${size.w},${size.h},${size.dpr}`;
+  if (!surface || surface.key !== key || surface.mesh !== m) {
+    const off = document.createElement("canvas"); off.width = c3.width; off.height = c3.height;
+    const g = off.getContext("2d"); g.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
+    drawSurface(g, m, node, dot, toward, screen, span);
+    surface = { key, mesh: m, image: off };
   }
-  quads.sort((p, q) => p.depth - q.depth);
-  for (const { q, v } of quads) {
-    g3.fillStyle = g3.strokeStyle = interpolateViridis((v - m.min) / span);
-    g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
-  }
+  g3.setTransform(1, 0, 0, 1, 0, 0); g3.drawImage(surface.image, 0, 0); g3.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
   const epoch = state.clock.epoch;
   for (const r of computed()) {
     const pts = pathTo(r.report, epoch).filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
@@ -60,6 +58,22 @@ export function draw3d() {
       const [x, y] = at[at.length - 1]; g3.fillStyle = r.color; g3.strokeStyle = "#1d232a"; g3.lineWidth = 1.5;
       g3.beginPath(); g3.arc(x, y, 5, 0, 7); g3.fill(); g3.stroke(); g3.lineWidth = 1;
     }
+  }
+}
+
+// The surface as shaded quads, back to front.
+function drawSurface(g3, m, node, dot, toward, screen, span) {
+  const quads = [];
+  for (let j = 0; j + 1 < m.height; j++) for (let i = 0; i + 1 < m.width; i++) {
+    const q = [node(i, j), node(i + 1, j), node(i + 1, j + 1), node(i, j + 1)];
+    if (q.some((n) => n === null)) continue;
+    const centre = [0, 1, 2].map((k) => q.reduce((s, n) => s + n.p[k], 0) / 4);
+    quads.push({ depth: dot(toward, centre), q, v: q.reduce((s, n) => s + n.v, 0) / 4 });
+  }
+  quads.sort((p, q) => p.depth - q.depth);
+  for (const { q, v } of quads) {
+    g3.fillStyle = g3.strokeStyle = interpolateViridis((v - m.min) / span);
+    g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
   }
 }
 
