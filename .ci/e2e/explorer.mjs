@@ -19,7 +19,8 @@ function check(ok, what) {
   console.log("ok   " + what);
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+// WebGL without a GPU: Chromium's software renderer (SwiftShader), which it no longer picks on its own.
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox", "--enable-unsafe-swiftshader"] });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = [], outside = [];
@@ -52,6 +53,8 @@ try {
   check(hash.includes("runs="), "the runs are in the address");
 
   const plotImage = () => page.evaluate(() => document.getElementById("plot").toDataURL());
+  // A click plays the race from epoch 0: wait until the clock has stopped at the end.
+  const raceOver = () => page.waitForFunction(() => document.getElementById("play").getAttribute("aria-pressed") === "false" && /^epoch (\d+) of \1$/.test(document.getElementById("epoch").textContent), null, { timeout: 20000 });
   const saved = async (button) => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
     return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
@@ -127,7 +130,7 @@ try {
     await page.mouse.click(here.x + here.width * fx, here.y + here.height * fy);
     await page.waitForFunction((n) => document.querySelectorAll("#runs tbody tr").length === n + 1, rows);
   }
-  await page.waitForTimeout(1200); // the newest run's drawing animation
+  await raceOver(); // the race the click started
   const table = await page.textContent("#runs tbody");
   const drawn = await plotImage();
   check(/gd.*momentum.*adam/s.test(table), "three runs with three optimizers");
@@ -176,15 +179,44 @@ try {
   check(legendBox.slice(0, 3).every((v) => v > 235), `the overlay has a legend (rgb ${legendBox.slice(0, 3)} in its box)`);
 
   const view = () => page.evaluate(() => document.getElementById("view3d").toDataURL());
+  check((await page.getAttribute("#view3d", "data-renderer")) === "webgl", "the 3-D view renders with WebGL");
+  // Never clipped: at any angle the canvas's outermost pixels are the white background.
+  const edges = () => page.evaluate(() => {
+    const c = document.getElementById("view3d"), g = document.createElement("canvas"); g.width = c.width; g.height = c.height;
+    const x = g.getContext("2d"); x.drawImage(c, 0, 0);
+    const d = x.getImageData(0, 0, c.width, c.height).data, w = c.width, h = c.height;
+    let dark = 0;
+    for (let i = 0; i < w; i++) for (const j of [0, 1, h - 2, h - 1]) if (d[(j * w + i) * 4] < 250) dark++;
+    for (let j = 0; j < h; j++) for (const i of [0, 1, w - 2, w - 1]) if (d[(j * w + i) * 4] < 250) dark++;
+    return dark;
+  });
   const still = await view();
   await page.focus("#view3d");
+  const clipped = [];
+  for (const keys of [[], ["ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp"],
+    Array(18).fill("ArrowDown"), ["ArrowLeft", "ArrowLeft", "ArrowLeft", "ArrowLeft"], Array(8).fill("ArrowUp")]) {
+    for (const k of keys) await page.keyboard.press(k);
+    clipped.push(await edges());
+  }
+  check(clipped.every((n) => n === 0), `the 3-D view is not clipped at five angles from above to below (edge pixels touched: ${clipped.join(", ")})`);
   await page.keyboard.press("ArrowLeft");
   check((await view()) !== still, "the 3-D view draws the surface and turns with the arrow keys");
+  // Drag turns it, the wheel zooms; both are kept in the address.
+  const v3 = await page.locator("#view3d").boundingBox(), before3d = await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get("view"));
+  await page.mouse.move(v3.x + v3.width / 2, v3.y + v3.height / 2);
+  await page.mouse.down(); await page.mouse.move(v3.x + v3.width / 2 + 80, v3.y + v3.height / 2, { steps: 5 }); await page.mouse.up();
+  await page.mouse.wheel(0, -300);
+  await page.waitForTimeout(300);
+  await page.keyboard.press("+"); // a key ends a turn and writes the address (the wheel's own end has no event)
+  const after3d = await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get("view"));
+  const [, azBefore] = before3d.split(",").map(Number), [, azAfter, zoomAfter] = after3d.split(",").map(Number);
+  check(Math.abs(azAfter - azBefore) > 40 && zoomAfter > 1, `an 80-pixel drag turns the 3-D view by ${Math.abs(azAfter - azBefore)} degrees and the wheel zooms (view ${before3d} -> ${after3d})`);
   const turned = await view();
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3);
-  await page.waitForTimeout(500);
-  check((await view()) === turned, "the 3-D angle survives a reload");
+  // The surface comes after the landscape, the runs and the overlay: give it up to 10 s to appear.
+  await page.waitForFunction((t) => document.getElementById("view3d").toDataURL() === t, turned, { timeout: 10000 }).catch(() => {});
+  check((await view()) === turned, `the 3-D angle and zoom survive a reload (view ${await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get("view"))})`);
 
   // A race: one click starts every ticked optimizer from that point, each in its own colour, with a legend.
   await page.uncheck("#overlay");
@@ -198,7 +230,7 @@ try {
   check(raced.map((r) => r[0]).join() === "gd,momentum,adam,newton" && new Set(raced.map((r) => r[2])).size === 1,
     `one click races the four ticked optimizers from one start (${raced.map((r) => r[0] + " lr " + r[1]).join(", ")})`);
   check(raced[3][1] === "1", "in a race Newton takes its own full step (lr 1) while the others share the rate set");
-  await page.waitForTimeout(1200);
+  await raceOver();
   const legendPixel = await page.evaluate(() => Array.from(document.getElementById("plot").getContext("2d").getImageData(70, 26, 1, 1).data));
   check(legendPixel.slice(0, 3).every((c) => c > 220), `the plot carries a legend (its box at the top left: rgb ${legendPixel.slice(0, 3)})`);
   check((await page.evaluate(() => location.hash)).includes("race=gd%2Cmomentum%2Cadam%2Cnewton"), "the race's choice is in the address");
@@ -207,12 +239,15 @@ try {
   const epochLabel = () => page.textContent("#epoch");
   await page.waitForFunction(() => /^epoch (\d+) of \1$/.test(document.getElementById("epoch").textContent), null, { timeout: 10000 });
   const total = Number((await epochLabel()).split(" of ")[1]);
-  await page.click("#play");
+  // Clicked at once (page.click first waits for steady frames, and the race's frames change the page).
+  const press = () => page.$eval("#play", (b) => b.click());
+  await press();
   await page.waitForFunction(() => { const m = document.getElementById("epoch").textContent.match(/^epoch (\d+) of (\d+)$/); return m && +m[1] > 0 && +m[1] < +m[2]; });
-  await page.click("#play");
+  await press();
   const paused = await epochLabel();
   await page.waitForTimeout(300);
-  check(paused === (await epochLabel()) && Number(paused.split(" ")[1]) < total, `play runs the race's clock and pause stops it (${paused})`);
+  const later = await epochLabel();
+  check(paused === later && Number(paused.split(" ")[1]) < total, `play runs the race's clock and pause stops it (${paused}; 300 ms later ${later})`);
   await page.locator("#step").fill("10");
   await page.waitForFunction(() => document.getElementById("epoch").textContent.startsWith("epoch 10 of"));
   const atTen = await plotImage();
@@ -250,7 +285,8 @@ try {
   const five = await page.locator("#plot").boundingBox();
   await page.mouse.click(five.x + five.width * 0.6, five.y + five.height * 0.4);
   await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 5);
-  await page.click("#play"); // pause the race the click started, so that its frames do not share the time
+  // Pause the race the click started (if still playing), so that its frames do not share the time.
+  await page.$eval("#play", (b) => { if (b.getAttribute("aria-pressed") === "true") b.click(); });
   await page.evaluate(() => performance.clearMeasures("recompute"));
   for (const rate of ["0.011", "0.012", "0.013", "0.014", "0.015", "0.016", "0.017", "0.018", "0.019", "0.02"]) {
     const n = await page.evaluate(() => performance.getEntriesByName("recompute").length);
@@ -294,14 +330,46 @@ try {
   const hint = await page.textContent("#hint");
   check(/gd at lr 0.01 diverged: lower the learning rate \(try 0.001\)/.test(hint), `a diverged run gets a hint ("${hint}")`);
 
+  // Presentation mode: only the plot (larger, its text too), the readout and the player; the arrow keys move a
+  // start cursor and Enter starts there; Escape leaves.
+  const normalWidth = (await page.locator("#plot").boundingBox()).width;
+  await page.click("#present");
+  await page.waitForFunction(() => document.body.classList.contains("presenting"));
+  await page.waitForTimeout(300);
+  const presented = await page.locator("#plot").boundingBox();
+  const hidden = await page.evaluate(() => ["aside", "header", "#runs"].every((q) => document.querySelector(q).offsetParent === null));
+  check(presented.width > normalWidth && hidden, `presentation mode shows the plot alone and larger (${normalWidth} -> ${presented.width} CSS px wide)`);
+  for (const key of ["ArrowRight", "ArrowRight", "ArrowUp"]) await page.keyboard.press(key);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 2);
+  const cursorStart = await page.$eval("#runs tbody tr:nth-child(2)", (r) => r.cells[4].textContent);
+  check(cursorStart === "(0.2, 1.1)", `the arrow keys move the start cursor from the centre and Enter starts there (${cursorStart})`);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: shots + "explorer-present.png" });
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.body.classList.contains("presenting"));
+  check(true, "Escape leaves presentation mode");
+
   // HiDPI: at devicePixelRatio 2 the canvases have twice as many pixels as CSS pixels (sharp, not scaled up).
-  const sharp = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 2 });
+  const sharp = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 2, hasTouch: true });
   await sharp.goto(url + "#f=himmelblau");
   await sharp.waitForFunction(() => document.querySelector("#catalog").value === "himmelblau");
   await sharp.waitForTimeout(500);
   const dims = await sharp.evaluate(() => ["plot", "view3d"].map((id) => { const c = document.getElementById(id); return [c.width, c.clientWidth]; }));
   check(dims.every(([w, css]) => w === Math.round(2 * css)), `at devicePixelRatio 2 the plot and the 3-D view are drawn at full resolution (${dims.map((d) => d.join(" px for ")).join(", ")} CSS px)`);
   await sharp.screenshot({ path: shots + "explorer-hidpi.png" });
+  // A finger's 80-pixel drag on the 3-D view turns it by tens of degrees (it was 8).
+  await sharp.locator("#view3d").scrollIntoViewIfNeeded();
+  const finger = await sharp.locator("#view3d").boundingBox(), cdp = await sharp.context().newCDPSession(sharp);
+  const touch = (type, x) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x: finger.x + x, y: finger.y + finger.height / 2 }] });
+  const azimuth = () => sharp.evaluate(() => Number(new URLSearchParams(location.hash.slice(1)).get("view").split(",")[1]));
+  const az0 = await azimuth();
+  await touch("touchStart", 100);
+  for (let k = 1; k <= 8; k++) await touch("touchMove", 100 + 10 * k);
+  await touch("touchEnd", 180);
+  await sharp.waitForTimeout(200);
+  const az1 = await azimuth();
+  check(Math.abs(az1 - az0) >= 40, `an 80-pixel touch drag turns the 3-D view by ${Math.abs(az1 - az0)} degrees`);
   await sharp.close();
 
   check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));

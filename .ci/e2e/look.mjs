@@ -7,10 +7,11 @@ const url = await new Promise((res) => server.stdout.on("data", (d) => { const m
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
 try {
   const page = await browser.newPage({ viewport: { width: +width, height: 800 }, deviceScaleFactor: +dpr });
-  page.on("console", (m) => console.log("console:", m.type(), m.text()));
+  page.on("console", (m) => { if (!m.text().includes("GPU stall")) console.log("console:", m.type(), m.text()); });
   page.on("pageerror", (e) => console.log("pageerror:", String(e)));
   await page.goto(url + hash);
   await page.waitForTimeout(2500);
   await page.screenshot({ path: out + "/shot.png", fullPage: true });
+  await page.locator("#view3d-box").screenshot({ path: out + "/view3d.png" });
   console.log(await page.evaluate(() => document.getElementById("runs").tBodies[0].textContent + " | " + document.getElementById("hint").textContent));
 } finally { await browser.close(); server.kill("SIGINT"); }

@@ -30,7 +30,9 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("/js/anim.js", include_str!("../assets/js/anim.js")),
     ("/js/loss.js", include_str!("../assets/js/loss.js")),
     ("/js/basins.js", include_str!("../assets/js/basins.js")),
+    ("/js/present.js", include_str!("../assets/js/present.js")),
     ("/vendor/d3.js", include_str!("../assets/vendor/d3.js")),
+    ("/vendor/three.js", include_str!("../assets/vendor/three.js")),
 ];
 
 /// Every route, with the default limits.

@@ -4,10 +4,11 @@ import { api } from "./api.js";
 import { state, newRun, readAddress, writeAddress, optimizerInfo } from "./state.js";
 import { $, lr, setLr, epochsValue, controlValues, syncControls, showError, showSettingsError } from "./controls.js";
 import { layout, setLandscape, drawPlot, eventToData, aspect, pngAt2x } from "./plot.js";
-import { setMesh, initView3d } from "./view3d.js";
+import { setMesh, initView3d, viewChanged } from "./view3d.js";
 import { loadBasins } from "./basins.js";
 import { startRun, recompute, applyToRuns, clearRuns, runsCsv, runsJson, drawAll } from "./runs.js";
 import { initPlayer } from "./anim.js";
+import { initPresentation } from "./present.js";
 import { drawLoss } from "./loss.js";
 
 const save = () => writeAddress(controlValues());
@@ -30,7 +31,7 @@ async function loadFunction(fn, saved) {
   drawPlot();
   await recompute();
   save();
-  setMesh(await api("/api/landscape", { function: fn, width: 48, height: 48 }));
+  setMesh(await api("/api/landscape", { function: fn, width: 96, height: 96 }));
 }
 
 // -∇f on a grid of about 22 arrows across, from /api/eval.
@@ -76,7 +77,7 @@ plot.addEventListener("click", (ev) => { const p = eventToData(ev); if (p) start
 plot.addEventListener("pointermove", (ev) => { const p = eventToData(ev); if (p) readout(p); });
 plot.addEventListener("pointerleave", () => { hoverNext = null; $("readout").textContent = "Point at the landscape to read x, y, f and the gradient there."; });
 plot.tabIndex = 0;
-plot.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && state.land) { const d = state.land.domain; startRun([(d[0] + d[1]) / 2, (d[2] + d[3]) / 2]); } });
+initPresentation({ redraw: drawPlot, relayout: () => { layout(); drawAll(); }, start: startRun });
 const refreshOverlay = () => { if ($("overlay").checked) loadBasins().then(() => drawPlot(), showSettingsError); };
 // A new run's optimizer; its learning rate starts at the method's default (1 for Newton and the line searches).
 $("optimizer").addEventListener("change", () => {
@@ -126,6 +127,7 @@ window.addEventListener("resize", resized);
   const [fns, optimizers] = await Promise.all([api("/api/functions"), api("/api/optimizers")]);
   state.catalog = fns; state.optimizers = optimizers;
   const a = readAddress();
+  viewChanged();
   for (const f of fns) { const o = document.createElement("option"); o.value = o.textContent = f.name; $("catalog").append(o); }
   const custom = document.createElement("option"); custom.value = "custom"; custom.textContent = "custom"; $("catalog").append(custom);
   for (const m of optimizers) {

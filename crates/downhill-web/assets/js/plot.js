@@ -10,8 +10,9 @@ const canvas = document.getElementById("plot"), ctx = canvas.getContext("2d");
 const INK = "#1d232a", FONT = "13px system-ui, sans-serif";
 // Margins in CSS pixels: the y ticks on the left, the x ticks below, the colour bar on the right.
 const M = { left: 56, right: 96, top: 14, bottom: 42 };
-// Plot size in CSS pixels and the device pixels per CSS pixel.
-const size = { w: 880, h: 660, dpr: 1 };
+// Plot size in drawing units, the device pixels per CSS pixel, and CSS pixels per drawing unit (1; larger in
+// presentation mode, where text, lines and margins all grow together).
+const size = { w: 880, h: 660, dpr: 1, zoom: 1 };
 // The colour scale of the landscape (see colourScale), its 256 colours, the landscape as an image, the contours.
 let scale = null, image = null, lines = null;
 const LUT = Array.from({ length: 256 }, (_, i) => { const h = interpolateViridis(i / 255); return [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16)); });
@@ -24,16 +25,17 @@ export const aspect = (d) => Math.min(1.5, Math.max(0.5, (d[3] - d[2]) / (d[1] -
 // aspect needs; true if it changed.
 export function layout() {
   const dpr = window.devicePixelRatio || 1, d = state.land ? state.land.domain : [0, 1, 0, 0.75];
-  let w = Math.max(240, Math.round(canvas.parentElement.clientWidth - 24));
+  const zoom = state.presenting ? 1.6 : 1;
+  let w = Math.max(240, Math.round((canvas.parentElement.clientWidth - 24) / zoom));
   const right = w < 480 ? 72 : 96;
-  // No taller than the window less room for the readout and the toggles under it (at least 280 pixels high).
-  const tallest = Math.max(280, window.innerHeight - 110);
+  // No taller than the window less room for what is under it: the readout and the player (at least 280 high).
+  const tallest = Math.max(280, (window.innerHeight - (state.presenting ? 150 : 110)) / zoom);
   w = Math.min(w, Math.round((tallest - M.top - M.bottom) / aspect(d) + M.left + right));
   const h = Math.round((w - M.left - right) * aspect(d) + M.top + M.bottom);
-  if (w === size.w && h === size.h && dpr === size.dpr && right === M.right) return false;
-  Object.assign(size, { w, h, dpr }); M.right = right;
-  canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
-  canvas.style.width = w + "px"; canvas.style.height = h + "px";
+  if (w === size.w && h === size.h && dpr === size.dpr && zoom === size.zoom && right === M.right) return false;
+  Object.assign(size, { w, h, dpr, zoom }); M.right = right;
+  canvas.width = Math.round(w * zoom * dpr); canvas.height = Math.round(h * zoom * dpr);
+  canvas.style.width = Math.round(w * zoom) + "px"; canvas.style.height = Math.round(h * zoom) + "px";
   lines = null;
   return true;
 }
@@ -91,7 +93,7 @@ function contourPath() {
 
 // Draws everything, the runs up to the race clock's epoch.
 export function drawPlot() {
-  ctx.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
+  ctx.setTransform(size.dpr * size.zoom, 0, 0, size.dpr * size.zoom, 0, 0);
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size.w, size.h);
   if (!state.land || !image) return;
   const r = plotRect();
@@ -101,6 +103,7 @@ export function drawPlot() {
   if (state.show.contours) { ctx.strokeStyle = "rgba(255, 255, 255, 0.75)"; ctx.lineWidth = 1; ctx.stroke(contourPath()); }
   if (state.show.field && state.field) field();
   if (state.basins) attractorMarks(ctx, toPx);
+  if (state.cursor) cursor();
   ctx.restore();
   axes(); colourBar();
   for (const run of computed()) drawRun(run, state.clock.epoch);
@@ -140,6 +143,16 @@ function colourBar() {
   ctx.save(); ctx.translate(size.w - 8, r.y + r.h / 2); ctx.rotate(-Math.PI / 2);
   ctx.textAlign = "center"; ctx.textBaseline = "bottom"; ctx.font = "12px system-ui, sans-serif"; ctx.fillStyle = "#5b6672";
   ctx.fillText(scale.title, 0, 0, r.h); ctx.restore();
+}
+
+// The keyboard's start cursor (arrow keys move it, Enter starts there): a ring with a cross.
+function cursor() {
+  const [x, y] = toPx(state.cursor);
+  for (const [colour, width] of [["#fff", 4], [INK, 2]]) {
+    ctx.strokeStyle = colour; ctx.lineWidth = width; ctx.beginPath(); ctx.arc(x, y, 9, 0, 7);
+    ctx.moveTo(x - 15, y); ctx.lineTo(x - 5, y); ctx.moveTo(x + 5, y); ctx.lineTo(x + 15, y);
+    ctx.moveTo(x, y - 15); ctx.lineTo(x, y - 5); ctx.moveTo(x, y + 5); ctx.lineTo(x, y + 15); ctx.stroke();
+  }
 }
 
 // The direction of steepest descent, -∇f, as arrows of one length on a coarse grid (state.field from /api/eval).
@@ -238,13 +251,13 @@ function legend() {
 
 // The plot as a PNG at twice the screen's resolution, with the formula under it.
 export function pngAt2x(formula) {
-  const keep = { ...size }, dpr = 2;
-  size.dpr = dpr; canvas.width = size.w * dpr; canvas.height = size.h * dpr; lines = null;
+  const keep = { ...size }, dpr = 2 / size.zoom; // twice the CSS pixels on screen
+  size.dpr = dpr; canvas.width = Math.round(size.w * size.zoom * dpr); canvas.height = Math.round(size.h * size.zoom * dpr); lines = null;
   drawPlot();
-  const out = document.createElement("canvas"); out.width = canvas.width; out.height = canvas.height + 30 * dpr;
+  const k = dpr * size.zoom, out = document.createElement("canvas"); out.width = canvas.width; out.height = canvas.height + Math.round(30 * k);
   const g = out.getContext("2d"); g.fillStyle = "#fff"; g.fillRect(0, 0, out.width, out.height); g.drawImage(canvas, 0, 0);
-  g.scale(dpr, dpr); g.fillStyle = INK; g.font = FONT; g.textBaseline = "middle"; g.fillText("f(x, y) = " + formula, M.left, size.h + 14, size.w - M.left - 8);
-  Object.assign(size, keep); canvas.width = Math.round(size.w * size.dpr); canvas.height = Math.round(size.h * size.dpr); lines = null;
+  g.scale(k, k); g.fillStyle = INK; g.font = FONT; g.textBaseline = "middle"; g.fillText("f(x, y) = " + formula, M.left, size.h + 14, size.w - M.left - 8);
+  Object.assign(size, keep); canvas.width = Math.round(size.w * size.zoom * size.dpr); canvas.height = Math.round(size.h * size.zoom * size.dpr); lines = null;
   drawPlot();
   return out.toDataURL("image/png");
 }

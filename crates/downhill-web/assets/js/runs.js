@@ -77,7 +77,7 @@ function renderRuns() {
   });
   // Runs that diverged: a hint to lower their learning rate.
   const gone = computed().filter((r) => r.report.termination === "diverged");
-  $("hint").textContent = gone.length ? gone.map((r) => `${r.settings.optimizer} at lr ${fmt(r.report.learning_rate)}`).join(", ") +
+  $("hint").textContent = gone.length ? [...new Set(gone.map((r) => `${r.settings.optimizer} at lr ${fmt(r.report.learning_rate)}`))].join(", ") +
     ` diverged: lower the learning rate (try ${fmt(Math.min(...gone.map((r) => r.report.learning_rate)) / 10)}).` : "";
 }
 

@@ -4,11 +4,13 @@ export const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#
 
 export const state = {
   fn: "peaks", land: null, runs: [], basins: null, field: null, next: 0, catalog: [], optimizers: [],
-  view: { elev: 30, azim: 250 },
+  view: { elev: 30, azim: 250, zoom: 1 },
   // The race's clock (anim.js): the epoch every run is shown up to (null: whole), playing, epochs per second.
   clock: { epoch: null, playing: false, speed: 300 },
   // What the 2-D plot shows besides the landscape: a log colour scale, contour lines, the gradient field.
   show: { log: false, contours: false, field: false },
+  // Presentation mode (present.js) and the keyboard's start cursor ([x, y] or null).
+  presenting: false, cursor: null,
 };
 
 // The runs with a result (a run whose settings failed on this function has none).
@@ -23,7 +25,7 @@ const SHOWN = ["log", "contours", "field"];
 // The address: the controls' values (`controls`: optimizer, lr, epochs, ascent, overlay, race, loss), the function,
 // every run's settings, what the plot shows and the 3-D angle.
 export function writeAddress(controls) {
-  const s = new URLSearchParams({ f: state.fn, opt: controls.optimizer, lr: +controls.lr.toPrecision(6), epochs: controls.epochs, ascent: controls.ascent ? 1 : 0, overlay: controls.overlay ? 1 : 0, view: `${Math.round(state.view.elev)},${Math.round(state.view.azim)}` });
+  const s = new URLSearchParams({ f: state.fn, opt: controls.optimizer, lr: +controls.lr.toPrecision(6), epochs: controls.epochs, ascent: controls.ascent ? 1 : 0, overlay: controls.overlay ? 1 : 0, view: [state.view.elev, state.view.azim].map(Math.round).join(",") + (state.view.zoom && Math.abs(state.view.zoom - 1) > 1e-3 ? "," + +state.view.zoom.toFixed(3) : "") });
   if (controls.race.length) s.set("race", controls.race.join(","));
   if (controls.loss !== "f") s.set("loss", controls.loss);
   const shown = SHOWN.filter((k) => state.show[k]);
@@ -44,7 +46,10 @@ export function readAddress() {
   out.loss = s.get("loss") || "f";
   const shown = (s.get("show") || "").split(",");
   for (const k of SHOWN) state.show[k] = shown.includes(k);
-  if (s.get("view")) { const [e, a] = s.get("view").split(",").map(Number); if (Number.isFinite(e) && Number.isFinite(a)) state.view = { elev: e, azim: a }; }
+  if (s.get("view")) {
+    const [e, a, z = 1] = s.get("view").split(",").map(Number);
+    if (Number.isFinite(e) && Number.isFinite(a) && z > 0 && z < 100) state.view = { elev: Math.max(-90, Math.min(90, e)), azim: a, zoom: z };
+  }
   let runs = [];
   try { runs = JSON.parse(s.get("runs") || "[]"); } catch { runs = []; }
   out.runs = Array.isArray(runs) ? runs.filter((r) => r && Array.isArray(r.start)) : [];

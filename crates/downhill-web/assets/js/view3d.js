@@ -1,103 +1,191 @@
-// The 3-D view: the landscape as shaded quads drawn back to front, orthographic, with matplotlib's elevation and
-// azimuth (state.view), and the runs lifted onto the surface. Drag or the arrow keys turn it.
+// The 3-D view, in WebGL (three.js): the landscape as a lit surface in the plot's colours inside a box with
+// labelled axes, the runs as lines on it with their start and end marks, and the race's balls. Drag (or one
+// finger) turns it, the wheel (or two fingers) zooms, and with the focus on it the arrow keys turn it and + and
+// - zoom. The camera stands far enough back for the box's bounding sphere to fit at any angle, so nothing is
+// clipped unless one zooms in. state.view holds matplotlib's elevation and azimuth and the zoom.
+import * as T from "/vendor/three.js";
 import { interpolateViridis } from "/vendor/d3.js";
 import { state, computed } from "./state.js";
 import { pathTo } from "./plot.js";
 
-const c3 = document.getElementById("view3d"), g3 = c3.getContext("2d");
-let mesh = null, surface = null;
-const size = { w: 0, h: 0, dpr: 1 };
+const c3 = document.getElementById("view3d"), box = c3.parentElement;
+// The box: x and y over the unit square, f over [-H/2, H/2]. The sphere the camera keeps in view holds the box
+// and its labels (the farthest about 0.9 from the centre, and a label's half width).
+const H = 0.75, RADIUS = Math.hypot(0.62, 0.6, H / 2 + 0.02) + 0.05, FOV = 30;
+let gl = null, mesh = null, surface = null, runs = null, done = () => {};
 
-export function setMesh(m) { mesh = m; draw3d(); }
+function setup() {
+  let renderer;
+  try { renderer = new T.WebGLRenderer({ canvas: c3, antialias: true, preserveDrawingBuffer: true }); }
+  catch { // no WebGL here: say so instead of showing an empty box
+    const p = document.createElement("p"); p.className = "hint"; p.textContent = "The 3-D view needs WebGL, which this browser does not offer.";
+    box.replaceWith(p); return null;
+  }
+  const scene = new T.Scene(); scene.background = new T.Color("#ffffff");
+  const camera = new T.PerspectiveCamera(FOV, 1, 0.01, 100); camera.up.set(0, 0, 1);
+  scene.add(new T.AmbientLight(0xffffff, 1.9));
+  const sun = new T.DirectionalLight(0xffffff, 1.4); sun.position.set(0.6, -0.8, 2); scene.add(sun);
+  const controls = new OrbitControls(camera, c3);
+  Object.assign(controls, { enablePan: false, enableDamping: false, minDistance: 0.3, rotateSpeed: 0.9 });
+  controls.addEventListener("change", () => { fromCamera(); render(); });
+  controls.addEventListener("end", () => { snap(); done(); });
+  scene.add(frame());
+  return { renderer, scene, camera, controls, fit: 3 };
+}
+const OrbitControls = T.OrbitControls;
 
-// Sizes the canvas to its box at the screen's pixel density.
+// Where the camera stands for state.view, and state.view from where it stands (after a drag or a zoom).
+function toCamera() {
+  // Not quite at the poles, where "up" would be undefined.
+  const { elev, azim, zoom = 1 } = state.view, e = Math.max(-89.9, Math.min(89.9, elev)) * Math.PI / 180, a = azim * Math.PI / 180, r = gl.fit / zoom;
+  gl.camera.position.set(r * Math.cos(e) * Math.cos(a), r * Math.cos(e) * Math.sin(a), r * Math.sin(e));
+  gl.camera.lookAt(0, 0, 0); gl.controls.target.set(0, 0, 0);
+  gl.controls.maxDistance = gl.fit * 3;
+}
+function fromCamera() {
+  const p = gl.camera.position, r = p.length();
+  state.view = { elev: Math.asin(Math.max(-1, Math.min(1, p.z / r))) * 180 / Math.PI, azim: Math.atan2(p.y, p.x) * 180 / Math.PI, zoom: gl.fit / r };
+}
+
+// At the end of a turn, the view moves to what the address keeps (whole degrees, the zoom to 3 decimals), so
+// that a reload shows exactly what was on the screen.
+function snap() {
+  const v = state.view;
+  state.view = { elev: Math.round(v.elev), azim: Math.round(v.azim), zoom: Math.abs(v.zoom - 1) > 1e-3 ? +v.zoom.toFixed(3) : 1 };
+  toCamera(); render();
+}
+
+// Sizes the canvas to its box at the screen's pixel density, and the distance at which the sphere fits.
 function layout() {
-  const dpr = window.devicePixelRatio || 1, w = Math.max(200, Math.round(c3.clientWidth || 296)), h = Math.round(w * 0.78);
-  if (w === size.w && h === size.h && dpr === size.dpr) return;
-  Object.assign(size, { w, h, dpr });
-  c3.width = Math.round(w * dpr); c3.height = Math.round(h * dpr); c3.style.height = h + "px";
+  const w = Math.max(160, Math.round(box.clientWidth)), h = Math.max(160, Math.round(box.clientHeight));
+  gl.renderer.setPixelRatio(window.devicePixelRatio || 1);
+  gl.renderer.setSize(w, h, false);
+  gl.camera.aspect = w / h;
+  const half = (FOV / 2) * Math.PI / 180, narrow = Math.min(half, Math.atan(Math.tan(half) * gl.camera.aspect));
+  gl.fit = RADIUS / Math.sin(narrow);
+  gl.camera.updateProjectionMatrix();
 }
 
-export function draw3d() {
-  layout();
-  g3.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
-  g3.fillStyle = "#fff"; g3.fillRect(0, 0, size.w, size.h);
-  const m = mesh; if (!m || m.min === null) return;
-  const d = m.domain, span = (m.max - m.min) || 1;
-  const e = state.view.elev * Math.PI / 180, a = state.view.azim * Math.PI / 180;
-  const right = [-Math.sin(a), Math.cos(a), 0], up = [-Math.sin(e) * Math.cos(a), -Math.sin(e) * Math.sin(a), Math.cos(e)];
-  const toward = [Math.cos(e) * Math.cos(a), Math.cos(e) * Math.sin(a), Math.sin(e)];
-  const zoom = Math.min(size.w, size.h * 1.2) * 0.62, cx = size.w / 2, cy = size.h / 2;
-  const unit = (x, y, z) => [(x - d[0]) / (d[1] - d[0]) - 0.5, (y - d[2]) / (d[3] - d[2]) - 0.5, ((Math.min(m.max, Math.max(m.min, z)) - m.min) / span - 0.5) * 0.75];
-  const dot = (u, v) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-  const screen = (p) => [cx + zoom * dot(right, p), cy - zoom * dot(up, p)];
-  const node = (i, j) => { // j = 0 is ymax in the landscape's rows
-    const v = m.values[j * m.width + i];
-    const x = d[0] + (d[1] - d[0]) * (i + 0.5) / m.width, y = d[3] - (d[3] - d[2]) * (j + 0.5) / m.height;
-    return v === null ? null : { p: unit(x, y, v), v };
-  };
-  // The surface depends only on the mesh, the angle and the size: drawn once into a canvas of its own, so that
-  // redrawing the runs (a slider, the race's clock) costs only the runs.
-  const key = `${state.view.elev},${state.view.azim},${size.w},${size.h},${size.dpr}`;
-  if (!surface || surface.key !== key || surface.mesh !== m) {
-    const off = document.createElement("canvas"); off.width = c3.width; off.height = c3.height;
-    const g = off.getContext("2d"); g.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
-    drawSurface(g, m, node, dot, toward, screen, span);
-    surface = { key, mesh: m, image: off };
-  }
-  g3.setTransform(1, 0, 0, 1, 0, 0); g3.drawImage(surface.image, 0, 0); g3.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
-  const epoch = state.clock.epoch;
-  for (const r of computed()) {
-    const pts = pathTo(r.report, epoch).filter((p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3]);
-    const at = pts.map((p) => screen(unit(p[0], p[1], valueAt(p))));
-    g3.strokeStyle = r.color; g3.lineWidth = 2; g3.beginPath();
-    at.forEach(([x, y], k) => (k ? g3.lineTo(x, y) : g3.moveTo(x, y)));
-    g3.stroke(); g3.lineWidth = 1;
-    // The race's ball, where the run is at the clock's epoch.
-    if (epoch !== null && epoch < r.report.trajectory.length && at.length) {
-      const [x, y] = at[at.length - 1]; g3.fillStyle = r.color; g3.strokeStyle = "#1d232a"; g3.lineWidth = 1.5;
-      g3.beginPath(); g3.arc(x, y, 5, 0, 7); g3.fill(); g3.stroke(); g3.lineWidth = 1;
-    }
-  }
+// Text on a sprite, `height` world units high.
+function label(text, at, height = 0.055, colour = "#1d232a") {
+  const c = document.createElement("canvas"), g = c.getContext("2d"), px = 64;
+  g.font = `${px * 0.8}px system-ui, sans-serif`;
+  c.width = Math.ceil(g.measureText(text).width) + 8; c.height = px;
+  g.font = `${px * 0.8}px system-ui, sans-serif`; g.fillStyle = colour; g.textBaseline = "middle"; g.fillText(text, 4, px / 2);
+  const texture = new T.CanvasTexture(c); texture.colorSpace = T.SRGBColorSpace;
+  const s = new T.Sprite(new T.SpriteMaterial({ map: texture }));
+  s.scale.set(height * c.width / c.height, height, 1); s.position.set(...at);
+  return s;
 }
 
-// The surface as shaded quads, back to front.
-function drawSurface(g3, m, node, dot, toward, screen, span) {
-  const quads = [];
+// The box's edges.
+function frame() {
+  const v = [], x = [-0.5, 0.5], z = [-H / 2, H / 2];
+  for (const a of x) for (const b of x) v.push(a, b, z[0], a, b, z[1]);
+  for (const a of x) for (const c of z) v.push(a, -0.5, c, a, 0.5, c, -0.5, a, c, 0.5, a, c);
+  const g = new T.BufferGeometry(); g.setAttribute("position", new T.Float32BufferAttribute(v, 3));
+  return new T.LineSegments(g, new T.LineBasicMaterial({ color: 0x9aa3ab }));
+}
+
+const unitX = (x) => (x - mesh.domain[0]) / (mesh.domain[1] - mesh.domain[0]) - 0.5;
+const unitY = (y) => (y - mesh.domain[2]) / (mesh.domain[3] - mesh.domain[2]) - 0.5;
+const unitZ = (f) => ((Math.min(mesh.max, Math.max(mesh.min, f)) - mesh.min) / ((mesh.max - mesh.min) || 1) - 0.5) * H;
+const fmt = (v) => String(+v.toPrecision(3));
+
+// The surface and its axis labels, made again for a new mesh.
+function buildSurface() {
+  if (surface) { gl.scene.remove(surface); surface.traverse((o) => { o.geometry?.dispose(); o.material?.map?.dispose(); o.material?.dispose(); }); }
+  surface = new T.Group();
+  const m = mesh, pos = [], col = [], index = [], colour = new T.Color(), span = (m.max - m.min) || 1;
+  for (let j = 0; j < m.height; j++) for (let i = 0; i < m.width; i++) {
+    const v = m.values[j * m.width + i] ?? m.min;
+    pos.push((i + 0.5) / m.width - 0.5, 0.5 - (j + 0.5) / m.height, unitZ(v));
+    colour.setStyle(interpolateViridis((v - m.min) / span)); col.push(colour.r, colour.g, colour.b);
+  }
+  const at = (i, j) => j * m.width + i, ok = (i, j) => m.values[at(i, j)] !== null;
   for (let j = 0; j + 1 < m.height; j++) for (let i = 0; i + 1 < m.width; i++) {
-    const q = [node(i, j), node(i + 1, j), node(i + 1, j + 1), node(i, j + 1)];
-    if (q.some((n) => n === null)) continue;
-    const centre = [0, 1, 2].map((k) => q.reduce((s, n) => s + n.p[k], 0) / 4);
-    quads.push({ depth: dot(toward, centre), q, v: q.reduce((s, n) => s + n.v, 0) / 4 });
+    if (!(ok(i, j) && ok(i + 1, j) && ok(i, j + 1) && ok(i + 1, j + 1))) continue;
+    index.push(at(i, j), at(i, j + 1), at(i + 1, j), at(i + 1, j), at(i, j + 1), at(i + 1, j + 1));
   }
-  quads.sort((p, q) => p.depth - q.depth);
-  for (const { q, v } of quads) {
-    g3.fillStyle = g3.strokeStyle = interpolateViridis((v - m.min) / span);
-    g3.beginPath(); q.forEach((n, k) => { const [x, y] = screen(n.p); k ? g3.lineTo(x, y) : g3.moveTo(x, y); }); g3.closePath(); g3.fill(); g3.stroke();
-  }
+  const g = new T.BufferGeometry();
+  g.setAttribute("position", new T.Float32BufferAttribute(pos, 3)); g.setAttribute("color", new T.Float32BufferAttribute(col, 3));
+  g.setIndex(index); g.computeVertexNormals();
+  surface.add(new T.Mesh(g, new T.MeshLambertMaterial({ vertexColors: true, side: T.DoubleSide })));
+  const d = m.domain, lo = -H / 2 - 0.02;
+  surface.add(label("x", [0, -0.62, lo]), label(fmt(d[0]), [-0.5, -0.6, lo], 0.045), label(fmt(d[1]), [0.5, -0.6, lo], 0.045));
+  surface.add(label("y", [0.62, 0, lo]), label(fmt(d[2]), [0.6, -0.5, lo], 0.045), label(fmt(d[3]), [0.6, 0.5, lo], 0.045));
+  surface.add(label("f", [-0.58, 0.58, 0]), label(fmt(m.min), [-0.58, 0.58, -H / 2], 0.045), label(fmt(m.max), [-0.58, 0.58, H / 2], 0.045));
+  gl.scene.add(surface);
 }
 
-// f at a point from the 2-D landscape's samples (the nearest), to lift paths onto the surface.
+// f at a point: the run's own value there when it has them, else the nearest landscape sample.
 function valueAt(p) {
-  const l = state.land, d = l.domain;
+  const l = mesh, d = l.domain;
   const i = Math.min(l.width - 1, Math.max(0, Math.floor((p[0] - d[0]) / (d[1] - d[0]) * l.width)));
   const j = Math.min(l.height - 1, Math.max(0, Math.floor((d[3] - p[1]) / (d[3] - d[2]) * l.height)));
-  const v = l.values[j * l.width + i];
-  return v === null ? l.min : v;
+  return l.values[j * l.width + i] ?? l.min;
 }
 
-// Turning by drag and by the arrow keys; `done` is called when a turn ends (to keep the angle in the address).
-export function initView3d(done) {
-  let dragging = null;
-  c3.addEventListener("pointerdown", (ev) => { dragging = [ev.clientX, ev.clientY]; c3.setPointerCapture(ev.pointerId); });
-  c3.addEventListener("pointermove", (ev) => {
-    if (!dragging) return;
-    state.view.azim -= (ev.clientX - dragging[0]) * 0.5; state.view.elev = Math.max(-90, Math.min(90, state.view.elev + (ev.clientY - dragging[1]) * 0.5));
-    dragging = [ev.clientX, ev.clientY]; draw3d();
-  });
-  c3.addEventListener("pointerup", () => { dragging = null; done(); });
+const sphere = new T.SphereGeometry(1, 16, 12);
+function ball(at, colour, radius) {
+  const b = new T.Mesh(sphere, new T.MeshLambertMaterial({ color: colour })); b.scale.setScalar(radius); b.position.set(...at);
+  return b;
+}
+
+// The runs up to the race clock's epoch, made again at each call (a slider step, a frame of the race).
+function buildRuns() {
+  if (runs) { gl.scene.remove(runs); runs.traverse((o) => { if (o.geometry !== sphere) o.geometry?.dispose(); o.material?.dispose(); }); }
+  runs = new T.Group();
+  const d = mesh.domain, epoch = state.clock.epoch, inside = (p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3];
+  for (const r of computed()) {
+    const rep = r.report, pts = pathTo(rep, epoch), values = rep.values;
+    // pts[k] is the point after update k, but for the last one between two updates while the clock runs.
+    const known = (k) => values && k < values.length && values[k] !== null && (epoch === null || k <= Math.floor(epoch));
+    const lift = (p, k) => [unitX(p[0]), unitY(p[1]), unitZ(known(k) ? values[k] : valueAt(p)) + 0.006];
+    const v = [];
+    pts.forEach((p, k) => { if (inside(p)) v.push(...lift(p, k)); });
+    if (v.length >= 6) { // a line 2.5 CSS pixels wide (WebGL's own lines are one pixel)
+      const g = new T.LineGeometry(); g.setPositions(v);
+      const material = new T.LineMaterial({ color: r.color, linewidth: 2.5 });
+      material.resolution.set(c3.clientWidth, c3.clientHeight);
+      runs.add(new T.Line2(g, material));
+    }
+    if (inside(rep.start)) runs.add(ball(lift(rep.start, 0), "#1f3bd6", 0.014));
+    const last = pts.length - 1, moving = epoch !== null && epoch < rep.trajectory.length;
+    if (inside(pts[last])) runs.add(ball(lift(pts[last], last), r.color, moving ? 0.03 : 0.018));
+  }
+  gl.scene.add(runs);
+}
+
+function render() { if (gl) gl.renderer.render(gl.scene, gl.camera); }
+
+export function setMesh(m) { mesh = m; if (gl && mesh.min !== null) { buildSurface(); draw3d(); } }
+
+// Draws the view as it stands (the runs at the clock's epoch).
+export function draw3d() {
+  if (!gl || !mesh || mesh.min === null) return;
+  buildRuns(); render();
+}
+
+// Sets the view up; `onTurn` is called when a turn or zoom ends (to keep it in the address).
+export function initView3d(onTurn) {
+  done = onTurn;
+  gl = setup();
+  if (!gl) return;
+  c3.dataset.renderer = "webgl";
+  layout(); toCamera();
+  new ResizeObserver(() => { layout(); toCamera(); render(); }).observe(box);
   c3.addEventListener("keydown", (ev) => {
-    const k = { ArrowLeft: [0, 10], ArrowRight: [0, -10], ArrowUp: [5, 0], ArrowDown: [-5, 0] }[ev.key];
-    if (k) { ev.preventDefault(); state.view.elev = Math.max(-90, Math.min(90, state.view.elev + k[0])); state.view.azim += k[1]; draw3d(); done(); }
+    const turn = { ArrowLeft: [0, 10], ArrowRight: [0, -10], ArrowUp: [5, 0], ArrowDown: [-5, 0] }[ev.key];
+    const zoom = { "+": 1.15, "=": 1.15, "-": 1 / 1.15 }[ev.key];
+    if (!turn && !zoom) return;
+    ev.preventDefault();
+    const v = state.view;
+    if (turn) { v.elev = Math.max(-90, Math.min(90, v.elev + turn[0])); v.azim += turn[1]; }
+    if (zoom) v.zoom = Math.max(1 / 3, Math.min(gl.fit / 0.3, (v.zoom || 1) * zoom));
+    snap(); done();
   });
 }
+
+// The view after state.view changed from outside (the address).
+export function viewChanged() { if (gl) { toCamera(); render(); } }
