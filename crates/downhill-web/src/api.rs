@@ -512,6 +512,11 @@ pub async fn optimizers() -> ApiResult {
             let defaults = OptimizerSpec::new(m, &Options::default())
                 .ok()
                 .and_then(|spec| serde_json::to_value(spec).ok());
+            let settings: Vec<Value> = m
+                .options()
+                .iter()
+                .map(|&option| json!({ "name": option, "default": setting_default(option, defaults.as_ref()) }))
+                .collect();
             json!({
                 "name": name,
                 "title": m.title(),
@@ -519,6 +524,7 @@ pub async fn optimizers() -> ApiResult {
                 "line_search": m.is_line_search(),
                 "options": m.options(),
                 "defaults": defaults,
+                "settings": settings,
             })
         })
         .collect();
@@ -635,6 +641,24 @@ pub async fn basins(State(limits): State<Limits>, req: Request) -> ApiResult {
     })
     .await
     .map(Json)
+}
+
+/// A setting's default in the request's own words (`beta1`, not `betas[0]`; `line_search`, not
+/// `strong_wolfe`), from the method's resolved options: a number, true or false, a pair, or a word.
+fn setting_default(option: &str, defaults: Option<&Value>) -> Value {
+    let Some(d) = defaults else { return Value::Null };
+    match option {
+        "beta1" => d["betas"][0].clone(),
+        "beta2" => d["betas"][1].clone(),
+        // Schedule-Free SGD's momentum is its first beta.
+        "momentum" if d.get("momentum").is_none() => d["betas"][0].clone(),
+        "line_search" => json!(if d["strong_wolfe"] == true {
+            "strong_wolfe"
+        } else {
+            "none"
+        }),
+        _ => d.get(option).cloned().unwrap_or(Value::Null),
+    }
 }
 
 #[derive(Deserialize, Default)]

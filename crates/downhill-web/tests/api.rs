@@ -373,6 +373,40 @@ async fn the_optimizers_and_their_settings_are_listed() {
     assert_eq!(newton["default_lr"], 1.0);
     let lbfgs = list.iter().find(|m| m["name"] == "lbfgs").unwrap();
     assert_eq!(lbfgs["line_search"], true);
+    // Every setting has its default in the request's words, and a request with all of them at those defaults
+    // is accepted and runs as the method's defaults do.
+    let setting = |m: &Value, name: &str| {
+        m["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["default"]
+            .clone()
+    };
+    assert_eq!(setting(adam, "beta2"), 0.999);
+    assert_eq!(setting(adam, "amsgrad"), false);
+    assert_eq!(setting(lbfgs, "line_search"), "none");
+    let sf_sgd = list.iter().find(|m| m["name"] == "sf-sgd").unwrap();
+    assert_eq!(setting(sf_sgd, "momentum"), 0.9);
+    for m in list {
+        let mut run = serde_json::Map::new();
+        for s in m["settings"].as_array().unwrap() {
+            assert!(!s["default"].is_null(), "{}: {} has no default", m["name"], s["name"]);
+            run.insert(s["name"].as_str().unwrap().to_string(), s["default"].clone());
+        }
+        run.insert("optimizer".into(), m["name"].clone());
+        run.insert("start".into(), serde_json::json!([0.5, -0.5]));
+        run.insert("epochs".into(), serde_json::json!(20));
+        let both = format!(
+            r#"{{"function": "peaks", "runs": [{}, {{"optimizer": {}, "start": [0.5, -0.5], "epochs": 20}}]}}"#,
+            Value::Object(run),
+            m["name"]
+        );
+        let (status, v) = post(addr, "/api/runs", &both).await;
+        assert_eq!(status, 200, "{}: {v}", m["name"]);
+        assert_eq!(v["runs"][0]["trajectory"], v["runs"][1]["trajectory"], "{}", m["name"]);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,11 +2,11 @@
 // rebuilds the view from the address.
 import { api } from "./api.js";
 import { state, newRun, readAddress, writeAddress, optimizerInfo } from "./state.js";
-import { $, lr, setLr, epochsValue, controlValues, syncControls, showError, showSettingsError } from "./controls.js";
+import { $, lr, setLr, epochsValue, controlValues, syncControls, showError, showSettingsError, renderOptions, remember } from "./controls.js";
 import { layout, setLandscape, drawPlot, eventToData, aspect, pngAt2x } from "./plot.js";
 import { setMesh, initView3d, viewChanged } from "./view3d.js";
 import { loadBasins } from "./basins.js";
-import { startRun, recompute, applyToRuns, clearRuns, runsCsv, runsJson, drawAll } from "./runs.js";
+import { startRun, recompute, applyToRuns, applyOption, clearRuns, runsCsv, runsJson, drawAll } from "./runs.js";
 import { initPlayer } from "./anim.js";
 import { initPresentation } from "./present.js";
 import { drawLoss } from "./loss.js";
@@ -83,7 +83,7 @@ const refreshOverlay = () => { if ($("overlay").checked) loadBasins().then(() =>
 $("optimizer").addEventListener("change", () => {
   const m = optimizerInfo($("optimizer").value);
   if (m) setLr(m.default_lr);
-  syncControls(); save(); refreshOverlay();
+  syncControls(); renderOptions(optionChanged); save(); refreshOverlay();
 });
 $("lr").addEventListener("input", () => { setLr(null); syncControls(); applyToRuns("lr", lr()); });
 $("lr").addEventListener("change", () => { save(); refreshOverlay(); });
@@ -98,13 +98,11 @@ $("epochs").addEventListener("change", () => {
   showSettingsError(null); applyToRuns("epochs", v); refreshOverlay();
 });
 $("ascent").addEventListener("change", () => { applyToRuns("ascent", $("ascent").checked); refreshOverlay(); });
-for (const id of ["momentum", "beta1", "beta2"]) {
-  $(id).addEventListener("input", () => {
-    const v = Number($(id).value);
-    if (Number.isFinite(v)) applyToRuns(id, v, true);
-  });
-  $(id).addEventListener("change", refreshOverlay);
-}
+// The chosen optimizer's own settings: its runs take a new value at once, the overlay and address when done.
+const optionChanged = (name, value, done) => {
+  applyOption($("optimizer").value, name, value);
+  if (done) { refreshOverlay(); save(); }
+};
 $("overlay").addEventListener("change", async () => {
   try { if ($("overlay").checked) await loadBasins(); else state.basins = null; } catch (e) { showSettingsError(e); }
   drawPlot(); save();
@@ -143,6 +141,8 @@ window.addEventListener("resize", resized);
   const [what, log] = a.loss.split(",");
   if (["f", "gap", "grad"].includes(what)) $("loss-what").value = what;
   $("loss-log").checked = log === "log";
-  syncControls();
+  // Each optimizer's settings start where its runs in the address have them.
+  for (const r of a.runs) for (const { name } of (optimizerInfo(r.optimizer) || { settings: [] }).settings) if (name in r) remember(r.optimizer, name, r[name]);
+  syncControls(); renderOptions(optionChanged);
   await loadFunction(a.fn, a.runs);
 })();

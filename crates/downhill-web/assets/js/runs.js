@@ -2,7 +2,7 @@
 // setting or the function changes, listed in the table with their own settings, exported as CSV and JSON.
 import { api } from "./api.js";
 import { state, computed, newRun, writeAddress } from "./state.js";
-import { $, clickSettings, controlValues, showSettingsError } from "./controls.js";
+import { $, clickSettings, controlValues, showSettingsError, isDefault } from "./controls.js";
 import { drawPlot } from "./plot.js";
 import { draw3d } from "./view3d.js";
 import { drawLoss } from "./loss.js";
@@ -53,15 +53,25 @@ export async function recompute() {
   } finally { recomputing = false; }
 }
 
-// A setting changed: every run takes it (each keeps its own optimizer), and all are computed again. A method's
-// own setting (momentum, the betas) goes only to the runs that have it.
-export function applyToRuns(name, value, own = false) {
-  for (const r of state.runs) if (!own || name in r.settings) r.settings[name] = value;
+// A setting changed (learning rate, epochs, ascent): every run takes it (each keeps its own optimizer), and
+// all are computed again.
+export function applyToRuns(name, value) {
+  for (const r of state.runs) r.settings[name] = value;
+  return recompute();
+}
+
+// An optimizer's own setting changed: the runs of that optimizer take it, and all are computed again.
+export function applyOption(optimizer, name, value) {
+  for (const r of state.runs) {
+    if (r.settings.optimizer !== optimizer) continue;
+    if (isDefault(optimizer, name, value)) delete r.settings[name]; else r.settings[name] = value;
+  }
   return recompute();
 }
 
 export function clearRuns() { state.runs = []; refresh(); }
 
+const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 const fmt = (v) => (v === null ? "–" : (Math.abs(v) < 1e-4 && v !== 0) || Math.abs(v) >= 1e6 ? v.toExponential(2) : +v.toPrecision(5));
 
 function renderRuns() {
@@ -70,7 +80,8 @@ function renderRuns() {
     const p = r.report, q = r.settings, tr = tb.insertRow();
     const result = p ? `<td>(${fmt(p.end[0])}, ${fmt(p.end[1])})</td><td>${fmt(p.value)}</td><td>${p.termination}</td><td>${p.stationary_point}</td>`
       : `<td colspan="4">not computed: see the message above</td>`;
-    tr.innerHTML = `<td class="swatch"><span style="background:${r.color}"></span></td><td>${q.optimizer}</td><td>${fmt(p ? p.learning_rate : q.lr)}</td><td>${q.epochs}</td>` +
+    const own = Object.keys(q).filter((k) => !["start", "optimizer", "lr", "epochs", "ascent"].includes(k)).map((k) => `${k} ${q[k]}`).join(", ");
+    tr.innerHTML = `<td class="swatch"><span style="background:${r.color}"></span></td><td>${q.optimizer}${own ? ` <small>(${esc(own)})</small>` : ""}</td><td>${fmt(p ? p.learning_rate : q.lr)}</td><td>${q.epochs}</td>` +
       `<td>(${fmt(q.start[0])}, ${fmt(q.start[1])})</td>` + result +
       `<td><button aria-label="remove run">✕</button></td>`;
     tr.querySelector("button").onclick = () => { state.runs.splice(k, 1); refresh(); };
