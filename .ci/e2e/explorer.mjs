@@ -34,10 +34,13 @@ try {
   await page.waitForFunction(() => document.getElementById("gradient").textContent.includes("∂f/∂x"));
   check(true, "the page loads with the catalog and the gradient of peaks");
 
+  const plotTop = () => page.evaluate(() => document.getElementById("plot").getBoundingClientRect().top + window.scrollY);
+  const topBefore = await plotTop();
   await page.fill("#expr", "x^2 + exq(y)");
   await page.waitForFunction(() => document.querySelector("#error mark") !== null, null, { timeout: 5000 });
   const error = await page.textContent("#error");
   check(error.includes("did you mean 'exp'") && (await page.textContent("#error mark")) === "exq", "a bad expression shows the error with the fault marked");
+  check((await plotTop()) === topBefore, `the error stays beside the box without moving the plot (its top at ${topBefore} px before and after)`);
   await page.fill("#expr", "x^2 + 3*y^2");
   await page.waitForFunction(() => document.getElementById("error").textContent === "" && document.getElementById("gradient").textContent.includes("6*y"));
   check(true, "a good expression clears the error and shows its gradient");
@@ -53,6 +56,7 @@ try {
   check(hash.includes("runs="), "the runs are in the address");
 
   const plotImage = () => page.evaluate(() => document.getElementById("plot").toDataURL());
+  const sizes = () => page.evaluate(() => { const c = document.getElementById("plot"); return `${c.width}x${c.height}`; });
   // A click plays the race from epoch 0: wait until the clock has stopped at the end.
   const raceOver = () => page.waitForFunction(() => document.getElementById("play").getAttribute("aria-pressed") === "false" && /^epoch (\d+) of \1$/.test(document.getElementById("epoch").textContent), null, { timeout: 20000 });
   const saved = async (button) => {
@@ -133,12 +137,13 @@ try {
   await raceOver(); // the race the click started
   const table = await page.textContent("#runs tbody");
   const drawn = await plotImage();
+  console.log("plot before the reload: " + await sizes());
   check(/gd.*momentum.*adam/s.test(table), "three runs with three optimizers");
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3 && !document.querySelector("#runs tbody").textContent.includes("not computed"));
   await page.waitForTimeout(300);
   check((await page.textContent("#runs tbody")) === table, "after a reload the three runs come back with their own optimizers and settings");
-  check((await plotImage()) === drawn, "after a reload the plot is the same, pixel for pixel");
+  check((await plotImage()) === drawn, `after a reload the plot is the same, pixel for pixel (${await sizes()})`);
 
   // The function picker and the box agree; a new function keeps the starts and recomputes the runs.
   check((await page.inputValue("#expr")).includes("exp(") && (await page.inputValue("#catalog")) === "peaks", "a catalog choice shows its formula in the box");
@@ -222,9 +227,19 @@ try {
   const turned = await view();
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll("#runs tbody tr").length === 3);
-  // The surface comes after the landscape, the runs and the overlay: give it up to 10 s to appear.
-  await page.waitForFunction((t) => document.getElementById("view3d").toDataURL() === t, turned, { timeout: 10000 }).catch(() => {});
-  check((await view()) === turned, `the 3-D angle and zoom survive a reload (view ${await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get("view"))})`);
+  // The surface comes after the landscape, the runs and the overlay.
+  await page.waitForFunction(() => document.getElementById("view3d").dataset.renderer === "webgl");
+  await page.waitForTimeout(1000);
+  // WebGL in a new context may round a few edge pixels of a line differently (seen: 2 of 75,000, by 46 levels):
+  // the same picture is the same pixels but for at most 0.01% of them.
+  const differing = await page.evaluate(async ([a, b]) => {
+    const load = (src) => new Promise((r) => { const i = new Image(); i.onload = () => r(i); i.src = src; });
+    const px = (i) => { const c = document.createElement("canvas"); c.width = i.width; c.height = i.height; const g = c.getContext("2d"); g.drawImage(i, 0, 0); return g.getImageData(0, 0, i.width, i.height).data; };
+    const [da, db] = (await Promise.all([load(a), load(b)])).map(px);
+    let n = 0; for (let k = 0; k < da.length; k += 4) if (da[k] !== db[k] || da[k + 1] !== db[k + 1] || da[k + 2] !== db[k + 2]) n++;
+    return [n, da.length / 4];
+  }, [turned, await view()]);
+  check(differing[0] <= differing[1] * 1e-4, `the 3-D angle and zoom survive a reload (view ${await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get("view"))}; ${differing[0]} of ${differing[1]} pixels differ)`);
 
   // A race: one click starts every ticked optimizer from that point, each in its own colour, with a legend.
   await page.uncheck("#overlay");
@@ -302,6 +317,11 @@ try {
     await page.fill("#lrv", rate); await page.press("#lrv", "Enter");
     await page.waitForFunction((k) => performance.getEntriesByName("recompute").length > k, n);
   }
+  // The overlay once more, on its own (the first one above shared its time with the page's other work).
+  const overlays = await page.evaluate(() => performance.getEntriesByName("overlay").length);
+  await page.check("#overlay");
+  await page.waitForFunction((n) => performance.getEntriesByName("overlay").length > n, overlays, { timeout: 15000 });
+  await page.uncheck("#overlay");
   const marks = await page.evaluate(() => ({
     step: performance.getEntriesByName("recompute").map((m) => m.duration).sort((a, b) => a - b),
     load: performance.getEntriesByName("first-landscape").map((m) => m.duration),
@@ -310,7 +330,8 @@ try {
   const ms = (v) => `${v.toFixed(1)} ms`;
   console.log(`perf one learning-rate step, 5 runs x 1000 epochs, request to redrawn: median ${ms(marks.step[5])}, max ${ms(marks.step[9])} (target 50 ms)`);
   console.log(`perf page load to first landscape: ${marks.load.map(ms).join(", ")} (target 300 ms)`);
-  console.log(`perf 256x256 basin overlay, request to image: ${marks.overlay.map(ms).join(", ")} (target 100 ms)`);
+  const overlayOf = await page.evaluate(() => `${document.getElementById("optimizer").value}, ${document.getElementById("epochs").value} epochs`);
+  console.log(`perf 256x256 basin overlay (${overlayOf}), request to image: ${ms(marks.overlay[marks.overlay.length - 1])} (target 100 ms)`);
   check(marks.step.length === 10 && marks.load.length === 1, "the page reports its performance marks");
 
   // An accessibility audit with axe-core (WCAG 2.1 A and AA rules) of the page as it now stands.
@@ -328,8 +349,8 @@ try {
   await page.screenshot({ path: shots + "explorer.png" });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: shots + "explorer-phone.png", fullPage: true });
-  const tops = await page.evaluate(() => ["optimizer", "lr", "plot"].map((id) => document.getElementById(id).getBoundingClientRect().top));
-  check(tops[0] < tops[2] && tops[1] < tops[2], "at a phone's width the controls come before the plot");
+  const tops = await page.evaluate(() => ["optimizer", "lr", "plot", "view3d"].map((id) => document.getElementById(id).getBoundingClientRect().top));
+  check(tops[0] < tops[2] && tops[1] < tops[2] && tops[2] < tops[3], "at a phone's width the controls come first, then the plot, then the 3-D view");
   // A diverged run is marked where it leaves the view, named in the legend, and a hint says what to do.
   await page.setViewportSize({ width: 1280, height: 800 });
   const diverging = [{ start: [-1, 0], optimizer: "gd", lr: 0.01, epochs: 1000, ascent: false }];
@@ -362,7 +383,7 @@ try {
   // HiDPI: at devicePixelRatio 2 the canvases have twice as many pixels as CSS pixels (sharp, not scaled up).
   const sharp = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 2, hasTouch: true });
   await sharp.goto(url + "#f=himmelblau");
-  await sharp.waitForFunction(() => document.querySelector("#catalog").value === "himmelblau");
+  await sharp.waitForFunction(() => document.querySelector("#catalog").value === "himmelblau" && document.getElementById("view3d").dataset.renderer === "webgl");
   await sharp.waitForTimeout(500);
   const dims = await sharp.evaluate(() => ["plot", "view3d"].map((id) => { const c = document.getElementById(id); return [c.width, c.clientWidth]; }));
   check(dims.every(([w, css]) => w === Math.round(2 * css)), `at devicePixelRatio 2 the plot and the 3-D view are drawn at full resolution (${dims.map((d) => d.join(" px for ")).join(", ")} CSS px)`);

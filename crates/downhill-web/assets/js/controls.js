@@ -75,8 +75,9 @@ export function renderOptions(changed) {
 // The runs a click starts: the optimizer chosen, or every one ticked for a race. In a race each method takes
 // the learning rate set here, except those whose default differs from the chosen method's (Newton and the line
 // searches start from a full step, 1).
-export function clickSettings(start) {
-  const ticked = raceChoice(), here = optimizerInfo($("optimizer").value);
+export function clickSettings(point) {
+  // Six significant digits are finer than a pixel, and the address keeps the start exactly as the run had it.
+  const start = point.map((v) => +v.toPrecision(6)), ticked = raceChoice(), here = optimizerInfo($("optimizer").value);
   return (ticked.length ? ticked : [$("optimizer").value]).map((name) => {
     const s = settingsFrom(start, name), m = optimizerInfo(name);
     if (ticked.length && m && here && m.default_lr !== here.default_lr) s.lr = m.default_lr;

@@ -26,7 +26,10 @@ async function loadFunction(fn, saved) {
   if (saved) state.runs = saved.map(newRun);
   $("gradient").textContent = "∂f/∂x = " + diff.gradient[0] + "\n∂f/∂y = " + diff.gradient[1];
   layout(); setLandscape(land);
-  if (!performance.getEntriesByName("first-landscape").length) { drawPlot(); performance.measure("first-landscape", { start: 0, end: performance.now() }); }
+  if (!performance.getEntriesByName("first-landscape").length) {
+    drawPlot(); performance.measure("first-landscape", { start: 0, end: performance.now() });
+    initView3d(save); // three.js loads after the first picture
+  }
   await Promise.all([$("overlay").checked ? loadBasins().catch(showSettingsError) : null, state.show.field ? loadField() : null]);
   drawPlot();
   await recompute();
@@ -114,7 +117,6 @@ $("png").onclick = () => download("downhill.png", pngAt2x($("expr").value));
 $("json").onclick = () => download("runs.json", blob(runsJson(), "application/json"));
 $("csv").onclick = () => download("runs.csv", blob(runsCsv(), "text/csv"));
 $("clear").onclick = clearRuns;
-initView3d(save);
 initPlayer(drawAll);
 for (const id of ["loss-what", "loss-log"]) $(id).addEventListener("change", () => { drawLoss(); save(); });
 const resized = () => { if (state.land && layout()) drawAll(); else drawLoss(); };

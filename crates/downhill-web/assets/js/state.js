@@ -30,7 +30,7 @@ export function writeAddress(controls) {
   if (controls.loss !== "f") s.set("loss", controls.loss);
   const shown = SHOWN.filter((k) => state.show[k]);
   if (shown.length) s.set("show", shown.join(","));
-  if (state.runs.length) s.set("runs", JSON.stringify(state.runs.map((r) => ({ ...r.settings, start: r.settings.start.map((v) => +v.toPrecision(8)) }))));
+  if (state.runs.length) s.set("runs", JSON.stringify(state.runs.map((r) => r.settings)));
   history.replaceState(null, "", "#" + s);
 }
 

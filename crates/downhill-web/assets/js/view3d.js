@@ -3,7 +3,6 @@
 // finger) turns it, the wheel (or two fingers) zooms, and with the focus on it the arrow keys turn it and + and
 // - zoom. The camera stands far enough back for the box's bounding sphere to fit at any angle, so nothing is
 // clipped unless one zooms in. state.view holds matplotlib's elevation and azimuth and the zoom.
-import * as T from "/vendor/three.js";
 import { interpolateViridis } from "/vendor/d3.js";
 import { state, computed } from "./state.js";
 import { pathTo } from "./plot.js";
@@ -12,7 +11,8 @@ const c3 = document.getElementById("view3d"), box = c3.parentElement;
 // The box: x and y over the unit square, f over [-H/2, H/2]. The sphere the camera keeps in view holds the box
 // and its labels (the farthest about 0.9 from the centre, and a label's half width).
 const H = 0.75, RADIUS = Math.hypot(0.62, 0.6, H / 2 + 0.02) + 0.05, FOV = 30;
-let gl = null, mesh = null, surface = null, runs = null, done = () => {};
+// three.js (580 KB) is loaded after the page's first picture, not before it.
+let T = null, gl = null, mesh = null, surface = null, runs = null, done = () => {}, sphere = null;
 
 function setup() {
   let renderer;
@@ -25,14 +25,13 @@ function setup() {
   const camera = new T.PerspectiveCamera(FOV, 1, 0.01, 100); camera.up.set(0, 0, 1);
   scene.add(new T.AmbientLight(0xffffff, 1.9));
   const sun = new T.DirectionalLight(0xffffff, 1.4); sun.position.set(0.6, -0.8, 2); scene.add(sun);
-  const controls = new OrbitControls(camera, c3);
+  const controls = new T.OrbitControls(camera, c3);
   Object.assign(controls, { enablePan: false, enableDamping: false, minDistance: 0.3, rotateSpeed: 0.9 });
   controls.addEventListener("change", () => { fromCamera(); render(); });
   controls.addEventListener("end", () => { snap(); done(); });
   scene.add(frame());
   return { renderer, scene, camera, controls, fit: 3 };
 }
-const OrbitControls = T.OrbitControls;
 
 // Where the camera stands for state.view, and state.view from where it stands (after a drag or a zoom).
 function toCamera() {
@@ -126,15 +125,21 @@ function valueAt(p) {
   return l.values[j * l.width + i] ?? l.min;
 }
 
-const sphere = new T.SphereGeometry(1, 16, 12);
+// Materials by colour, kept: a material disposed and made again each frame would compile its shaders again.
+const materials = new Map();
+function material(kind, colour) {
+  const key = kind + colour;
+  if (!materials.has(key)) materials.set(key, kind === "ball" ? new T.MeshLambertMaterial({ color: colour }) : new T.LineMaterial({ color: colour, linewidth: 2.5 }));
+  return materials.get(key);
+}
 function ball(at, colour, radius) {
-  const b = new T.Mesh(sphere, new T.MeshLambertMaterial({ color: colour })); b.scale.setScalar(radius); b.position.set(...at);
+  const b = new T.Mesh(sphere, material("ball", colour)); b.scale.setScalar(radius); b.position.set(...at);
   return b;
 }
 
 // The runs up to the race clock's epoch, made again at each call (a slider step, a frame of the race).
 function buildRuns() {
-  if (runs) { gl.scene.remove(runs); runs.traverse((o) => { if (o.geometry !== sphere) o.geometry?.dispose(); o.material?.dispose(); }); }
+  if (runs) { gl.scene.remove(runs); runs.traverse((o) => { if (o.geometry !== sphere) o.geometry?.dispose(); }); }
   runs = new T.Group();
   const d = mesh.domain, epoch = state.clock.epoch, inside = (p) => p[0] >= d[0] && p[0] <= d[1] && p[1] >= d[2] && p[1] <= d[3];
   for (const r of computed()) {
@@ -146,9 +151,8 @@ function buildRuns() {
     pts.forEach((p, k) => { if (inside(p)) v.push(...lift(p, k)); });
     if (v.length >= 6) { // a line 2.5 CSS pixels wide (WebGL's own lines are one pixel)
       const g = new T.LineGeometry(); g.setPositions(v);
-      const material = new T.LineMaterial({ color: r.color, linewidth: 2.5 });
-      material.resolution.set(c3.clientWidth, c3.clientHeight);
-      runs.add(new T.Line2(g, material));
+      const m = material("line", r.color); m.resolution.set(c3.clientWidth, c3.clientHeight);
+      runs.add(new T.Line2(g, m));
     }
     if (inside(rep.start)) runs.add(ball(lift(rep.start, 0), "#1f3bd6", 0.014));
     const last = pts.length - 1, moving = epoch !== null && epoch < rep.trajectory.length;
@@ -168,10 +172,13 @@ export function draw3d() {
 }
 
 // Sets the view up; `onTurn` is called when a turn or zoom ends (to keep it in the address).
-export function initView3d(onTurn) {
+export async function initView3d(onTurn) {
   done = onTurn;
+  T = await import("/vendor/three.js");
+  sphere = new T.SphereGeometry(1, 16, 12);
   gl = setup();
   if (!gl) return;
+  if (mesh && mesh.min !== null) buildSurface();
   c3.dataset.renderer = "webgl";
   layout(); toCamera();
   new ResizeObserver(() => { layout(); toCamera(); render(); }).observe(box);
@@ -185,6 +192,7 @@ export function initView3d(onTurn) {
     if (zoom) v.zoom = Math.max(1 / 3, Math.min(gl.fit / 0.3, (v.zoom || 1) * zoom));
     snap(); done();
   });
+  draw3d();
 }
 
 // The view after state.view changed from outside (the address).
