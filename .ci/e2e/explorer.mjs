@@ -360,7 +360,7 @@ try {
   const hint = await page.textContent("#hint");
   check(/gd at lr 0.01 diverged: lower the learning rate \(try 0.001\)/.test(hint), `a diverged run gets a hint ("${hint}")`);
 
-  // Presentation mode: only the plot (larger, its text too), the readout and the player; the arrow keys move a
+  // Presentation mode: only the plot (larger, its text too) and the player; the arrow keys move a
   // start cursor and Enter starts there; Escape leaves.
   const normalWidth = (await page.locator("#plot").boundingBox()).width;
   await page.click("#present");

@@ -8,11 +8,12 @@ import { state } from "./state.js";
 import { settingsFrom } from "./controls.js";
 
 const PALETTE = [...schemePastel1.slice(0, 8), ...schemePastel2.slice(0, 7)];
-const hex = (h) => [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16));
+// "#rrggbb" as [r, g, b].
+export const hexRgb = (h) => [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16));
 const DIVERGED = [40, 40, 40], UNCONVERGED = [255, 255, 255], LEFT = [120, 120, 120];
 // The most point-steps of one map (the server's bound): past 256x256 at these epochs the grid gets coarser.
 const MAX_POINT_STEPS = 327680000;
-export const colourOf = (label) => (label >= 0 ? hex(PALETTE[label % PALETTE.length]) : label === -1 ? DIVERGED : label === -3 ? LEFT : UNCONVERGED);
+export const colourOf = (label) => (label >= 0 ? hexRgb(PALETTE[label % PALETTE.length]) : label === -1 ? DIVERGED : label === -3 ? LEFT : UNCONVERGED);
 
 // Computes the overlay for the current function and controls; state.basins gets the image and the legend.
 export async function loadBasins() {

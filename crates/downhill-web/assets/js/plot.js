@@ -4,7 +4,7 @@
 // sharp on HiDPI screens and grows with the browser's zoom; x and y have the same scale (equal aspect).
 import { scaleLinear, scaleLog, interpolateViridis, contours } from "/vendor/d3.js";
 import { state, computed } from "./state.js";
-import { basinLegend, attractorMarks } from "./basins.js";
+import { basinLegend, attractorMarks, hexRgb } from "./basins.js";
 
 const canvas = document.getElementById("plot"), ctx = canvas.getContext("2d");
 const INK = "#1d232a", FONT = "13px system-ui, sans-serif";
@@ -15,7 +15,7 @@ const M = { left: 56, right: 96, top: 14, bottom: 42 };
 const size = { w: 880, h: 660, dpr: 1, zoom: 1 };
 // The colour scale of the landscape (see colourScale), its 256 colours, the landscape as an image, the contours.
 let scale = null, image = null, lines = null;
-const LUT = Array.from({ length: 256 }, (_, i) => { const h = interpolateViridis(i / 255); return [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16)); });
+const LUT = Array.from({ length: 256 }, (_, i) => hexRgb(interpolateViridis(i / 255)));
 
 export const plotRect = () => ({ x: M.left, y: M.top, w: size.w - M.left - M.right, h: size.h - M.top - M.bottom });
 // The aspect (height over width) of the domain, held between 1:2 and 3:2 so that a long thin domain stays usable.
@@ -29,7 +29,7 @@ export function layout() {
   let w = Math.max(240, Math.round((canvas.parentElement.clientWidth - 24) / zoom));
   const right = w < 480 ? 72 : 96;
   // No taller than the window less room for what is under it: the readout and the player (at least 280 high).
-  const tallest = Math.max(280, (window.innerHeight - (state.presenting ? 150 : 110)) / zoom);
+  const tallest = Math.max(280, (window.innerHeight - (state.presenting ? 100 : 110)) / zoom);
   w = Math.min(w, Math.round((tallest - M.top - M.bottom) / aspect(d) + M.left + right));
   const h = Math.round((w - M.left - right) * aspect(d) + M.top + M.bottom);
   if (w === size.w && h === size.h && dpr === size.dpr && zoom === size.zoom && right === M.right) return false;

@@ -1,4 +1,4 @@
-// Lecture use: presentation mode (full screen, only the plot, the readout and the player, everything on the
+// Lecture use: presentation mode (full screen, only the plot and the player, everything on the
 // plot 1.6 times larger) and keyboard control: the arrow keys move a start cursor over the landscape (with
 // Shift in finer steps), Enter starts the runs there, the space bar plays and pauses the race (anim.js), Escape
 // leaves presentation mode. Outside presentation mode the keys act when the plot has the focus.
