@@ -95,10 +95,14 @@ $("lrv").addEventListener("change", () => {
   if (!(v > 0 && v <= 10)) { showSettingsError({ error: "the learning rate must be a number above 0 and at most 10" }); return; }
   setLr(v); applyToRuns("lr", v); refreshOverlay();
 });
+// Epochs: every run takes a valid value while it is typed or stepped; the message and the overlay wait for the
+// change to be complete.
+const validEpochs = (v) => Number.isInteger(v) && v >= 1 && v <= 100000 && $("epochs").value.trim() !== "";
+$("epochs").addEventListener("input", () => { const v = epochsValue(); if (validEpochs(v)) { showSettingsError(null); applyToRuns("epochs", v); } });
 $("epochs").addEventListener("change", () => {
   const v = epochsValue();
-  if (!Number.isInteger(v) || v < 1 || v > 100000) { showSettingsError({ error: "epochs must be a whole number from 1 to 100000" }); return; }
-  showSettingsError(null); applyToRuns("epochs", v); refreshOverlay();
+  if (!validEpochs(v)) { showSettingsError({ error: "epochs must be a whole number from 1 to 100000" }); return; }
+  showSettingsError(null); applyToRuns("epochs", v); refreshOverlay(); save();
 });
 $("ascent").addEventListener("change", () => { applyToRuns("ascent", $("ascent").checked); refreshOverlay(); });
 // The chosen optimizer's own settings: its runs take a new value at once, the overlay and address when done.
