@@ -1,17 +1,18 @@
 //! The rayon driver: a batch's starts cut into blocks of lanes, each block run on a worker thread (its epochs
-//! in `epoch.rs`, then f and the gradient at its ends), in the AVX2-and-FMA compilation where the CPU has
-//! those.
+//! in `fused.rs` where the update can be compiled with the gradient, else in `epoch.rs`; then f and the
+//! gradient at its ends), in the AVX2-and-FMA compilation where the CPU has those.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use super::evaluator::Evaluator;
+use super::fused::Plan;
 use super::lanes::Lanes;
 use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
-use super::{epoch, gd};
+use super::{epoch, fused};
 use super::{BatchConfig, Control, LaneEnd};
-use crate::optim::{OptimizerSpec, Real};
+use crate::optim::Real;
 use crate::run::Termination;
 use crate::Function;
 
@@ -23,11 +24,13 @@ pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
 ) -> Vec<LaneEnd> {
     let block = B * V::N;
     let needs_hessian = config.spec.needs_hessian();
-    let program = Evaluator::new::<V>(Program::new(if needs_hessian {
+    let tape = Program::new(if needs_hessian {
         &f.tapes().full
     } else {
         &f.tapes().gradient
-    }));
+    });
+    let plan = Plan::new::<V>(&tape, config);
+    let program = Evaluator::new::<V>(tape);
     let done = AtomicUsize::new(0);
     let mut out = vec![LaneEnd::NOT_RUN; starts.len()];
     // f and its gradient at the ends: a program of their own, so the epochs' program computes no value.
@@ -36,9 +39,14 @@ pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
         .zip(starts.par_chunks(block))
         .enumerate()
         .for_each_init(
-            || (program.registers_for::<V>(), at_ends.registers_for::<V>()),
-            |(regs, end_regs), (k, (ends, chunk))| {
+            || {
+                let fused = plan.as_ref().map_or_else(Vec::new, |p| p.registers_for::<V>());
+                (program.registers_for::<V>(), at_ends.registers_for::<V>(), fused)
+            },
+            |(regs, end_regs, fused_regs), (k, (ends, chunk))| {
                 let job = Block {
+                    plan: plan.as_ref(),
+                    fused_regs,
                     program: &program,
                     at_ends: &at_ends,
                     chunk,
@@ -67,7 +75,10 @@ pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
 }
 
 /// One block of lanes' work: its epochs, then f and the gradient at its ends.
-struct Block<'a> {
+struct Block<'a, V> {
+    /// The fused epochs, where the update compiles with the gradient, and their registers.
+    plan: Option<&'a Plan>,
+    fused_regs: &'a mut Vec<Reg<V>>,
     program: &'a Evaluator,
     at_ends: &'a Evaluator,
     chunk: &'a [[f64; 2]],
@@ -77,14 +88,21 @@ struct Block<'a> {
     control: &'a Control<'a>,
 }
 
-impl Block<'_> {
+impl<V: Lanes + Real<Mask = u32>> Block<'_, V> {
     /// The block's work, compiled into each caller (everything it calls on lanes is `inline(always)`).
     #[inline(always)]
-    fn run<V: Lanes + Real<Mask = u32>>(&self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
-        // Plain gradient descent without bounds keeps its own epoch (`gd.rs`); every other case the general one.
-        let plain_gd = matches!(self.config.spec, OptimizerSpec::Gd { weight_decay } if weight_decay == 0.0);
-        if plain_gd && self.config.bounds.is_none() && self.config.training.leaves_gradient() {
-            gd::run::<V>(self.program, regs, self.chunk, self.config, self.control, ends);
+    fn run(self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
+        if let Some(plan) = self.plan {
+            fused::run::<V>(
+                plan,
+                self.fused_regs,
+                self.program,
+                regs,
+                self.chunk,
+                self.config,
+                self.control,
+                ends,
+            );
         } else {
             epoch::run::<V>(
                 self.program,
@@ -105,12 +123,7 @@ impl Block<'_> {
     /// The CPU has AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn run_avx2<V: Lanes + Real<Mask = u32>>(
-        &self,
-        regs: &mut [Reg<V>],
-        end_regs: &mut [Reg<V>],
-        ends: &mut [LaneEnd],
-    ) {
+    unsafe fn run_avx2(self, regs: &mut [Reg<V>], end_regs: &mut [Reg<V>], ends: &mut [LaneEnd]) {
         self.run(regs, end_regs, ends);
     }
 }
@@ -178,6 +191,18 @@ pub(super) fn record_ends<V: Lanes>(
             final_pos[slot_lane[p]] = [lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p)];
         }
     }
+    write_ends(ends, final_pos, epochs_run, termination, completed);
+}
+
+/// Each lane's end from where it stopped, after how many epochs ([`RUNNING`]: every one of the `completed`)
+/// and why.
+pub(super) fn write_ends(
+    ends: &mut [LaneEnd],
+    final_pos: &[[f64; 2]],
+    epochs_run: &[u32],
+    termination: &[Termination],
+    completed: u64,
+) {
     for (i, e) in ends.iter_mut().enumerate() {
         *e = LaneEnd {
             end: final_pos[i],

@@ -72,6 +72,61 @@ impl Evaluator {
     }
 }
 
+/// The values of a program's parameters ([`Program::params`]) for one caller (a block of lanes): in the machine
+/// code's constant table, or for the interpreter in the parameters' registers.
+#[derive(Clone, Debug)]
+pub struct Params {
+    #[cfg(all(target_arch = "x86_64", unix))]
+    table: Option<super::jit::Table>,
+}
+
+impl Evaluator {
+    /// A fresh set of parameter values for [`Evaluator::set_params`] and [`Evaluator::eval_params`].
+    pub fn params<V: Lanes>(&self) -> Params {
+        Params {
+            #[cfg(all(target_arch = "x86_64", unix))]
+            table: self
+                .kernel
+                .as_ref()
+                .filter(|k| k.precision() == V::PRECISION)
+                .map(|k| k.table()),
+        }
+    }
+
+    /// Sets the parameters to `values` (in the order of [`Program::params`]).
+    #[inline(always)]
+    pub fn set_params<V: Lanes>(&self, params: &mut Params, regs: &mut [Reg<V>], values: &[f64]) {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        if let Some(t) = &mut params.table {
+            for (i, &v) in values.iter().take(self.program.params().len()).enumerate() {
+                t.set(i, v);
+            }
+            return;
+        }
+        let _ = params;
+        for (&r, &v) in self.program.params().iter().zip(values) {
+            regs[r as usize] = [V::splat(v); B];
+        }
+    }
+
+    /// [`Evaluator::eval_in_place`] with the parameters' values of `params`.
+    #[inline(always)]
+    pub fn eval_params<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize, params: &Params) {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        if let (Some(k), Some(t)) = (&self.kernel, &params.table) {
+            assert!(
+                regs.len() >= self.program.registers(),
+                "registers_for makes the registers of a program"
+            );
+            // SAFETY: as in `eval_in_place`; the table is this kernel's (made by `params` for V's precision).
+            unsafe { k.run_table(regs.as_mut_ptr() as *mut u8, n.min(B), t, &self.program) };
+            return;
+        }
+        let _ = params;
+        self.program.eval_in_place(regs, n);
+    }
+}
+
 impl Deref for Evaluator {
     type Target = Program;
 

@@ -2,11 +2,13 @@
 //! compiled tape as single runs, rayon across cores, a per-lane mask so finished lanes stop being updated and
 //! a block whose lanes have all finished stops costing work.
 //!
-//! Every optimizer runs the same epoch (`epoch.rs`): the vector evaluation of the gradient (and Hessian), then
-//! each vector of lanes takes the method's update, the same generic code a single run takes
-//! ([`OptimizerSpec::step`]), compiled once per method ([`OptimizerSpec::dispatch`]). Plain gradient descent
-//! without bounds (the seeds' method, the reference job) still has an epoch of its own (`gd.rs`), faster on
-//! cheap functions. The line-search methods run each start as a single run, in `f64`, side by side on the cores
+//! Each optimizer's update is the same generic code a single run takes ([`OptimizerSpec::step`]). Where it
+//! only adds, multiplies, divides and takes square roots (gradient descent, momentum, AdaGrad, RMSProp, Adam,
+//! ...), it is recorded once and compiled after the gradient into one program (`fused.rs`): one pass of machine
+//! code per epoch computes each vector's gradient and its update. The others (Newton, AMSGrad, Rprop, ...),
+//! and noisy gradients or bounded domains, take the general epoch (`epoch.rs`): the vector evaluation of the
+//! gradient (and Hessian), then each vector of lanes takes the method's update, compiled once per method
+//! ([`OptimizerSpec::dispatch`]). No method has an epoch of its own. The line-search methods run each start as a single run, in `f64`, side by side on the cores
 //! (`singles.rs`).
 //!
 //! A lane matches the single run from the same start (same termination, same number of updates, end point
@@ -26,7 +28,7 @@ mod driver;
 mod epoch;
 mod evaluate;
 mod evaluator;
-mod gd;
+mod fused;
 #[cfg(all(target_arch = "x86_64", unix))]
 mod jit;
 mod lanes;
@@ -455,6 +457,64 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The fused epoch (gradient and update in one program) takes exactly the steps of the general epoch, which
+    /// takes the update's generic code on lanes: for every method whose update can be recorded, with a schedule,
+    /// warmup, weight decay, ascent and a gradient tolerance, in both precisions, every lane ends in the same
+    /// place, bit for bit, after the same updates, for the same reason. (A box far larger than the divergence
+    /// limit sends a batch to the general epoch without changing what it computes.)
+    #[test]
+    fn fused_epochs_take_the_general_epochs_steps_bit_for_bit() {
+        let far = Some([-1e300, 1e300, -1e300, 1e300]);
+        let mut fused_methods = 0;
+        let mut kinds = std::collections::BTreeSet::new();
+        for (method, _) in Method::ALL {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            if spec.is_line_search() {
+                continue;
+            }
+            for (name, lr, ascent) in [
+                ("himmelblau", 0.004, false),
+                ("peaks", 0.02, false),
+                ("-(x^2 + y^2) + x*y/4", 0.05, true),
+                ("x^3 - 3*x + y^2", 0.05, false),
+            ] {
+                let f = Function::resolve(name).unwrap();
+                let starts = grid(9, -5.0, 5.0);
+                let mut c = config(spec, 150, lr);
+                c.ascent = ascent;
+                c.gtol = Some(1e-4);
+                c.schedule = Schedule::Cosine { eta_min: 0.001 };
+                c.training.warmup = 10;
+                let tape = Program::new(&f.tapes().gradient);
+                let fused = fused::Plan::new::<lanes::F64x4>(&tape, &c).is_some();
+                fused_methods += usize::from(fused && name == "peaks");
+                for precision in [Precision::F64, Precision::F32] {
+                    c.precision = precision;
+                    c.bounds = None;
+                    let one = run_batch(&f, &starts, &c, &Control::NONE);
+                    c.bounds = far;
+                    let general = run_batch(&f, &starts, &c, &Control::NONE);
+                    c.bounds = None;
+                    for ((s, a), b) in starts.iter().zip(&one).zip(&general) {
+                        let same = a.end[0].to_bits() == b.end[0].to_bits()
+                            && a.end[1].to_bits() == b.end[1].to_bits()
+                            && (a.epochs_run, a.termination) == (b.epochs_run, b.termination);
+                        assert!(
+                            same,
+                            "{method:?} {name} {precision:?} from {s:?}: {a:?} fused, {b:?} general"
+                        );
+                        if fused {
+                            kinds.insert(format!("{:?}", a.termination));
+                        }
+                    }
+                }
+            }
+        }
+        // gd, momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW, NAdam, RAdam, Adadelta, the schedule-free pair.
+        assert!(fused_methods >= 10, "{fused_methods} methods fused");
+        assert_eq!(kinds.len(), 3, "{kinds:?}");
     }
 
     /// With gradient noise, lane i of a batch draws stream i: it ends where a single run of stream i ends,

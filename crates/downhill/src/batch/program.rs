@@ -35,6 +35,25 @@ pub(super) enum Instr {
 }
 
 impl Instr {
+    /// The instruction with every register `r` renamed `f(r)`.
+    pub(super) fn renamed(self, f: impl Fn(u16) -> u16) -> Instr {
+        match self {
+            Instr::Add(d, a, b) => Instr::Add(f(d), f(a), f(b)),
+            Instr::Sub(d, a, b) => Instr::Sub(f(d), f(a), f(b)),
+            Instr::Mul(d, a, b) => Instr::Mul(f(d), f(a), f(b)),
+            Instr::Div(d, a, b) => Instr::Div(f(d), f(a), f(b)),
+            Instr::Pow(d, a, b) => Instr::Pow(f(d), f(a), f(b)),
+            Instr::Neg(d, a) => Instr::Neg(f(d), f(a)),
+            Instr::Sqrt(d, a) => Instr::Sqrt(f(d), f(a)),
+            Instr::Powf(d, a, c) => Instr::Powf(f(d), f(a), c),
+            Instr::Call(d, func, a) => Instr::Call(f(d), func, f(a)),
+            Instr::MulAdd(d, a, b, c) => Instr::MulAdd(f(d), f(a), f(b), f(c)),
+            Instr::MulSub(d, a, b, c) => Instr::MulSub(f(d), f(a), f(b), f(c)),
+            Instr::NegMulAdd(d, a, b, c) => Instr::NegMulAdd(f(d), f(a), f(b), f(c)),
+            Instr::NegMulSub(d, a, b, c) => Instr::NegMulSub(f(d), f(a), f(b), f(c)),
+        }
+    }
+
     /// The register written and the registers read.
     pub(super) fn parts(&self) -> (u16, [Option<u16>; 3]) {
         match *self {
@@ -62,6 +81,9 @@ pub struct Program {
     /// For each instruction: whether its first operand is never above 0 (see [`signs`]).
     nonpositive: Vec<bool>,
     consts: Vec<(u16, f64)>,
+    /// Registers that hold a value the caller sets before each evaluation, the same in every lane (an update's
+    /// learning rate, say): constants whose value changes.
+    params: Vec<u16>,
     outputs: Vec<u16>,
     registers: usize,
     /// How f64 lanes compute exp in the interpreter (set to the machine code's form by the evaluator).
@@ -349,9 +371,46 @@ impl Program {
             instrs,
             nonpositive,
             consts,
+            params: Vec::new(),
             outputs,
             registers,
             exp_form: ExpForm::Polynomial,
+        }
+    }
+
+    /// A program from its parts (the instructions appended to another program's, see `fused.rs`): `instrs`
+    /// with, for each, whether its first operand is never above 0; constant registers and their values;
+    /// parameter registers; outputs; registers used.
+    pub(super) fn from_parts(
+        instrs: Vec<Instr>,
+        nonpositive: Vec<bool>,
+        consts: Vec<(u16, f64)>,
+        params: Vec<u16>,
+        outputs: Vec<u16>,
+        registers: usize,
+    ) -> Program {
+        debug_assert_eq!(instrs.len(), nonpositive.len());
+        Program {
+            instrs,
+            nonpositive,
+            consts,
+            params,
+            outputs,
+            registers,
+            exp_form: ExpForm::Polynomial,
+        }
+    }
+
+    /// The program with every register `r` renamed `f(r)` (a bijection of `0..registers()`).
+    pub(super) fn renamed(&self, f: impl Fn(u16) -> u16) -> Program {
+        Program {
+            instrs: self.instrs.iter().map(|i| i.renamed(&f)).collect(),
+            nonpositive: self.nonpositive.clone(),
+            consts: self.consts.iter().map(|&(r, c)| (f(r), c)).collect(),
+            params: self.params.iter().map(|&r| f(r)).collect(),
+            outputs: self.outputs.iter().map(|&r| f(r)).collect(),
+            registers: self.registers,
+            exp_form: self.exp_form,
         }
     }
 
@@ -377,6 +436,11 @@ impl Program {
 
     pub(super) fn consts(&self) -> &[(u16, f64)] {
         &self.consts
+    }
+
+    /// The parameter registers (see [`Program::from_parts`]), in the order their values are given.
+    pub(super) fn params(&self) -> &[u16] {
+        &self.params
     }
 
     pub(super) fn outputs(&self) -> &[u16] {
@@ -423,8 +487,8 @@ impl Program {
     }
 
     /// [`Program::eval_first`] at the x and y already in registers [`INPUT_X`] and [`INPUT_Y`], which no
-    /// instruction writes: a caller that keeps its lanes' positions there (plain gradient descent updates
-    /// them in place) saves copying two registers in and out every evaluation.
+    /// instruction writes: a caller that keeps its lanes' positions there (the general epoch updates them in
+    /// place) saves copying two registers in and out every evaluation.
     #[inline(always)]
     pub fn eval_in_place<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize) {
         self.interpret(regs, n, self.exp_form);

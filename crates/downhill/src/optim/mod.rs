@@ -23,6 +23,7 @@ mod schedule;
 mod schedulefree;
 pub mod search;
 mod sgd;
+pub(crate) mod trace;
 mod training;
 
 pub use real::Real;

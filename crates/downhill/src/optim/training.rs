@@ -99,7 +99,7 @@ impl TrainingLoop {
         }
     }
 
-    /// Whether the optimizer sees the gradient itself (plain gradient descent may then take its own path).
+    /// Whether the optimizer sees the gradient itself (the line-search methods need it so).
     pub fn leaves_gradient(&self) -> bool {
         self.clip_grad_norm.is_none() && self.noise.is_none()
     }

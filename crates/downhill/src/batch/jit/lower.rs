@@ -17,12 +17,16 @@ pub(super) struct Vector(pub(super) [u8; 64]);
 pub(super) struct Consts {
     pub(super) table: Vec<Vector>,
     pub(super) f64: bool,
+    /// The first entries are the program's parameters ([`Program::params`]), one each, set for every run:
+    /// no constant shares them.
+    pub(super) reserved: usize,
 }
 
 impl Consts {
     pub(super) fn bits(&mut self, v: [u8; 64]) -> Rm {
         let v = Vector(v);
-        let i = self.table.iter().position(|t| *t == v).unwrap_or_else(|| {
+        let found = self.table[self.reserved..].iter().position(|t| *t == v);
+        let i = found.map(|i| i + self.reserved).unwrap_or_else(|| {
             self.table.push(v);
             self.table.len() - 1
         });
@@ -66,9 +70,18 @@ pub(super) struct Gen<'p> {
 impl<'p> Gen<'p> {
     pub(super) fn new(program: &'p Program, precision: Precision, isa: Isa, helper: usize) -> Gen<'p> {
         let f64 = precision == Precision::F64;
-        let mut consts = Consts { table: Vec::new(), f64 };
         let n = program.registers();
         let mut const_of = vec![None; n];
+        // Parameters first, each its own entry (zero until a run sets it).
+        let params = program.params();
+        let mut consts = Consts {
+            table: vec![Vector([0; 64]); params.len()],
+            f64,
+            reserved: params.len(),
+        };
+        for (i, &r) in params.iter().enumerate() {
+            const_of[r as usize] = Some(Rm::Mem(R13, 64 * i as i32));
+        }
         for &(r, c) in program.consts() {
             const_of[r as usize] = Some(consts.float(c));
         }

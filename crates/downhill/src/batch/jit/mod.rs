@@ -201,8 +201,51 @@ impl Kernel {
     /// `regs` points to the registers of `program` (`program.registers()` registers of `B` vectors of the
     /// kernel's precision), `n <= B`, and `program` is the program this kernel was compiled from.
     pub unsafe fn run(&self, regs: *mut u8, n: usize, program: &Program) {
+        self.run_with(regs, n, &self.consts, program);
+    }
+
+    /// A copy of the constant table whose parameters a caller sets ([`Table::set`]) for [`Kernel::run_with`].
+    pub fn table(&self) -> Table {
+        Table {
+            entries: self.consts.clone(),
+            f64: self.precision == Precision::F64,
+        }
+    }
+
+    /// [`Kernel::run`] with the constants (and the parameters' values) of `table`.
+    ///
+    /// # Safety
+    /// As [`Kernel::run`], and `table` was made by this kernel's [`Kernel::table`].
+    pub unsafe fn run_table(&self, regs: *mut u8, n: usize, table: &Table, program: &Program) {
+        debug_assert_eq!(table.entries.len(), self.consts.len());
+        self.run_with(regs, n, &table.entries, program);
+    }
+
+    unsafe fn run_with(&self, regs: *mut u8, n: usize, consts: &[Vector], program: &Program) {
         let f: Entry = std::mem::transmute(self.code.ptr);
-        f(regs, n as u64, self.consts.as_ptr() as *const u8, program);
+        f(regs, n as u64, consts.as_ptr() as *const u8, program);
+    }
+}
+
+/// A kernel's constant table with its parameters' values ([`Program::params`]): the first entries.
+#[derive(Clone, Debug)]
+pub struct Table {
+    entries: Vec<Vector>,
+    f64: bool,
+}
+
+impl Table {
+    /// Sets parameter `i` to `v` (rounded to f32 in f32 code, as lanes' `splat` rounds).
+    #[inline]
+    pub fn set(&mut self, i: usize, v: f64) {
+        let e = &mut self.entries[i].0;
+        if self.f64 {
+            let b = v.to_le_bytes();
+            e.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&b));
+        } else {
+            let b = (v as f32).to_le_bytes();
+            e.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&b));
+        }
     }
 }
 

@@ -1,0 +1,316 @@
+//! An update written down as a list of operations, by running it once on a [`Real`] that records what is done
+//! to it ([`Traced`]): the batch engine turns the list into instructions after the gradient's, so that one pass
+//! of compiled code computes a vector's gradient and its update with the very operations (and roundings) the
+//! update takes on `f64` in a single run and on lanes in the general epoch.
+//!
+//! Every number the update makes from its settings and the update's count (learning rate, bias corrections,
+//! betas) is a parameter: its value is recorded apart from the list, so that every update with the same list
+//! runs the same compiled code with new values. An update that compares lanes or branches on them (Newton,
+//! AMSGrad's running maximum, Rprop, Lion, gradient clipping) cannot be written down so: its trace says
+//! [`UpdateTrace::supported`] is false, and it keeps the general epoch.
+
+use std::cell::RefCell;
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use super::{OptimizerSpec, Real, Shared, State, Step, TrainingLoop, Update, WithUpdate};
+
+/// One recorded operation; operands are indices of earlier operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TraceOp {
+    /// An input: 0 and 1 the position, 2 and 3 the gradient (as the lanes' tests see it), 4 to 9 the state
+    /// (`State::s` in order).
+    Input(u8),
+    /// Parameter `k` of [`UpdateTrace::params`].
+    Param(u16),
+    Add(u32, u32),
+    Sub(u32, u32),
+    Mul(u32, u32),
+    Div(u32, u32),
+    /// `0 - a`, as lanes negate.
+    Neg(u32),
+    Sqrt(u32),
+    Abs(u32),
+}
+
+/// Inputs before the state: x, y, gx, gy.
+pub const STATE_INPUT: u8 = 4;
+
+/// An update as operations: the same `ops` and `outputs` for two updates means the same code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateTrace {
+    pub ops: Vec<TraceOp>,
+    /// The new x and y, then the new state (`State::s` in order).
+    pub outputs: [u32; 8],
+    /// The parameters' values for this update.
+    pub params: Vec<f64>,
+    /// False where the update compared or chose between lanes' values (see the module's note).
+    pub supported: bool,
+}
+
+impl UpdateTrace {
+    /// Whether `other` runs the same code (its parameters may differ).
+    pub fn same_code(&self, other: &UpdateTrace) -> bool {
+        self.ops == other.ops && self.outputs == other.outputs
+    }
+
+    /// The update on numbers: its eight outputs from its ten inputs (x, y, gx, gy and the state), with the
+    /// operations of lanes (negation as `0 - a`).
+    pub fn evaluate(&self, inputs: &[f64; 10]) -> [f64; 8] {
+        let mut v: Vec<f64> = Vec::with_capacity(self.ops.len());
+        for op in &self.ops {
+            let a = |i: u32| v[i as usize];
+            v.push(match *op {
+                TraceOp::Input(k) => inputs[k as usize],
+                TraceOp::Param(k) => self.params[k as usize],
+                TraceOp::Add(p, q) => a(p) + a(q),
+                TraceOp::Sub(p, q) => a(p) - a(q),
+                TraceOp::Mul(p, q) => a(p) * a(q),
+                TraceOp::Div(p, q) => a(p) / a(q),
+                TraceOp::Neg(p) => 0.0 - a(p),
+                TraceOp::Sqrt(p) => a(p).sqrt(),
+                TraceOp::Abs(p) => a(p).abs(),
+            });
+        }
+        self.outputs.map(|o| v[o as usize])
+    }
+}
+
+thread_local! {
+    static TRACE: RefCell<Option<UpdateTrace>> = const { RefCell::new(None) };
+}
+
+fn record(op: TraceOp) -> Traced {
+    TRACE.with(|t| {
+        let mut t = t.borrow_mut();
+        let t = t.as_mut().expect("a trace is being recorded");
+        t.ops.push(op);
+        Traced(t.ops.len() as u32 - 1)
+    })
+}
+
+fn unsupported() {
+    TRACE.with(|t| {
+        if let Some(t) = t.borrow_mut().as_mut() {
+            t.supported = false;
+        }
+    });
+}
+
+/// A value of a traced update: the index of the operation that makes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Traced(u32);
+
+macro_rules! binary {
+    ($trait:ident, $f:ident, $op:ident) => {
+        impl $trait for Traced {
+            type Output = Traced;
+            fn $f(self, o: Traced) -> Traced {
+                record(TraceOp::$op(self.0, o.0))
+            }
+        }
+    };
+}
+binary!(Add, add, Add);
+binary!(Sub, sub, Sub);
+binary!(Mul, mul, Mul);
+binary!(Div, div, Div);
+
+impl Neg for Traced {
+    type Output = Traced;
+    fn neg(self) -> Traced {
+        record(TraceOp::Neg(self.0))
+    }
+}
+
+impl Real for Traced {
+    type Mask = ();
+    fn splat(v: f64) -> Traced {
+        let k = TRACE.with(|t| {
+            let mut t = t.borrow_mut();
+            let t = t.as_mut().expect("a trace is being recorded");
+            t.params.push(v);
+            t.params.len() - 1
+        });
+        record(TraceOp::Param(k as u16))
+    }
+    fn sqrt(self) -> Traced {
+        record(TraceOp::Sqrt(self.0))
+    }
+    fn abs(self) -> Traced {
+        record(TraceOp::Abs(self.0))
+    }
+    fn max(self, _: Traced) -> Traced {
+        unsupported();
+        self
+    }
+    fn gt(self, _: Traced) {
+        unsupported();
+    }
+    fn ge(self, _: Traced) {
+        unsupported();
+    }
+    fn select(_: (), a: Traced, _: Traced) -> Traced {
+        unsupported();
+        a
+    }
+    fn all(_: ()) -> bool {
+        unsupported();
+        false
+    }
+}
+
+/// What one update of a batch sees besides its lanes: the same for every lane.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceContext {
+    pub learning_rate: f64,
+    /// The update's number, from 1.
+    pub step: u64,
+    pub shared: Shared,
+    pub training: TrainingLoop,
+    pub ascent: bool,
+}
+
+struct Tracer(TraceContext);
+
+impl WithUpdate<Traced> for Tracer {
+    type Output = [Traced; 8];
+    fn with<U: Update>(self, update: U) -> [Traced; 8] {
+        let c = self.0;
+        let input = |k: u8| record(TraceOp::Input(k));
+        let (x, y, gx, gy) = (input(0), input(1), input(2), input(3));
+        let mut state = State {
+            s: std::array::from_fn(|i| std::array::from_fn(|j| input(STATE_INPUT + (2 * i + j) as u8))),
+        };
+        // The lanes' tests see the gradient of the objective (negated for ascent); the update sees it after
+        // the training loop's noise and clipping.
+        let signed = |g: Traced| if c.ascent { -g } else { g };
+        let (gx, gy) = (signed(gx), signed(gy));
+        if c.training.noise.is_some() {
+            unsupported();
+        }
+        let gradient = c.training.gradient([gx, gy], None);
+        let [nx, ny] = update.step(
+            &mut state,
+            &Step {
+                position: [x, y],
+                gradient,
+                hessian: None,
+                learning_rate: c.learning_rate,
+                step: c.step,
+                shared: c.shared,
+            },
+        );
+        let [[a, b], [cc, d], [e, f]] = state.s;
+        [nx, ny, a, b, cc, d, e, f]
+    }
+}
+
+/// Records `spec`'s update in `context`.
+pub fn trace(spec: &OptimizerSpec, context: TraceContext) -> UpdateTrace {
+    TRACE.with(|t| {
+        *t.borrow_mut() = Some(UpdateTrace {
+            ops: Vec::new(),
+            outputs: [0; 8],
+            params: Vec::new(),
+            supported: !spec.needs_hessian(),
+        })
+    });
+    let outputs = spec.dispatch(Tracer(context));
+    let mut t = TRACE.with(|t| t.borrow_mut().take()).expect("recorded");
+    t.outputs = outputs.map(|o| o.0);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::{Method, Options};
+
+    fn context(step: u64) -> TraceContext {
+        TraceContext {
+            learning_rate: 0.1,
+            step,
+            shared: Shared::default(),
+            training: TrainingLoop::default(),
+            ascent: false,
+        }
+    }
+
+    /// A traced update, run on numbers, takes the steps of the update itself, bit for bit, for every method
+    /// that can be traced; those that compare lanes say so.
+    #[test]
+    fn traced_updates_compute_what_the_updates_compute() {
+        let mut traced = 0;
+        for (method, _) in Method::ALL {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            if spec.is_line_search() {
+                continue;
+            }
+            let mut state = spec.state::<f64>();
+            let mut shared = Shared::default();
+            let mut supported = true;
+            for step in 1..=5u64 {
+                spec.advance(&mut shared, step, 0.1);
+                let c = TraceContext {
+                    shared,
+                    ..context(step)
+                };
+                let t = trace(&spec, c);
+                let (p, g) = ([0.3 + step as f64, -1.7], [2.5 / step as f64, -0.25]);
+                let s = state.s;
+                let inputs = [
+                    p[0], p[1], g[0], g[1], s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1],
+                ];
+                let want = spec.step(
+                    &mut state,
+                    &Step {
+                        position: p,
+                        gradient: g,
+                        hessian: Some([[2.0, 0.5], [0.5, 3.0]]),
+                        learning_rate: 0.1,
+                        step,
+                        shared,
+                    },
+                );
+                supported &= t.supported;
+                if !t.supported {
+                    continue;
+                }
+                let got = t.evaluate(&inputs);
+                let s = state.s;
+                let want = [want[0], want[1], s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1]];
+                for (k, (a, b)) in got.iter().zip(want).enumerate() {
+                    assert_eq!(
+                        a.to_bits(),
+                        b.to_bits(),
+                        "{method:?} step {step} output {k}: {a} vs {b}"
+                    );
+                }
+            }
+            traced += usize::from(supported);
+            let expected = !matches!(method, Method::Newton | Method::Adamax | Method::Rprop | Method::Lion);
+            assert_eq!(supported, expected, "{method:?}");
+        }
+        assert!(traced >= 10, "{traced} methods traced");
+    }
+
+    /// Momentum's first update sets the buffer to the gradient, the later ones average: two codes, and the
+    /// later updates share one.
+    #[test]
+    fn updates_with_the_same_operations_share_their_code() {
+        let spec = OptimizerSpec::new(Method::Momentum, &Options::default()).unwrap();
+        let (one, two, three) = (
+            trace(&spec, context(1)),
+            trace(&spec, context(2)),
+            trace(&spec, context(3)),
+        );
+        assert!(!one.same_code(&two));
+        assert!(two.same_code(&three));
+        let adam = OptimizerSpec::new(Method::Adam, &Options::default()).unwrap();
+        let (a, b) = (trace(&adam, context(1)), trace(&adam, context(2)));
+        assert!(
+            a.same_code(&b) && a.params != b.params,
+            "bias corrections are parameters"
+        );
+    }
+}
