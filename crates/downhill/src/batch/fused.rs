@@ -33,6 +33,11 @@ use crate::run::{Termination, DIVERGENCE_LIMIT};
 /// Codes (distinct lists of operations) a batch may need before it takes the general epoch instead.
 const MAX_CODES: usize = 4;
 
+/// Epochs whose parameters a batch records before it starts. A longer batch's later epochs take the code of the
+/// table's last epochs (every method's operations settle after its first updates: `optim/trace.rs` tests it),
+/// each block recording their values as it goes, and none of its parameters is taken for a constant.
+const TABLE: u64 = 1 << 16;
+
 /// The sum of x'² + y'² over a block's running lanes stays below this unless some lane might have stepped past
 /// the divergence limit (half its square, so rounding never hides one).
 const SIZE_BOUND: f64 = 0.5 * DIVERGENCE_LIMIT * DIVERGENCE_LIMIT;
@@ -67,6 +72,13 @@ pub(super) struct Plan {
     /// The first values of the state (`OptimizerSpec::state`).
     state: [f64; 6],
     registers: usize,
+    /// Past the table: the settings, each code's operations, the table's last code, what the updates share
+    /// after the table, and each code's parameters (their indices in its trace).
+    config: BatchConfig,
+    codes: Vec<UpdateTrace>,
+    steady: usize,
+    shared: Shared,
+    orders: Vec<Vec<usize>>,
 }
 
 impl Plan {
@@ -78,24 +90,12 @@ impl Plan {
             return None;
         }
         let mut codes: Vec<UpdateTrace> = Vec::new();
-        let mut which = Vec::with_capacity(config.epochs as usize);
-        let mut traces: Vec<Vec<f64>> = Vec::with_capacity(config.epochs as usize);
+        let tabled = config.epochs.min(TABLE);
+        let mut which = Vec::with_capacity(tabled as usize);
+        let mut traces: Vec<Vec<f64>> = Vec::with_capacity(tabled as usize);
         let mut shared = Shared::default();
-        for t in 0..config.epochs {
-            let learning_rate = config
-                .training
-                .rate(&config.schedule, config.learning_rate, t, config.epochs);
-            spec.advance(&mut shared, t + 1, learning_rate);
-            let trace = trace(
-                &spec,
-                TraceContext {
-                    learning_rate,
-                    step: t + 1,
-                    shared,
-                    training: config.training,
-                    ascent: config.ascent,
-                },
-            );
+        for t in 0..tabled {
+            let trace = record(config, t, &mut shared);
             if !trace.supported {
                 return None;
             }
@@ -110,7 +110,13 @@ impl Plan {
             which.push(code as u8);
             traces.push(trace.params);
         }
-        // A parameter whose value is the same in every epoch of its code is a constant.
+        let steady = which.last().map_or(0, |&w| w as usize);
+        let long = config.epochs > TABLE;
+        if long && which[which.len() - 16..].iter().any(|&w| w as usize != steady) {
+            return None;
+        }
+        // A parameter whose value is the same in every epoch of its code is a constant (in a batch whose
+        // epochs all are in the table).
         let fixed: Vec<Vec<Option<f64>>> = codes
             .iter()
             .enumerate()
@@ -122,7 +128,7 @@ impl Plan {
                             .iter()
                             .zip(&traces)
                             .all(|(&w, p)| w as usize != c || p[k].to_bits() == v.to_bits());
-                        same.then_some(v)
+                        (same && !long).then_some(v)
                     })
                     .collect()
             })
@@ -185,7 +191,30 @@ impl Plan {
             stride,
             state: [s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1]],
             registers: next as usize,
+            config: config.clone(),
+            codes,
+            steady,
+            shared,
+            orders,
         })
+    }
+
+    /// The code of epoch `t` and its parameters' values: from the table, or past it recorded now into `late`
+    /// (with `shared`, what the updates share, advanced from the table's end by the caller's every epoch).
+    #[inline(always)]
+    fn epoch<'a>(&'a self, t: u64, shared: &mut Shared, late: &'a mut Vec<f64>) -> (usize, &'a [f64]) {
+        if t < self.which.len() as u64 {
+            let at = t as usize * self.stride;
+            return (self.which[t as usize] as usize, &self.values[at..at + self.stride]);
+        }
+        let trace = record(&self.config, t, shared);
+        debug_assert!(
+            trace.same_code(&self.codes[self.steady]),
+            "epoch {t} changed its operations"
+        );
+        late.clear();
+        late.extend(self.orders[self.steady].iter().map(|&k| trace.params[k]));
+        (self.steady, late)
     }
 
     /// Fresh registers for [`run`], with every program's constants.
@@ -198,6 +227,24 @@ impl Plan {
         }
         regs
     }
+}
+
+/// Records the update of epoch `t` (from 0), advancing `shared` to it.
+fn record(config: &BatchConfig, t: u64, shared: &mut Shared) -> UpdateTrace {
+    let learning_rate = config
+        .training
+        .rate(&config.schedule, config.learning_rate, t, config.epochs);
+    config.spec.advance(shared, t + 1, learning_rate);
+    trace(
+        &config.spec,
+        TraceContext {
+            learning_rate,
+            step: t + 1,
+            shared: *shared,
+            training: config.training,
+            ascent: config.ascent,
+        },
+    )
 }
 
 /// The program of one code: the gradient's instructions, then the update's (recorded in `code`), then the
@@ -397,6 +444,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     // The compiled gx² + gy² is one fused multiply-add, the tests' two roundings: within 1e-5 of it.
     let bound2 = config.gtol.map(|g| <V as Lanes>::splat(g * g * (1.0 + 1e-5)));
     let mut every_lane_runs = active[..vectors].iter().all(|&a| a == full);
+    let (mut shared, mut late) = (plan.shared, Vec::new());
     let mut completed = 0u64;
     for t in 0..config.epochs {
         let parity = (t % 2) as usize;
@@ -411,11 +459,10 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
                 every_lane_runs = active[..vectors].iter().all(|&a| a == full);
             }
         }
-        let code = plan.which[t as usize] as usize;
+        let (code, values) = plan.epoch(t, &mut shared, &mut late);
         let program = &plan.programs[code][parity];
         let p = &mut params[code][parity];
-        let at = t as usize * plan.stride;
-        program.set_params(p, regs, &plan.values[at..at + plan.stride]);
+        program.set_params(p, regs, values);
         if vectors == B {
             program.eval_params(regs, B, p);
         } else {

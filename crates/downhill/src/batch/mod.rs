@@ -517,6 +517,31 @@ mod tests {
         assert_eq!(kinds.len(), 3, "{kinds:?}");
     }
 
+    /// A batch longer than the fused epoch's table of parameters records its later epochs' values as it goes:
+    /// a step schedule whose rate drops only after the table still drops, and the lanes end where the general
+    /// epoch's end, bit for bit.
+    #[test]
+    fn fused_epochs_past_their_table_take_the_later_rates() {
+        let f = Function::resolve("x^2 + 3*y^2 + x*y").unwrap();
+        let starts = grid(4, -2.0, 2.0);
+        for method in [Method::Gd, Method::Momentum, Method::Adam] {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            let mut c = config(spec, 70_000, 1e-5);
+            c.schedule = Schedule::Step {
+                step_size: 67_000,
+                gamma: 50.0,
+            };
+            let tape = Program::new(&f.tapes().gradient);
+            assert!(fused::Plan::new::<lanes::F64x4>(&tape, &c).is_some());
+            let fused = run_batch(&f, &starts, &c, &Control::NONE);
+            c.bounds = Some([-1e300, 1e300, -1e300, 1e300]);
+            let general = run_batch(&f, &starts, &c, &Control::NONE);
+            for (a, b) in fused.iter().zip(&general) {
+                assert_eq!((a.end, a.epochs_run), (b.end, b.epochs_run), "{method:?}");
+            }
+        }
+    }
+
     /// With gradient noise, lane i of a batch draws stream i: it ends where a single run of stream i ends,
     /// whichever block and thread it ran in, and the same seed repeats the batch exactly.
     #[test]

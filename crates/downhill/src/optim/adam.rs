@@ -24,7 +24,7 @@ pub(super) fn step<T: Real>(
         (s.position, with_weight_decay(s.gradient, s.position, weight_decay))
     };
     // The bias corrections are the same for every lane: computed once, in f64.
-    let t = s.step as i32;
+    let t = super::power_of(s.step);
     let bias1 = 1.0 - b1.powi(t);
     let bias2_sqrt = T::splat((1.0 - b2.powi(t)).sqrt());
     let step_size = T::splat(s.learning_rate / bias1);

@@ -8,7 +8,7 @@ use super::{with_weight_decay, Real, State, Step};
 pub(super) fn step<T: Real>(betas: [f64; 2], eps: f64, weight_decay: f64, state: &mut State<T>, s: &Step<T>) -> [T; 2] {
     let g = with_weight_decay(s.gradient, s.position, weight_decay);
     let [b1, b2] = betas;
-    let clr = T::splat(s.learning_rate / (1.0 - b1.powi(s.step as i32)));
+    let clr = T::splat(s.learning_rate / (1.0 - b1.powi(super::power_of(s.step))));
     let (b1, one_minus_b1, b2, eps) = (T::splat(b1), T::splat(1.0 - b1), T::splat(b2), T::splat(eps));
     let [m, u, _] = &mut state.s;
     let mut p = s.position;

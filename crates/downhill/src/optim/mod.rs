@@ -1106,6 +1106,13 @@ fn sign<T: Real>(v: T) -> T {
     T::select(v.gt(zero), one, T::select(zero.gt(v), -one, zero))
 }
 
+/// An update's count as the exponent of a bias correction (`beta.powi`): the count itself up to `i32::MAX`, and
+/// `i32::MAX` past it (where `beta^t` is 0 for any beta short of 1 by more than 1e-8), where a plain `as i32`
+/// wrapped around to 0 or below after 2^31 updates and made the correction 0.
+fn power_of(step: u64) -> i32 {
+    step.min(i32::MAX as u64) as i32
+}
+
 /// `g + wd * p`: PyTorch's L2 weight decay, folded into the gradient.
 #[inline(always)]
 fn with_weight_decay<T: Real>(g: [T; 2], p: [T; 2], wd: f64) -> [T; 2] {

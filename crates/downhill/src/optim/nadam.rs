@@ -26,7 +26,7 @@ pub(super) fn step<T: Real>(
     let (lr, t) = (s.learning_rate, s.step);
     let product = s.shared.product;
     let (mu, mu_next) = (mu(b1, momentum_decay, t), mu(b1, momentum_decay, t + 1));
-    let bias2 = T::splat(1.0 - b2.powi(t as i32));
+    let bias2 = T::splat(1.0 - b2.powi(super::power_of(t)));
     let on_gradient = T::splat(-lr * (1.0 - mu) / (1.0 - product));
     let on_moment = T::splat(-lr * mu_next / (1.0 - product * mu_next));
     let (b1, one_minus_b1, b2, one_minus_b2) = (T::splat(b1), T::splat(1.0 - b1), T::splat(b2), T::splat(1.0 - b2));

@@ -11,7 +11,7 @@ use super::{with_weight_decay, Real, State, Step};
 pub(super) fn step<T: Real>(betas: [f64; 2], eps: f64, weight_decay: f64, state: &mut State<T>, s: &Step<T>) -> [T; 2] {
     let g = with_weight_decay(s.gradient, s.position, weight_decay);
     let [b1, b2] = betas;
-    let t = s.step as i32;
+    let t = super::power_of(s.step);
     let (bias1, bias2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
     let rho_inf = 2.0 / (1.0 - b2) - 1.0;
     let rho_t = rho_inf - 2.0 * s.step as f64 * b2.powi(t) / bias2;

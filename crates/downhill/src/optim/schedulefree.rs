@@ -37,7 +37,7 @@ pub(super) fn step<T: Real>(
 ) -> [T; 2] {
     let [b1, b2] = betas;
     let (lr, ckp1) = (s.learning_rate, s.shared.ckp1);
-    let bias2 = T::splat(1.0 - b2.powi(s.step as i32));
+    let bias2 = T::splat(1.0 - b2.powi(super::power_of(s.step)));
     let (b2, one_minus_b2, eps, wd) = (T::splat(b2), T::splat(1.0 - b2), T::splat(eps), T::splat(weight_decay));
     let y_rate = T::splat(lr * (b1 * (1.0 - ckp1) - 1.0));
     let (lr, ckp1) = (T::splat(lr), T::splat(ckp1));

@@ -294,6 +294,26 @@ mod tests {
         assert!(traced >= 10, "{traced} methods traced");
     }
 
+    /// Every method's operations settle after its first updates (momentum's first sets its buffer, RAdam's first
+    /// few take no adaptive step): the batch's fused epochs take the code of their table's last epochs for every
+    /// epoch past it.
+    #[test]
+    fn every_methods_operations_settle_after_its_first_updates() {
+        for (method, _) in Method::ALL {
+            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
+            if spec.is_line_search() {
+                continue;
+            }
+            let settled = trace(&spec, context(60));
+            for step in [61, 1000, 1 << 16, 1 << 20, 1 << 30, 1 << 40] {
+                assert!(
+                    trace(&spec, context(step)).same_code(&settled),
+                    "{method:?} at update {step}"
+                );
+            }
+        }
+    }
+
     /// Momentum's first update sets the buffer to the gradient, the later ones average: two codes, and the
     /// later updates share one.
     #[test]
