@@ -13,7 +13,7 @@ use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
 use super::{epoch, fused};
 use super::{BatchConfig, Control, LaneEnd};
 use crate::optim::Real;
-use crate::run::Termination;
+use crate::run::{Termination, DIVERGENCE_LIMIT};
 use crate::Function;
 
 pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
@@ -234,6 +234,132 @@ fn evaluate_ends<V: Lanes>(program: &Evaluator, regs: &mut [Reg<V>], ends: &mut 
         e.value = out(0);
         e.gradient_norm = out(1).hypot(out(2));
     }
+}
+
+/// A single run's tests on one vector of lanes, after an epoch moved its `running` lanes to `next` with the
+/// gradient `(gx, gy)` (negated for ascent) at their old positions: a gradient that is not finite ends a lane as
+/// diverged where it was, a gradient within gtol as converged there, a new position that is not finite as
+/// diverged where it was; a new position past the divergence limit ends it as diverged there, and one out of
+/// the box as left_domain there.
+pub(super) struct LaneTests {
+    gradient_ok: u32,
+    converged: u32,
+    finite: u32,
+    within: u32,
+    /// The lanes whose step counts: they take their new position.
+    pub moving: u32,
+    /// The lanes that go on running.
+    pub keep: u32,
+}
+
+impl LaneTests {
+    #[inline(always)]
+    pub(super) fn new<V: Lanes + Real<Mask = u32>>(
+        running: u32,
+        (gx, gy): (V, V),
+        next: [V; 2],
+        gtol2: Option<V>,
+        bounds: Option<[V; 4]>,
+    ) -> LaneTests {
+        let max = f64::MAX;
+        let gradient_ok = gx.within(max) & gy.within(max);
+        let converged = match gtol2 {
+            Some(g2) => (gx * gx + gy * gy).le(g2) & gradient_ok,
+            None => 0,
+        };
+        let finite = next[0].within(max) & next[1].within(max);
+        let moving = running & gradient_ok & !converged & finite;
+        let within = next[0].within(DIVERGENCE_LIMIT) & next[1].within(DIVERGENCE_LIMIT);
+        let inside = match bounds {
+            Some([x0, x1, y0, y1]) => x0.le(next[0]) & next[0].le(x1) & y0.le(next[1]) & next[1].le(y1),
+            None => u32::MAX,
+        };
+        LaneTests {
+            gradient_ok,
+            converged,
+            finite,
+            within,
+            moving,
+            keep: moving & within & inside,
+        }
+    }
+
+    /// Why lane `j`, which stopped in epoch `t` (counted from 0), stopped, and after how many epochs.
+    #[inline(always)]
+    pub(super) fn end(&self, j: usize, t: u64) -> (Termination, u32) {
+        let bit = |m: u32| m >> j & 1 == 1;
+        let (why, ran) = if !bit(self.gradient_ok) || (!bit(self.converged) && !bit(self.finite)) {
+            (Termination::Diverged, t)
+        } else if bit(self.converged) {
+            (Termination::Converged, t)
+        } else if !bit(self.within) {
+            (Termination::Diverged, t + 1)
+        } else {
+            (Termination::LeftDomain, t + 1)
+        };
+        (why, ran as u32)
+    }
+}
+
+/// The running lanes of a block after packing: each one's eight values (position, then optimizer state) in
+/// the order they now run.
+pub(super) struct Packed {
+    kept: Vec<[f64; 8]>,
+    /// How many vectors now hold the running lanes (at least one).
+    pub vectors: usize,
+}
+
+impl Packed {
+    /// Vector `k` of value `c` (empty slots repeat the first kept lane: any finite values do, nothing reads
+    /// them).
+    #[inline(always)]
+    pub(super) fn vector<V: Lanes>(&self, k: usize, c: usize) -> V {
+        let fill = self.kept.first().map_or(0.0, |v| v[c]);
+        let v: [f64; 8] = std::array::from_fn(|j| {
+            let slot = k * V::N + j;
+            if j < V::N {
+                self.kept.get(slot).map_or(fill, |v| v[c])
+            } else {
+                0.0
+            }
+        });
+        V::load(&v[..V::N])
+    }
+}
+
+/// Moves the running lanes of the first `vectors` vectors to the front: `read(p)` gives the eight values of
+/// block position `p`, `finished(lane, values)` is told of each lane at those positions that no longer runs.
+/// Updates `active` and `slot_lane`; the caller writes the values back with [`Packed::vector`].
+#[inline(always)]
+pub(super) fn pack<V: Lanes>(
+    active: &mut [u32; B],
+    slot_lane: &mut [usize],
+    vectors: usize,
+    read: impl Fn(usize) -> [f64; 8],
+    mut finished: impl FnMut(usize, [f64; 8]),
+) -> Packed {
+    let mut kept = Vec::new();
+    let mut lanes = Vec::new();
+    for (p, &lane_id) in slot_lane.iter().enumerate().take(vectors * V::N) {
+        if lane_id == NONE {
+            continue;
+        }
+        let values = read(p);
+        if active[p / V::N] >> (p % V::N) & 1 == 1 {
+            kept.push(values);
+            lanes.push(lane_id);
+        } else {
+            finished(lane_id, values);
+        }
+    }
+    slot_lane.iter_mut().for_each(|s| *s = NONE);
+    slot_lane[..lanes.len()].copy_from_slice(&lanes);
+    for (k, a) in active.iter_mut().enumerate() {
+        let live = kept.len().saturating_sub(k * V::N).min(V::N);
+        *a = if live == 32 { u32::MAX } else { (1u32 << live) - 1 };
+    }
+    let vectors = kept.len().div_ceil(V::N).max(1);
+    Packed { kept, vectors }
 }
 
 /// The set bits of a mask.

@@ -10,7 +10,7 @@
 //! updated in place; when a quarter of the block's vectors could be freed, the running lanes (with their
 //! optimizer state) are packed to the front, so finished lanes stop costing work.
 
-use super::driver::{bits, cancelled, gather, lane, record_ends, slots, NONE, RUNNING};
+use super::driver::{bits, cancelled, gather, lane, pack, record_ends, slots, LaneTests, NONE, RUNNING};
 use super::evaluator::Evaluator;
 use super::lanes::Lanes;
 use super::program::{Reg, B, INPUT_X, INPUT_Y};
@@ -60,7 +60,30 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
                 break;
             }
             if running.div_ceil(V::N) * 4 <= vectors * 3 {
-                vectors = pack(regs, &mut states, &mut active, &mut slot_lane, &mut final_pos, vectors);
+                let read = |p: usize| {
+                    let (k, j) = (p / V::N, p % V::N);
+                    let s = &states[k].s;
+                    let (x, y) = (lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p));
+                    [
+                        x,
+                        y,
+                        s[0][0].lane(j),
+                        s[0][1].lane(j),
+                        s[1][0].lane(j),
+                        s[1][1].lane(j),
+                        s[2][0].lane(j),
+                        s[2][1].lane(j),
+                    ]
+                };
+                let ended = |at: usize, v: [f64; 8]| final_pos[at] = [v[0], v[1]];
+                let packed = pack::<V>(&mut active, &mut slot_lane, vectors, read, ended);
+                for k in 0..B {
+                    regs[INPUT_X as usize][k] = packed.vector(k, 0);
+                    regs[INPUT_Y as usize][k] = packed.vector(k, 1);
+                    let c = |c: usize| packed.vector(k, c);
+                    states[k].s = [[c(2), c(3)], [c(4), c(5)], [c(6), c(7)]];
+                }
+                vectors = packed.vectors;
             }
         }
         if vectors == B {
@@ -282,111 +305,24 @@ impl<V: Lanes + Real<Mask = u32>> Epoch<'_, V> {
     /// limit ends it as diverged there, and one out of the box as left_domain there.
     #[inline(always)]
     fn exact(&mut self, n: usize) {
-        let (max, limit, full, t) = (f64::MAX, DIVERGENCE_LIMIT, self.full, self.t);
         for k in 0..n {
             let running = self.active[k];
             if running == 0 {
                 continue;
             }
-            let (gx, gy) = self.gradient(k);
             let (px, py) = (self.backup[0][k], self.backup[1][k]);
             let next = [self.x[k], self.y[k]];
-            let gradient_ok = gx.within(max) & gy.within(max);
-            let converged = match self.gtol2 {
-                Some(g2) => (gx * gx + gy * gy).le(g2) & gradient_ok,
-                None => 0,
-            };
-            let stepping = running & gradient_ok & !converged;
-            let finite = next[0].within(max) & next[1].within(max);
-            let moving = stepping & finite;
-            let within = next[0].within(limit) & next[1].within(limit);
-            let inside = match self.bounds {
-                Some([x0, x1, y0, y1]) => x0.le(next[0]) & next[0].le(x1) & y0.le(next[1]) & next[1].le(y1),
-                None => full,
-            };
+            let tests = LaneTests::new(running, self.gradient(k), next, self.gtol2, self.bounds);
+            let (moving, keep) = (tests.moving, tests.keep);
             if moving != running {
                 self.x[k] = next[0].select(moving, px);
                 self.y[k] = next[1].select(moving, py);
             }
-            let keep = moving & within & inside;
-            if keep != running {
-                for j in bits(running & !keep) {
-                    let at = self.slot_lane[k * V::N + j];
-                    let bit = |m: u32| m >> j & 1 == 1;
-                    let (why, ran) = if !bit(gradient_ok) || (!bit(converged) && !bit(finite)) {
-                        (Termination::Diverged, t)
-                    } else if bit(converged) {
-                        (Termination::Converged, t)
-                    } else if !bit(within) {
-                        (Termination::Diverged, t + 1)
-                    } else {
-                        (Termination::LeftDomain, t + 1)
-                    };
-                    self.termination[at] = why;
-                    self.epochs_run[at] = ran as u32;
-                }
+            for j in bits(running & !keep) {
+                let at = self.slot_lane[k * V::N + j];
+                (self.termination[at], self.epochs_run[at]) = tests.end(j, self.t);
             }
             self.active[k] = keep;
         }
     }
-}
-
-/// Moves the running lanes of the first `vectors` vectors to the front, with their optimizer state (recording
-/// where the finished ones stopped), and returns how many vectors now hold them.
-#[inline(always)]
-fn pack<V: Lanes + Real<Mask = u32>>(
-    regs: &mut [Reg<V>],
-    states: &mut [State<V>; B],
-    active: &mut [u32; B],
-    slot_lane: &mut [usize],
-    final_pos: &mut [[f64; 2]],
-    vectors: usize,
-) -> usize {
-    // Each kept lane: its position, its 6 state values and which lane it is.
-    let mut kept: Vec<([f64; 8], usize)> = Vec::new();
-    for (p, &lane_id) in slot_lane.iter().enumerate().take(vectors * V::N) {
-        if lane_id == NONE {
-            continue;
-        }
-        let (k, j) = (p / V::N, p % V::N);
-        let (px, py) = (lane(&regs[INPUT_X as usize], p), lane(&regs[INPUT_Y as usize], p));
-        if active[k] >> j & 1 == 1 {
-            let s = &states[k].s;
-            let values = [
-                px,
-                py,
-                s[0][0].lane(j),
-                s[0][1].lane(j),
-                s[1][0].lane(j),
-                s[1][1].lane(j),
-                s[2][0].lane(j),
-                s[2][1].lane(j),
-            ];
-            kept.push((values, lane_id));
-        } else {
-            final_pos[lane_id] = [px, py];
-        }
-    }
-    let now = kept.len().div_ceil(V::N).max(1);
-    for s in slot_lane.iter_mut() {
-        *s = NONE;
-    }
-    // Empty slots repeat the first kept lane (any finite values do: nothing reads them).
-    let fill = kept.first().map_or([0.0; 8], |k| k.0);
-    let value = |slot: usize, c: usize| kept.get(slot).map_or(fill[c], |k| k.0[c]);
-    for k in 0..B {
-        let vector = |c: usize| {
-            let v: Vec<f64> = (0..V::N).map(|j| value(k * V::N + j, c)).collect();
-            V::load(&v)
-        };
-        regs[INPUT_X as usize][k] = vector(0);
-        regs[INPUT_Y as usize][k] = vector(1);
-        states[k].s = [[vector(2), vector(3)], [vector(4), vector(5)], [vector(6), vector(7)]];
-        let live = kept.len().saturating_sub(k * V::N).min(V::N);
-        active[k] = if live == 32 { u32::MAX } else { (1u32 << live) - 1 };
-    }
-    for (p, (_, lane_id)) in kept.iter().enumerate() {
-        slot_lane[p] = *lane_id;
-    }
-    now
 }

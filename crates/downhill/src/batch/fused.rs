@@ -21,7 +21,7 @@
 //! Methods whose update compares or picks between lane values (Newton, AMSGrad, Adamax, Rprop, Lion, gradient
 //! clipping), gradient noise and bounded domains take the general epoch (`epoch.rs`).
 
-use super::driver::{bits, cancelled, gather, lane, slots, write_ends, NONE, RUNNING};
+use super::driver::{bits, cancelled, gather, lane, pack, slots, write_ends, LaneTests, NONE, RUNNING};
 use super::evaluator::{Evaluator, Params};
 use super::lanes::Lanes;
 use super::program::{Instr, Program, Reg, B, INPUT_X, INPUT_Y};
@@ -455,7 +455,23 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
             }
             if running.div_ceil(V::N) * 4 <= vectors * 3 {
                 let set = &layout.sets[parity];
-                vectors = pack(regs, set, &layout.written, &mut active, &mut slot_lane, vectors);
+                let written = &layout.written;
+                let read = |p| {
+                    std::array::from_fn(|c| {
+                        if written[c] {
+                            lane(&regs[set[c] as usize], p)
+                        } else {
+                            0.0
+                        }
+                    })
+                };
+                let packed = pack::<V>(&mut active, &mut slot_lane, vectors, read, |_, _| {});
+                for c in (0..8).filter(|&c| written[c]) {
+                    for (k, vector) in regs[set[c] as usize].iter_mut().enumerate() {
+                        *vector = packed.vector(k, c);
+                    }
+                }
+                vectors = packed.vectors;
                 every_lane_runs = active[..vectors].iter().all(|&a| a == full);
             }
         }
@@ -576,7 +592,6 @@ impl<V: Lanes + Real<Mask = u32>> Exact<'_, V> {
         self.gregs[INPUT_Y as usize][..n].copy_from_slice(&self.regs[old[1] as usize][..n]);
         self.gradient.eval_in_place(self.gregs, n);
         let out = |k: usize| self.gradient.output(self.gregs, k);
-        let (max, limit, t) = (f64::MAX, DIVERGENCE_LIMIT, self.t);
         for k in 0..n {
             let running = self.active[k];
             if running == 0 {
@@ -589,29 +604,12 @@ impl<V: Lanes + Real<Mask = u32>> Exact<'_, V> {
             };
             let (px, py) = (self.regs[old[0] as usize][k], self.regs[old[1] as usize][k]);
             let next = [self.regs[new[0] as usize][k], self.regs[new[1] as usize][k]];
-            let gradient_ok = gx.within(max) & gy.within(max);
-            let converged = match self.gtol2 {
-                Some(g2) => (gx * gx + gy * gy).le(g2) & gradient_ok,
-                None => 0,
-            };
-            let stepping = running & gradient_ok & !converged;
-            let finite = next[0].within(max) & next[1].within(max);
-            let moving = stepping & finite;
-            let within = next[0].within(limit) & next[1].within(limit);
-            let keep = moving & within;
+            let tests = LaneTests::new(running, (gx, gy), next, self.gtol2, None);
+            let keep = tests.keep;
             for j in bits(running & !keep) {
                 let at = self.slot_lane[k * V::N + j];
-                let bit = |m: u32| m >> j & 1 == 1;
-                let (why, ran) = if !bit(gradient_ok) || (!bit(converged) && !bit(finite)) {
-                    (Termination::Diverged, t)
-                } else if bit(converged) {
-                    (Termination::Converged, t)
-                } else {
-                    (Termination::Diverged, t + 1)
-                };
-                self.termination[at] = why;
-                self.epochs_run[at] = ran as u32;
-                self.final_pos[at] = if bit(moving) {
+                (self.termination[at], self.epochs_run[at]) = tests.end(j, self.t);
+                self.final_pos[at] = if tests.moving >> j & 1 == 1 {
                     [next[0].lane(j), next[1].lane(j)]
                 } else {
                     [px.lane(j), py.lane(j)]
@@ -620,50 +618,4 @@ impl<V: Lanes + Real<Mask = u32>> Exact<'_, V> {
             self.active[k] = keep;
         }
     }
-}
-
-/// Moves the running lanes of the first `vectors` vectors of `set` (positions and the written state) to the
-/// front, and returns how many vectors now hold them. Finished lanes recorded their ends when they finished.
-#[inline(always)]
-fn pack<V: Lanes>(
-    regs: &mut [Reg<V>],
-    set: &[u16; 8],
-    written: &[bool; 8],
-    active: &mut [u32; B],
-    slot_lane: &mut [usize],
-    vectors: usize,
-) -> usize {
-    let mut kept: Vec<([f64; 8], usize)> = Vec::new();
-    for (p, &lane_id) in slot_lane.iter().enumerate().take(vectors * V::N) {
-        let (k, j) = (p / V::N, p % V::N);
-        if lane_id != NONE && active[k] >> j & 1 == 1 {
-            let values = std::array::from_fn(|c| {
-                if written[c] {
-                    lane(&regs[set[c] as usize], p)
-                } else {
-                    0.0
-                }
-            });
-            kept.push((values, lane_id));
-        }
-    }
-    let now = kept.len().div_ceil(V::N).max(1);
-    slot_lane.iter_mut().for_each(|s| *s = NONE);
-    // Empty slots repeat the first kept lane (any finite values do: nothing reads them).
-    let fill = kept.first().map_or([0.0; 8], |k| k.0);
-    for c in (0..8).filter(|&c| written[c]) {
-        let value = |slot: usize| kept.get(slot).map_or(fill[c], |k| k.0[c]);
-        for (k, vector) in regs[set[c] as usize].iter_mut().enumerate() {
-            let v: [f64; 8] = std::array::from_fn(|j| if j < V::N { value(k * V::N + j) } else { 0.0 });
-            *vector = V::load(&v[..V::N]);
-        }
-    }
-    for (k, a) in active.iter_mut().enumerate() {
-        let live = kept.len().saturating_sub(k * V::N).min(V::N);
-        *a = if live == 32 { u32::MAX } else { (1u32 << live) - 1 };
-    }
-    for (p, (_, lane_id)) in kept.iter().enumerate() {
-        slot_lane[p] = *lane_id;
-    }
-    now
 }

@@ -35,11 +35,16 @@ impl Consts {
 
     /// A float splatted in the precision (f64 values rounded to f32 as the interpreter's `splat` does).
     pub(super) fn float(&mut self, v: f64) -> Rm {
-        self.bits(if self.f64 {
-            splat(v.to_le_bytes())
-        } else {
-            splat((v as f32).to_le_bytes())
-        })
+        self.bits(splat_float(v, self.f64))
+    }
+}
+
+/// `v` splatted in f64, or rounded to f32 as the interpreter's `splat` does.
+pub(super) fn splat_float(v: f64, f64: bool) -> [u8; 64] {
+    if f64 {
+        splat(v.to_le_bytes())
+    } else {
+        splat((v as f32).to_le_bytes())
     }
 }
 

@@ -238,14 +238,7 @@ impl Table {
     /// Sets parameter `i` to `v` (rounded to f32 in f32 code, as lanes' `splat` rounds).
     #[inline]
     pub fn set(&mut self, i: usize, v: f64) {
-        let e = &mut self.entries[i].0;
-        if self.f64 {
-            let b = v.to_le_bytes();
-            e.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&b));
-        } else {
-            let b = (v as f32).to_le_bytes();
-            e.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&b));
-        }
+        self.entries[i].0 = lower::splat_float(v, self.f64);
     }
 }
 
