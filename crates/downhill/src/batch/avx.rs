@@ -210,6 +210,25 @@ macro_rules! avx_type {
                 // SAFETY: as `splat_s`.
                 $t(unsafe { $blendv(other.0, self.0, <$t>::lanes_of(mask)) })
             }
+            #[inline(always)]
+            fn max_num(self, other: Self) -> Self {
+                Real::max(self, other)
+            }
+            #[inline(always)]
+            fn mask_gt(self, other: Self) -> Self {
+                // SAFETY: as `splat_s`.
+                $t(unsafe { $cmp::<_CMP_GT_OQ>(self.0, other.0) })
+            }
+            #[inline(always)]
+            fn mask_ge(self, other: Self) -> Self {
+                // SAFETY: as `splat_s`.
+                $t(unsafe { $cmp::<_CMP_GE_OQ>(self.0, other.0) })
+            }
+            #[inline(always)]
+            fn blend(self, a: Self, b: Self) -> Self {
+                // SAFETY: as `splat_s`.
+                $t(unsafe { $blendv(b.0, a.0, self.0) })
+            }
         }
 
         impl Real for $t {

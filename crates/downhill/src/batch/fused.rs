@@ -18,15 +18,16 @@
 //! single run's tests lane by lane (`exact`), with the gradient at the old positions computed again. A
 //! finished lane's slot goes on computing (its values are ignored) until packing frees its vector.
 //!
-//! Methods whose update compares or picks between lane values (Newton, AMSGrad, Adamax, Rprop, Lion, gradient
-//! clipping), gradient noise and bounded domains take the general epoch (`epoch.rs`).
+//! Every method but the line searches is recorded, Newton with the Hessian's outputs of the full tape as
+//! inputs; comparisons are masks and picks are blends (`optim/trace.rs`). Gradient noise and bounded domains
+//! take the general epoch (`epoch.rs`), and so does Newton unless [`super::set_fused_newton`] asks for it.
 
 use super::driver::{bits, cancelled, gather, lane, pack, slots, write_ends, LaneTests, NONE, RUNNING};
 use super::evaluator::{Evaluator, Params};
 use super::lanes::Lanes;
 use super::program::{Instr, Program, Reg, B, INPUT_X, INPUT_Y};
 use super::{BatchConfig, Control, LaneEnd};
-use crate::optim::trace::{trace, TraceContext, TraceOp, UpdateTrace, STATE_INPUT};
+use crate::optim::trace::{trace, TraceContext, TraceOp, UpdateTrace, HESSIAN_INPUT, INPUTS, STATE_INPUT};
 use crate::optim::{Real, Shared};
 use crate::run::{Termination, DIVERGENCE_LIMIT};
 
@@ -86,7 +87,8 @@ impl Plan {
     /// must run (see the module's note).
     pub(super) fn new<V: Lanes>(gradient: &Program, config: &BatchConfig) -> Option<Plan> {
         let spec = config.spec;
-        if spec.is_line_search() || spec.needs_hessian() || config.bounds.is_some() || config.training.noise.is_some() {
+        let newton = spec.needs_hessian() && !super::fused_newton();
+        if newton || spec.is_line_search() || config.bounds.is_some() || config.training.noise.is_some() {
             return None;
         }
         let mut codes: Vec<UpdateTrace> = Vec::new();
@@ -264,7 +266,9 @@ fn fuse(
     let mut consts = gradient.consts().to_vec();
     let (mut params, mut order) = (Vec::new(), Vec::new());
     let [set, out] = layout.sets;
-    let (gx, gy) = (gradient.outputs()[0], gradient.outputs()[1]);
+    // The full tape's outputs are f, fx, fy, fxx, fxy, fyy; the gradient tape's fx, fy.
+    let outputs = &gradient.outputs()[usize::from(gradient.outputs().len() > 2)..];
+    let (gx, gy) = (outputs[0], outputs[1]);
     let fresh = |n: &mut u16| {
         *n += 1;
         *n - 1
@@ -302,6 +306,7 @@ fn fuse(
                     0 | 1 => set[k as usize],
                     2 => gx,
                     3 => gy,
+                    HESSIAN_INPUT.. => outputs[(k - HESSIAN_INPUT) as usize + 2],
                     _ => set[(k - STATE_INPUT) as usize + 2],
                 };
                 continue;
@@ -330,6 +335,10 @@ fn fuse(
             TraceOp::Neg(a) => Instr::Neg(value, r(a)),
             TraceOp::Sqrt(a) => Instr::Sqrt(value, r(a)),
             TraceOp::Abs(a) => Instr::Call(value, crate::Func::Abs, r(a)),
+            TraceOp::Max(a, b) => Instr::Max(value, r(a), r(b)),
+            TraceOp::Gt(a, b) => Instr::Gt(value, r(a), r(b)),
+            TraceOp::Ge(a, b) => Instr::Ge(value, r(a), r(b)),
+            TraceOp::Select(m, a, b) => Instr::Select(value, r(m), r(a), r(b)),
             TraceOp::Input(_) | TraceOp::Param(_) => unreachable!("no instruction"),
         });
         nonpositive.push(false);
@@ -387,7 +396,7 @@ fn carries_bad_gradients(code: &UpdateTrace) -> bool {
     [f64::INFINITY, f64::NEG_INFINITY, f64::NAN].iter().all(|&bad| {
         (0..2).all(|c| {
             [0.0, 1.0, 0.5].iter().all(|&s| {
-                let mut inputs = [s; 10];
+                let mut inputs = [s; INPUTS];
                 inputs[..4].copy_from_slice(&[0.3, -0.7, 0.25, -1.5]);
                 inputs[2 + c] = bad;
                 let o = code.evaluate(&inputs);
@@ -398,12 +407,19 @@ fn carries_bad_gradients(code: &UpdateTrace) -> bool {
 }
 
 fn operands(op: TraceOp) -> impl Iterator<Item = u32> {
-    let (a, b) = match op {
-        TraceOp::Input(_) | TraceOp::Param(_) => (None, None),
-        TraceOp::Add(a, b) | TraceOp::Sub(a, b) | TraceOp::Mul(a, b) | TraceOp::Div(a, b) => (Some(a), Some(b)),
-        TraceOp::Neg(a) | TraceOp::Sqrt(a) | TraceOp::Abs(a) => (Some(a), None),
+    let (a, b, c) = match op {
+        TraceOp::Input(_) | TraceOp::Param(_) => (None, None, None),
+        TraceOp::Add(a, b)
+        | TraceOp::Sub(a, b)
+        | TraceOp::Mul(a, b)
+        | TraceOp::Div(a, b)
+        | TraceOp::Max(a, b)
+        | TraceOp::Gt(a, b)
+        | TraceOp::Ge(a, b) => (Some(a), Some(b), None),
+        TraceOp::Neg(a) | TraceOp::Sqrt(a) | TraceOp::Abs(a) => (Some(a), None, None),
+        TraceOp::Select(m, a, b) => (Some(m), Some(a), Some(b)),
     };
-    a.into_iter().chain(b)
+    a.into_iter().chain(b).chain(c)
 }
 
 /// Runs a block's epochs by `plan` and records where each lane of `chunk` ended in `ends` (`gradient`, the
@@ -591,7 +607,9 @@ impl<V: Lanes + Real<Mask = u32>> Exact<'_, V> {
         self.gregs[INPUT_X as usize][..n].copy_from_slice(&self.regs[old[0] as usize][..n]);
         self.gregs[INPUT_Y as usize][..n].copy_from_slice(&self.regs[old[1] as usize][..n]);
         self.gradient.eval_in_place(self.gregs, n);
-        let out = |k: usize| self.gradient.output(self.gregs, k);
+        // The full tape's outputs begin with f (see `fuse`).
+        let first = usize::from(self.gradient.outputs().len() > 2);
+        let out = |k: usize| self.gradient.output(self.gregs, first + k);
         for k in 0..n {
             let running = self.active[k];
             if running == 0 {

@@ -78,6 +78,14 @@ pub trait Lanes:
     fn le(self, other: Self) -> u32;
     /// Lane i of `self` where bit i of `mask` is set, else lane i of `other`.
     fn select(self, mask: u32, other: Self) -> Self;
+    /// The larger, lane by lane, as `f64::max` (a NaN loses to a number).
+    fn max_num(self, other: Self) -> Self;
+    /// All ones where `self > other` (false for NaN), else zero: a mask as a value, for [`Lanes::blend`].
+    fn mask_gt(self, other: Self) -> Self;
+    /// All ones where `self >= other`, else zero.
+    fn mask_ge(self, other: Self) -> Self;
+    /// With `self` a mask: `a` where it is set, else `b`.
+    fn blend(self, a: Self, b: Self) -> Self;
 }
 
 /// The lane types: a float array aligned as one AVX2 register, element-wise arithmetic, and x86's `minpd` and
@@ -350,6 +358,22 @@ macro_rules! lanes_impl {
                     }
                 }
                 <$t>::from(out)
+            }
+            #[inline(always)]
+            fn max_num(self, other: Self) -> Self {
+                self.zip(other, <$s>::max)
+            }
+            #[inline(always)]
+            fn mask_gt(self, other: Self) -> Self {
+                self.zip(other, |a, b| <$s>::from_bits(if a > b { !0 } else { 0 }))
+            }
+            #[inline(always)]
+            fn mask_ge(self, other: Self) -> Self {
+                self.zip(other, |a, b| <$s>::from_bits(if a >= b { !0 } else { 0 }))
+            }
+            #[inline(always)]
+            fn blend(self, a: Self, b: Self) -> Self {
+                self.zip3(a, b, |m, a, b| if m.to_bits() != 0 { a } else { b })
             }
             #[inline(always)]
             fn call(self, f: Func) -> Self {

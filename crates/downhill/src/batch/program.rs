@@ -32,6 +32,14 @@ pub(super) enum Instr {
     MulSub(u16, u16, u16, u16),
     NegMulAdd(u16, u16, u16, u16),
     NegMulSub(u16, u16, u16, u16),
+    /// The larger (as `f64::max`: a NaN loses to a number). Only in fused updates, as are the next three.
+    Max(u16, u16, u16),
+    /// All ones where `a > b`, else zero (a mask, read only by `Select`).
+    Gt(u16, u16, u16),
+    /// All ones where `a >= b`, else zero.
+    Ge(u16, u16, u16),
+    /// `Select(d, m, a, b)`: `a` where the mask `m` is all ones, else `b`.
+    Select(u16, u16, u16, u16),
 }
 
 impl Instr {
@@ -51,6 +59,10 @@ impl Instr {
             Instr::MulSub(d, a, b, c) => Instr::MulSub(f(d), f(a), f(b), f(c)),
             Instr::NegMulAdd(d, a, b, c) => Instr::NegMulAdd(f(d), f(a), f(b), f(c)),
             Instr::NegMulSub(d, a, b, c) => Instr::NegMulSub(f(d), f(a), f(b), f(c)),
+            Instr::Max(d, a, b) => Instr::Max(f(d), f(a), f(b)),
+            Instr::Gt(d, a, b) => Instr::Gt(f(d), f(a), f(b)),
+            Instr::Ge(d, a, b) => Instr::Ge(f(d), f(a), f(b)),
+            Instr::Select(d, m, a, b) => Instr::Select(f(d), f(m), f(a), f(b)),
         }
     }
 
@@ -61,14 +73,18 @@ impl Instr {
             | Instr::Sub(d, a, b)
             | Instr::Mul(d, a, b)
             | Instr::Div(d, a, b)
-            | Instr::Pow(d, a, b) => (d, [Some(a), Some(b), None]),
+            | Instr::Pow(d, a, b)
+            | Instr::Max(d, a, b)
+            | Instr::Gt(d, a, b)
+            | Instr::Ge(d, a, b) => (d, [Some(a), Some(b), None]),
             Instr::Neg(d, a) | Instr::Sqrt(d, a) | Instr::Powf(d, a, _) | Instr::Call(d, _, a) => {
                 (d, [Some(a), None, None])
             }
             Instr::MulAdd(d, a, b, c)
             | Instr::MulSub(d, a, b, c)
             | Instr::NegMulAdd(d, a, b, c)
-            | Instr::NegMulSub(d, a, b, c) => (d, [Some(a), Some(b), Some(c)]),
+            | Instr::NegMulSub(d, a, b, c)
+            | Instr::Select(d, a, b, c) => (d, [Some(a), Some(b), Some(c)]),
         }
     }
 }
@@ -570,6 +586,10 @@ impl Program {
                 Instr::MulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
                 Instr::NegMulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
                 Instr::NegMulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_sub(q, r)),
+                Instr::Max(d, a, b) => binary(regs, n, d, a, b, |p, q| p.max_num(q)),
+                Instr::Gt(d, a, b) => binary(regs, n, d, a, b, |p, q| p.mask_gt(q)),
+                Instr::Ge(d, a, b) => binary(regs, n, d, a, b, |p, q| p.mask_ge(q)),
+                Instr::Select(d, m, a, b) => ternary(regs, n, d, m, a, b, |m, p, q| m.blend(p, q)),
             }
         }
     }

@@ -5,9 +5,11 @@
 //!
 //! Every number the update makes from its settings and the update's count (learning rate, bias corrections,
 //! betas) is a parameter: its value is recorded apart from the list, so that every update with the same list
-//! runs the same compiled code with new values. An update that compares lanes or branches on them (Newton,
-//! AMSGrad's running maximum, Rprop, Lion, gradient clipping) cannot be written down so: its trace says
-//! [`UpdateTrace::supported`] is false, and it keeps the general epoch.
+//! runs the same compiled code with new values. Comparisons are masks (values: all ones where they hold) that
+//! `select` reads, so a lane takes the side its own values choose, as in the general epoch; `all(mask)` is
+//! false in a trace, so the recorded code is the one a vector of mixed lanes takes (which gives every lane what
+//! the shortcut would). Gradient noise cannot be recorded: its trace says [`UpdateTrace::supported`] is false,
+//! and it keeps the general epoch.
 
 use std::cell::RefCell;
 use std::ops::{Add, Div, Mul, Neg, Sub};
@@ -18,7 +20,8 @@ use super::{OptimizerSpec, Real, Shared, State, Step, TrainingLoop, Update, With
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TraceOp {
     /// An input: 0 and 1 the position, 2 and 3 the gradient (as the lanes' tests see it), 4 to 9 the state
-    /// (`State::s` in order).
+    /// (`State::s` in order), 10 to 12 the Hessian's xx, xy and yy (of the objective, for methods that need
+    /// it).
     Input(u8),
     /// Parameter `k` of [`UpdateTrace::params`].
     Param(u16),
@@ -30,10 +33,21 @@ pub enum TraceOp {
     Neg(u32),
     Sqrt(u32),
     Abs(u32),
+    /// The larger (as `f64::max`).
+    Max(u32, u32),
+    /// Masks: all ones where `a > b` (`a >= b`), else zero.
+    Gt(u32, u32),
+    Ge(u32, u32),
+    /// `Select(m, a, b)`: `a` where the mask `m` holds, else `b`.
+    Select(u32, u32, u32),
 }
 
 /// Inputs before the state: x, y, gx, gy.
 pub const STATE_INPUT: u8 = 4;
+/// The first of the Hessian's inputs, after the state.
+pub const HESSIAN_INPUT: u8 = 10;
+/// How many inputs an update has.
+pub const INPUTS: usize = 13;
 
 /// An update as operations: the same `ops` and `outputs` for two updates means the same code.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,9 +67,9 @@ impl UpdateTrace {
         self.ops == other.ops && self.outputs == other.outputs
     }
 
-    /// The update on numbers: its eight outputs from its ten inputs (x, y, gx, gy and the state), with the
-    /// operations of lanes (negation as `0 - a`).
-    pub fn evaluate(&self, inputs: &[f64; 10]) -> [f64; 8] {
+    /// The update on numbers: its eight outputs from its inputs (x, y, gx, gy, the state and the Hessian), with
+    /// the operations of lanes (negation as `0 - a`).
+    pub fn evaluate(&self, inputs: &[f64; INPUTS]) -> [f64; 8] {
         let mut v: Vec<f64> = Vec::with_capacity(self.ops.len());
         for op in &self.ops {
             let a = |i: u32| v[i as usize];
@@ -69,10 +83,25 @@ impl UpdateTrace {
                 TraceOp::Neg(p) => 0.0 - a(p),
                 TraceOp::Sqrt(p) => a(p).sqrt(),
                 TraceOp::Abs(p) => a(p).abs(),
+                TraceOp::Max(p, q) => a(p).max(a(q)),
+                TraceOp::Gt(p, q) => mask(a(p) > a(q)),
+                TraceOp::Ge(p, q) => mask(a(p) >= a(q)),
+                TraceOp::Select(m, p, q) => {
+                    if a(m).to_bits() != 0 {
+                        a(p)
+                    } else {
+                        a(q)
+                    }
+                }
             });
         }
         self.outputs.map(|o| v[o as usize])
     }
+}
+
+/// A mask as a number: all ones where it holds.
+fn mask(holds: bool) -> f64 {
+    f64::from_bits(if holds { u64::MAX } else { 0 })
 }
 
 thread_local! {
@@ -123,7 +152,7 @@ impl Neg for Traced {
 }
 
 impl Real for Traced {
-    type Mask = ();
+    type Mask = Traced;
     fn splat(v: f64) -> Traced {
         let k = TRACE.with(|t| {
             let mut t = t.borrow_mut();
@@ -139,22 +168,20 @@ impl Real for Traced {
     fn abs(self) -> Traced {
         record(TraceOp::Abs(self.0))
     }
-    fn max(self, _: Traced) -> Traced {
-        unsupported();
-        self
+    fn max(self, o: Traced) -> Traced {
+        record(TraceOp::Max(self.0, o.0))
     }
-    fn gt(self, _: Traced) {
-        unsupported();
+    fn gt(self, o: Traced) -> Traced {
+        record(TraceOp::Gt(self.0, o.0))
     }
-    fn ge(self, _: Traced) {
-        unsupported();
+    fn ge(self, o: Traced) -> Traced {
+        record(TraceOp::Ge(self.0, o.0))
     }
-    fn select(_: (), a: Traced, _: Traced) -> Traced {
-        unsupported();
-        a
+    fn select(m: Traced, a: Traced, b: Traced) -> Traced {
+        record(TraceOp::Select(m.0, a.0, b.0))
     }
-    fn all(_: ()) -> bool {
-        unsupported();
+    /// False: the code recorded is the one for lanes that differ (see the module's note).
+    fn all(_: Traced) -> bool {
         false
     }
 }
@@ -170,7 +197,8 @@ pub struct TraceContext {
     pub ascent: bool,
 }
 
-struct Tracer(TraceContext);
+/// A trace's context, and whether its method reads the Hessian.
+struct Tracer(TraceContext, bool);
 
 impl WithUpdate<Traced> for Tracer {
     type Output = [Traced; 8];
@@ -189,12 +217,16 @@ impl WithUpdate<Traced> for Tracer {
             unsupported();
         }
         let gradient = c.training.gradient([gx, gy], None);
+        let hessian = self.1.then(|| {
+            let [xx, xy, yy] = [0, 1, 2].map(|k| signed(input(HESSIAN_INPUT + k)));
+            [[xx, xy], [xy, yy]]
+        });
         let [nx, ny] = update.step(
             &mut state,
             &Step {
                 position: [x, y],
                 gradient,
-                hessian: None,
+                hessian,
                 learning_rate: c.learning_rate,
                 step: c.step,
                 shared: c.shared,
@@ -212,10 +244,10 @@ pub fn trace(spec: &OptimizerSpec, context: TraceContext) -> UpdateTrace {
             ops: Vec::new(),
             outputs: [0; 8],
             params: Vec::new(),
-            supported: !spec.needs_hessian(),
+            supported: true,
         })
     });
-    let outputs = spec.dispatch(Tracer(context));
+    let outputs = spec.dispatch(Tracer(context, spec.needs_hessian()));
     let mut t = TRACE.with(|t| t.borrow_mut().take()).expect("recorded");
     t.outputs = outputs.map(|o| o.0);
     t
@@ -237,61 +269,82 @@ mod tests {
     }
 
     /// A traced update, run on numbers, takes the steps of the update itself, bit for bit, for every method
-    /// that can be traced; those that compare lanes say so.
+    /// (and AMSGrad, and gradient clipping), with Hessians that are positive definite and that are not, and
+    /// gradients that make each comparison go both ways.
     #[test]
     fn traced_updates_compute_what_the_updates_compute() {
-        let mut traced = 0;
-        for (method, _) in Method::ALL {
-            let spec = OptimizerSpec::new(method, &Options::default()).unwrap();
-            if spec.is_line_search() {
-                continue;
-            }
+        let mut cases: Vec<(OptimizerSpec, TrainingLoop)> = Method::ALL
+            .iter()
+            .map(|&(method, _)| {
+                (
+                    OptimizerSpec::new(method, &Options::default()).unwrap(),
+                    TrainingLoop::default(),
+                )
+            })
+            .filter(|(spec, _)| !spec.is_line_search())
+            .collect();
+        let amsgrad = Options {
+            amsgrad: true,
+            ..Options::default()
+        };
+        cases.push((
+            OptimizerSpec::new(Method::Adam, &amsgrad).unwrap(),
+            TrainingLoop::default(),
+        ));
+        let clipped = TrainingLoop {
+            clip_grad_norm: Some(1.0),
+            ..TrainingLoop::default()
+        };
+        cases.push((OptimizerSpec::new(Method::Adam, &Options::default()).unwrap(), clipped));
+        for (spec, training) in cases {
             let mut state = spec.state::<f64>();
             let mut shared = Shared::default();
-            let mut supported = true;
-            for step in 1..=5u64 {
+            for step in 1..=8u64 {
                 spec.advance(&mut shared, step, 0.1);
                 let c = TraceContext {
                     shared,
+                    training,
                     ..context(step)
                 };
                 let t = trace(&spec, c);
-                let (p, g) = ([0.3 + step as f64, -1.7], [2.5 / step as f64, -0.25]);
+                assert!(t.supported, "{spec:?}");
+                // Gradients that change sign and size from step to step (Rprop's and Lion's comparisons), and
+                // Hessians positive definite on odd steps, indefinite and singular on even ones (Newton's
+                // fallback and its step cap).
+                let sign = if step % 3 == 0 { -1.0 } else { 1.0 };
+                let (p, g) = (
+                    [0.3 + step as f64, -1.7],
+                    [sign * 2.5 / step as f64, -0.25 * step as f64],
+                );
+                let h = match step % 4 {
+                    1 | 3 => [[2.0, 0.5], [0.5, 3.0]],
+                    2 => [[1.0, 2.0], [2.0, -1.0]],
+                    _ => [[1.0, 1.0], [1.0, 1.0]],
+                };
                 let s = state.s;
                 let inputs = [
-                    p[0], p[1], g[0], g[1], s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1],
+                    p[0], p[1], g[0], g[1], s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1], h[0][0], h[0][1],
+                    h[1][1],
                 ];
                 let want = spec.step(
                     &mut state,
                     &Step {
                         position: p,
-                        gradient: g,
-                        hessian: Some([[2.0, 0.5], [0.5, 3.0]]),
+                        gradient: training.gradient(g, None),
+                        hessian: Some(h),
                         learning_rate: 0.1,
                         step,
                         shared,
                     },
                 );
-                supported &= t.supported;
-                if !t.supported {
-                    continue;
-                }
                 let got = t.evaluate(&inputs);
                 let s = state.s;
                 let want = [want[0], want[1], s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1]];
                 for (k, (a, b)) in got.iter().zip(want).enumerate() {
-                    assert_eq!(
-                        a.to_bits(),
-                        b.to_bits(),
-                        "{method:?} step {step} output {k}: {a} vs {b}"
-                    );
+                    assert_eq!(a.to_bits(), b.to_bits(), "{spec:?} step {step} output {k}: {a} vs {b}");
                 }
             }
-            traced += usize::from(supported);
-            let expected = !matches!(method, Method::Newton | Method::Adamax | Method::Rprop | Method::Lion);
-            assert_eq!(supported, expected, "{method:?}");
         }
-        assert!(traced >= 10, "{traced} methods traced");
     }
 
     /// Every method's operations settle after its first updates (momentum's first sets its buffer, RAdam's first

@@ -1,5 +1,5 @@
 //! The x86-64 encoder: only the instructions the code generator needs, three-operand VEX (AVX2 and FMA, `ymm`)
-//! and EVEX (AVX-512 F, `zmm`, without masks or broadcasts) forms with a register or a `[base + disp32]` memory
+//! and EVEX (AVX-512 F, `zmm`, with opmask k1 for compares and blends, no broadcasts) forms with a register or a `[base + disp32]` memory
 //! operand, and the few general-purpose instructions of the loop. The tests decode every form with `iced-x86`.
 
 use super::Isa;
@@ -58,6 +58,24 @@ impl Asm {
     /// 31 (ModRM.reg's fifth bit in R', vvvv's in V', a register operand's in X).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn evex(&mut self, map: u8, pp: u8, w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        self.evex_masked(map, pp, w, op, reg, vvvv, rm, 0, false);
+    }
+
+    /// [`Asm::evex`] under the opmask register `k` (1-7; 0 for none), zeroing the lanes it leaves out with
+    /// `zeroing`, else keeping the destination's.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn evex_masked(
+        &mut self,
+        map: u8,
+        pp: u8,
+        w: bool,
+        op: u8,
+        reg: u8,
+        vvvv: u8,
+        rm: Rm,
+        k: u8,
+        zeroing: bool,
+    ) {
         let (b, x) = match rm {
             Rm::Reg(r) => (r >> 3 & 1, r >> 4 & 1),
             Rm::Mem(base, _) => (base >> 3 & 1, 0),
@@ -70,8 +88,9 @@ impl Asm {
         self.code
             .push((r ^ 1) << 7 | (x ^ 1) << 6 | (b ^ 1) << 5 | (r2 ^ 1) << 4 | map);
         self.code.push((w as u8) << 7 | (!vvvv & 0xF) << 3 | 1 << 2 | pp);
-        // z = 0, L'L = 10 (512 bits), b = 0, V', aaa = 0 (no mask).
-        self.code.push(0b10 << 5 | (v2 ^ 1) << 3);
+        // z, L'L = 10 (512 bits), b = 0 (no broadcast), V', aaa (the mask).
+        self.code
+            .push((zeroing as u8) << 7 | 0b10 << 5 | (v2 ^ 1) << 3 | (k & 7));
         self.code.push(op);
         self.modrm(reg, rm);
     }
@@ -128,6 +147,13 @@ pub(super) const DIV: u8 = 0x5E;
 pub(super) const MAX: u8 = 0x5F;
 pub(super) const XOR: u8 = 0x57;
 pub(super) const SQRT: u8 = 0x51;
+pub(super) const AND: u8 = 0x54;
+/// Predicates of `vcmpp*` (ordered and quiet: false where either is NaN; unordered: true where either is).
+pub(super) const GT_OQ: u8 = 0x1E;
+pub(super) const GE_OQ: u8 = 0x1D;
+pub(super) const UNORD_Q: u8 = 0x03;
+/// The opmask register AVX-512 code compares into.
+pub(super) const K1: u8 = 1;
 /// FMA opcodes (map 0F38) of the 231 form (`d = a * b + d`); the 213 form (`d = a * d + b`) is 0x10 less.
 pub(super) const FMADD231: u8 = 0xB8;
 pub(super) const FMSUB231: u8 = 0xBA;
@@ -199,6 +225,48 @@ impl Simd {
         self.asm.code.push(by);
     }
 
+    /// `vcmpp* d, a, b, predicate`: in AVX2, d is all ones where it holds and zero elsewhere; in AVX-512, d is an
+    /// opmask register ([`K1`]) with a bit per lane.
+    pub(super) fn compare(&mut self, d: u8, a: u8, b: Rm, predicate: u8) {
+        let pp = self.pp();
+        self.op(1, pp, false, 0xC2, d, a, b);
+        self.asm.code.push(predicate);
+    }
+
+    /// `vblendvp* d, b, a, m` (AVX2): a where m's sign bit is set, else b.
+    pub(super) fn blend_variable(&mut self, d: u8, b: u8, a: Rm, m: u8) {
+        debug_assert!(self.isa == Isa::Avx2);
+        self.asm.vex(3, 1, false, if self.f64 { 0x4B } else { 0x4A }, d, b, a);
+        self.asm.code.push(m << 4);
+    }
+
+    /// `vblendmp* d{k1}, b, a` (AVX-512): a where k1 is set, else b.
+    pub(super) fn blend_k1(&mut self, d: u8, b: u8, a: Rm) {
+        debug_assert!(self.isa == Isa::Avx512);
+        self.asm.evex_masked(2, 1, self.f64, 0x65, d, b, a, K1, false);
+    }
+
+    /// `vpternlog{q,d} d{k1}{z}, d, d, 0xFF` (AVX-512): all ones where k1 is set, zero elsewhere.
+    pub(super) fn ones_k1(&mut self, d: u8) {
+        debug_assert!(self.isa == Isa::Avx512);
+        self.asm.evex_masked(3, 1, self.f64, 0x25, d, d, Rm::Reg(d), K1, true);
+        self.asm.code.push(0xFF);
+    }
+
+    /// `vptestm{q,d} k1, m, m` (AVX-512): k1 set where m is not zero.
+    pub(super) fn test_k1(&mut self, m: u8) {
+        debug_assert!(self.isa == Isa::Avx512);
+        self.asm.evex(2, 1, self.f64, 0x27, K1, m, Rm::Reg(m));
+    }
+
+    /// d = a AND b (`vandp*`; in AVX-512 `vpand{q,d}`, where `vandp*` would need AVX-512 DQ).
+    pub(super) fn and(&mut self, d: u8, a: u8, b: Rm) {
+        match self.isa {
+            Isa::Avx2 => self.arith(AND, d, a, b),
+            Isa::Avx512 => self.op(1, 1, false, 0xDB, d, a, b),
+        }
+    }
+
     /// `vpermps d, index, table` (f32): each lane of d is the lane of `table` that `index`'s low 3 bits (`ymm`)
     /// or 4 bits (`zmm`) name.
     pub(super) fn permute(&mut self, d: u8, index: u8, table: Rm) {
@@ -243,6 +311,11 @@ mod tests {
                 other => format!("{other:?}"),
             })
             .collect();
+        let mut ops = ops;
+        if i.op_mask() != iced_x86::Register::None {
+            let z = if i.zeroing_masking() { "{z}" } else { "" };
+            ops[0] = format!("{}{{{:?}}}{z}", ops[0], i.op_mask());
+        }
         format!("{:?} {}", i.mnemonic(), ops.join(", ")).to_lowercase()
     }
 
@@ -342,6 +415,36 @@ mod tests {
                 check(isa, f64, &format!("vpsll{q} {}, {}, 52", r(d), r(a)), |s| {
                     s.shift_left(d, a, 52)
                 });
+                let and = if isa == Isa::Avx2 {
+                    format!("vand{pd}")
+                } else {
+                    format!("vpand{q}")
+                };
+                check(isa, f64, &format!("{and} {}, {}, [r13+64]", r(d), r(a)), |s| {
+                    s.and(d, a, Rm::Mem(R13, 64))
+                });
+                for predicate in [GT_OQ, GE_OQ, UNORD_Q] {
+                    let target = if isa == Isa::Avx2 { r(d) } else { "k1".to_string() };
+                    let to = if isa == Isa::Avx2 { d } else { K1 };
+                    let want = format!("vcmp{pd} {target}, {}, {}, {predicate}", r(a), r(b));
+                    check(isa, f64, &want, |s| s.compare(to, a, Rm::Reg(b), predicate));
+                }
+                if isa == Isa::Avx2 {
+                    let want = format!("vblendv{pd} {}, {}, {}, {}", r(d), r(a), r(b), r(14));
+                    check(isa, f64, &want, |s| s.blend_variable(d, a, Rm::Reg(b), 14));
+                    let want = format!("vblendv{pd} {}, {}, [rbx-32], {}", r(d), r(a), r(1));
+                    check(isa, f64, &want, |s| s.blend_variable(d, a, Rm::Mem(RBX, -32), 1));
+                } else {
+                    let want = format!("vblendm{pd} {}{{k1}}, {}, {}", r(d), r(a), r(b));
+                    check(isa, f64, &want, |s| s.blend_k1(d, a, Rm::Reg(b)));
+                    let want = format!("vblendm{pd} {}{{k1}}, {}, [r13+128]", r(d), r(a));
+                    check(isa, f64, &want, |s| s.blend_k1(d, a, Rm::Mem(R13, 128)));
+                    let want = format!("vpternlog{q} {}{{k1}}{{z}}, {}, {}, 255", r(d), r(d), r(d));
+                    check(isa, f64, &want, |s| s.ones_k1(d));
+                    check(isa, f64, &format!("vptestm{q} k1, {}, {}", r(b), r(b)), |s| {
+                        s.test_k1(b)
+                    });
+                }
             }
             check(isa, false, &format!("vpermps {}, {}, [r13+256]", r(d), r(a)), |s| {
                 s.permute(d, a, Rm::Mem(R13, 256))

@@ -271,9 +271,73 @@ impl<'p> Gen<'p> {
                 let temps = self.exp(d, a);
                 self.release(&temps);
             }
+            Instr::Call(d, Func::Abs, a) => {
+                // The sign bit cleared, as the lanes' abs.
+                let ra = self.reg(a);
+                let mask = if self.s.f64 {
+                    splat((u64::MAX >> 1).to_le_bytes())
+                } else {
+                    splat((u32::MAX >> 1).to_le_bytes())
+                };
+                let mask = self.consts.bits(mask);
+                let y = self.def(d);
+                self.s.and(y, ra, mask);
+            }
+            Instr::Max(d, a, b) => self.max(d, a, b),
+            Instr::Gt(d, a, b) => self.compare(d, a, b, GT_OQ),
+            Instr::Ge(d, a, b) => self.compare(d, a, b, GE_OQ),
+            Instr::Select(d, m, a, b) => {
+                let ym = self.reg(m);
+                let rb = self.reg(b);
+                let ra = self.rm(a);
+                if self.s.isa == Isa::Avx2 {
+                    let y = self.def(d);
+                    self.s.blend_variable(y, rb, ra, ym);
+                } else {
+                    self.s.test_k1(ym);
+                    let y = self.def(d);
+                    self.s.blend_k1(y, rb, ra);
+                }
+            }
             Instr::Pow(..) | Instr::Powf(..) | Instr::Call(..) => unreachable!("calls are cut out by `function`"),
         }
         self.finish();
+    }
+
+    /// A mask: all ones where `a` compares to `b` as `predicate` says, else zero (AVX-512 compares into k1).
+    fn compare(&mut self, d: u16, a: u16, b: u16, predicate: u8) {
+        let ra = self.reg(a);
+        let rb = self.rm(b);
+        if self.s.isa == Isa::Avx2 {
+            let y = self.def(d);
+            self.s.compare(y, ra, rb, predicate);
+        } else {
+            self.s.compare(K1, ra, rb, predicate);
+            let y = self.def(d);
+            self.s.ones_k1(y);
+        }
+    }
+
+    /// `a.max(b)` as the lanes' `Real::max` (IEEE maxNum): `maxp* b, a` (a where either is NaN, so right where
+    /// b is), then b where a is NaN. `d` is never `b`: the fused updates write every result to a register of
+    /// its own.
+    fn max(&mut self, d: u16, a: u16, b: u16) {
+        assert_ne!(d, b, "max into its second operand");
+        let ra = self.reg(a);
+        let rb = self.reg(b);
+        if self.s.isa == Isa::Avx2 {
+            let nan = self.alloc();
+            self.s.compare(nan, ra, Rm::Reg(ra), UNORD_Q);
+            let y = self.def(d);
+            self.s.arith(MAX, y, rb, Rm::Reg(ra));
+            self.s.blend_variable(y, y, Rm::Reg(rb), nan);
+            self.release(&[nan]);
+        } else {
+            self.s.compare(K1, ra, Rm::Reg(ra), UNORD_Q);
+            let y = self.def(d);
+            self.s.arith(MAX, y, rb, Rm::Reg(ra));
+            self.s.blend_k1(y, y, Rm::Reg(rb));
+        }
     }
 
     pub(super) fn commutative(&mut self, op: u8, d: u16, a: u16, b: u16) {
@@ -575,5 +639,6 @@ impl<'p> Gen<'p> {
 
 /// Whether instruction `ins` has no inline form: computed by [`helper`] instead.
 fn is_call(ins: Instr) -> bool {
-    matches!(ins, Instr::Pow(..) | Instr::Powf(..)) || matches!(ins, Instr::Call(_, f, _) if f != Func::Exp)
+    matches!(ins, Instr::Pow(..) | Instr::Powf(..))
+        || matches!(ins, Instr::Call(_, f, _) if f != Func::Exp && f != Func::Abs)
 }
