@@ -26,10 +26,6 @@ fn main() -> ExitCode {
         Ok("avx2") => downhill::batch::set_machine_code(downhill::batch::MachineCode::Avx2),
         _ => {}
     }
-    // For comparisons: DOWNHILL_FUSED_NEWTON=1 runs Newton's batches in the fused epoch.
-    if std::env::var("DOWNHILL_FUSED_NEWTON").as_deref() == Ok("1") {
-        downhill::batch::set_fused_newton(true);
-    }
     // The server handles Ctrl-C itself (a graceful shutdown); every other command cleans up and stops.
     if !matches!(cli.command, Command::Serve { .. }) {
         output::install_signals();

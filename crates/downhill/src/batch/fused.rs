@@ -20,7 +20,8 @@
 //!
 //! Every method but the line searches is recorded, Newton with the Hessian's outputs of the full tape as
 //! inputs; comparisons are masks and picks are blends (`optim/trace.rs`). Gradient noise and bounded domains
-//! take the general epoch (`epoch.rs`), and so does Newton unless [`super::set_fused_newton`] asks for it.
+//! take the general epoch (`epoch.rs`). Newton's saddle-free fallback sits behind a `SkipIfAll` mark: the
+//! machine code skips it for a vector whose lanes are all positive definite, as the general epoch does.
 
 use super::driver::{bits, cancelled, gather, lane, pack, slots, write_ends, LaneTests, NONE, RUNNING};
 use super::evaluator::{Evaluator, Params};
@@ -87,8 +88,7 @@ impl Plan {
     /// must run (see the module's note).
     pub(super) fn new<V: Lanes>(gradient: &Program, config: &BatchConfig) -> Option<Plan> {
         let spec = config.spec;
-        let newton = spec.needs_hessian() && !super::fused_newton();
-        if newton || spec.is_line_search() || config.bounds.is_some() || config.training.noise.is_some() {
+        if spec.is_line_search() || config.bounds.is_some() || config.training.noise.is_some() {
             return None;
         }
         let mut codes: Vec<UpdateTrace> = Vec::new();
@@ -282,7 +282,7 @@ fn fuse(
     // Each arithmetic value's last reader, and the output it is written to (the first output it is).
     let mut last = vec![0usize; ops.len()];
     for (i, op) in ops.iter().enumerate() {
-        for s in operands(*op) {
+        for s in op.operands() {
             last[s as usize] = i;
         }
     }
@@ -291,7 +291,7 @@ fn fuse(
     for ((&to, &o), _) in out.iter().zip(&code.outputs).zip(&layout.written).filter(|(_, &w)| w) {
         let o = o as usize;
         last[o] = usize::MAX;
-        if dest[o].is_none() && operands(ops[o]).next().is_some() {
+        if dest[o].is_none() && ops[o].operands().next().is_some() {
             dest[o] = Some(to);
         } else {
             copies.push((to, o));
@@ -299,8 +299,27 @@ fn fuse(
     }
     let mut reg = vec![u16::MAX; ops.len()];
     let mut free: Vec<u16> = Vec::new();
+    // The instruction of a SkipIfAll mark, its mask's register and its last operation.
+    let mut skip: Option<(usize, u16, usize)> = None;
+    let close = |skip: &mut Option<(usize, u16, usize)>, instrs: &mut Vec<Instr>, i: usize| {
+        if let Some((at, m, end)) = *skip {
+            if i > end {
+                instrs[at] = Instr::SkipIfAll(m, (instrs.len() - at - 1) as u16);
+                *skip = None;
+            }
+        }
+    };
     for (i, &op) in ops.iter().enumerate() {
+        close(&mut skip, &mut instrs, i);
         let value = match op {
+            TraceOp::SkipIfAll(m, count) => {
+                if count > 0 {
+                    skip = Some((instrs.len(), reg[m as usize], i + count as usize));
+                    instrs.push(Instr::SkipIfAll(reg[m as usize], 0));
+                    nonpositive.push(false);
+                }
+                continue;
+            }
             TraceOp::Input(k) => {
                 reg[i] = match k {
                     0 | 1 => set[k as usize],
@@ -339,20 +358,21 @@ fn fuse(
             TraceOp::Gt(a, b) => Instr::Gt(value, r(a), r(b)),
             TraceOp::Ge(a, b) => Instr::Ge(value, r(a), r(b)),
             TraceOp::Select(m, a, b) => Instr::Select(value, r(m), r(a), r(b)),
-            TraceOp::Input(_) | TraceOp::Param(_) => unreachable!("no instruction"),
+            TraceOp::Input(_) | TraceOp::Param(_) | TraceOp::SkipIfAll(..) => unreachable!("no instruction"),
         });
         nonpositive.push(false);
-        let mut read: Vec<u32> = operands(op).collect();
+        let mut read: Vec<u32> = op.operands().collect();
         read.sort_unstable();
         read.dedup();
         for s in read {
             let s = s as usize;
-            let temporary = operands(ops[s]).next().is_some() && dest[s].is_none();
+            let temporary = ops[s].operands().next().is_some() && dest[s].is_none();
             if last[s] == i && temporary {
                 free.push(reg[s]);
             }
         }
     }
+    close(&mut skip, &mut instrs, ops.len());
     // Outputs that are an input, a parameter or another output's value: copied (times one, exactly).
     let mut push = |ins: Instr, instrs: &mut Vec<Instr>| {
         instrs.push(ins);
@@ -404,22 +424,6 @@ fn carries_bad_gradients(code: &UpdateTrace) -> bool {
             })
         })
     })
-}
-
-fn operands(op: TraceOp) -> impl Iterator<Item = u32> {
-    let (a, b, c) = match op {
-        TraceOp::Input(_) | TraceOp::Param(_) => (None, None, None),
-        TraceOp::Add(a, b)
-        | TraceOp::Sub(a, b)
-        | TraceOp::Mul(a, b)
-        | TraceOp::Div(a, b)
-        | TraceOp::Max(a, b)
-        | TraceOp::Gt(a, b)
-        | TraceOp::Ge(a, b) => (Some(a), Some(b), None),
-        TraceOp::Neg(a) | TraceOp::Sqrt(a) | TraceOp::Abs(a) => (Some(a), None, None),
-        TraceOp::Select(m, a, b) => (Some(m), Some(a), Some(b)),
-    };
-    a.into_iter().chain(b).chain(c)
 }
 
 /// Runs a block's epochs by `plan` and records where each lane of `chunk` ended in `ends` (`gradient`, the

@@ -109,22 +109,6 @@ fn machine_code_setting() -> MachineCode {
     }
 }
 
-static FUSED_NEWTON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether Newton's batches take the fused epoch from now on (off by default; the command line takes it from
-/// `DOWNHILL_FUSED_NEWTON=1`, for comparisons). Results do not depend on it. Fused, Newton's update computes
-/// the saddle-free fallback (eigenvectors, four more divisions) for every vector, where the general epoch skips
-/// it for vectors whose lanes are all positive definite: measured 0.82-0.92x on polynomials (Himmelblau,
-/// Styblinski-Tang) and 1.11-1.31x on peaks and Beale (`docs/performance.md`), so it stays off until the
-/// machine code can skip the fallback vector by vector.
-pub fn set_fused_newton(on: bool) {
-    FUSED_NEWTON.store(on, Ordering::Relaxed);
-}
-
-fn fused_newton() -> bool {
-    FUSED_NEWTON.load(Ordering::Relaxed)
-}
-
 /// What evaluates a batch's blocks on this machine, for reports: `"AVX-512"` or `"AVX2"` (machine code of that
 /// instruction set) or `"interpreter"` (other CPUs, or [`MachineCode::Off`]).
 pub fn machine_code() -> &'static str {
@@ -521,9 +505,6 @@ mod tests {
                 } else {
                     &tapes.gradient
                 });
-                // Newton's fused epoch is off by default (see `set_fused_newton`): on here, and it changes no
-                // other test's results.
-                set_fused_newton(true);
                 let fused = fused::Plan::new::<lanes::F64x4>(&tape, &c).is_some();
                 assert!(fused, "{method:?} {name}: no fused epoch");
                 fused_methods += usize::from(fused && name == "peaks");

@@ -40,6 +40,10 @@ pub(super) enum Instr {
     Ge(u16, u16, u16),
     /// `Select(d, m, a, b)`: `a` where the mask `m` is all ones, else `b`.
     Select(u16, u16, u16, u16),
+    /// `SkipIfAll(m, n)`: the next `n` instructions matter only where the mask `m` is zero (selects by `m` read
+    /// them on their unselected side), so machine code skips them for a vector whose lanes all hold `m`. The
+    /// interpreter runs them. It writes nothing ([`Instr::parts`] names `m` as its destination too).
+    SkipIfAll(u16, u16),
 }
 
 impl Instr {
@@ -63,6 +67,7 @@ impl Instr {
             Instr::Gt(d, a, b) => Instr::Gt(f(d), f(a), f(b)),
             Instr::Ge(d, a, b) => Instr::Ge(f(d), f(a), f(b)),
             Instr::Select(d, m, a, b) => Instr::Select(f(d), f(m), f(a), f(b)),
+            Instr::SkipIfAll(m, n) => Instr::SkipIfAll(f(m), n),
         }
     }
 
@@ -85,6 +90,7 @@ impl Instr {
             | Instr::NegMulAdd(d, a, b, c)
             | Instr::NegMulSub(d, a, b, c)
             | Instr::Select(d, a, b, c) => (d, [Some(a), Some(b), Some(c)]),
+            Instr::SkipIfAll(m, _) => (m, [Some(m), None, None]),
         }
     }
 }
@@ -590,6 +596,7 @@ impl Program {
                 Instr::Gt(d, a, b) => binary(regs, n, d, a, b, |p, q| p.mask_gt(q)),
                 Instr::Ge(d, a, b) => binary(regs, n, d, a, b, |p, q| p.mask_ge(q)),
                 Instr::Select(d, m, a, b) => ternary(regs, n, d, m, a, b, |m, p, q| m.blend(p, q)),
+                Instr::SkipIfAll(..) => {}
             }
         }
     }

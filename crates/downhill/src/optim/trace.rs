@@ -40,6 +40,47 @@ pub enum TraceOp {
     Ge(u32, u32),
     /// `Select(m, a, b)`: `a` where the mask `m` holds, else `b`.
     Select(u32, u32, u32),
+    /// `SkipIfAll(m, n)`: the next `n` operations are read only where the mask `m` does not hold (by selects of
+    /// `m`), so code may skip them for a vector whose lanes all hold it. Its value is nothing.
+    SkipIfAll(u32, u32),
+}
+
+impl TraceOp {
+    /// The operations it reads.
+    pub fn operands(self) -> impl Iterator<Item = u32> {
+        let (a, b, c) = match self {
+            TraceOp::Input(_) | TraceOp::Param(_) => (None, None, None),
+            TraceOp::Add(a, b)
+            | TraceOp::Sub(a, b)
+            | TraceOp::Mul(a, b)
+            | TraceOp::Div(a, b)
+            | TraceOp::Max(a, b)
+            | TraceOp::Gt(a, b)
+            | TraceOp::Ge(a, b) => (Some(a), Some(b), None),
+            TraceOp::Neg(a) | TraceOp::Sqrt(a) | TraceOp::Abs(a) | TraceOp::SkipIfAll(a, _) => (Some(a), None, None),
+            TraceOp::Select(m, a, b) => (Some(m), Some(a), Some(b)),
+        };
+        a.into_iter().chain(b).chain(c)
+    }
+
+    /// The operation with each operand `i` read as `f(i)`.
+    fn renumbered(self, f: impl Fn(u32) -> u32) -> TraceOp {
+        match self {
+            TraceOp::Input(_) | TraceOp::Param(_) => self,
+            TraceOp::Add(a, b) => TraceOp::Add(f(a), f(b)),
+            TraceOp::Sub(a, b) => TraceOp::Sub(f(a), f(b)),
+            TraceOp::Mul(a, b) => TraceOp::Mul(f(a), f(b)),
+            TraceOp::Div(a, b) => TraceOp::Div(f(a), f(b)),
+            TraceOp::Max(a, b) => TraceOp::Max(f(a), f(b)),
+            TraceOp::Gt(a, b) => TraceOp::Gt(f(a), f(b)),
+            TraceOp::Ge(a, b) => TraceOp::Ge(f(a), f(b)),
+            TraceOp::Neg(a) => TraceOp::Neg(f(a)),
+            TraceOp::Sqrt(a) => TraceOp::Sqrt(f(a)),
+            TraceOp::Abs(a) => TraceOp::Abs(f(a)),
+            TraceOp::SkipIfAll(a, n) => TraceOp::SkipIfAll(f(a), n),
+            TraceOp::Select(m, a, b) => TraceOp::Select(f(m), f(a), f(b)),
+        }
+    }
 }
 
 /// Inputs before the state: x, y, gx, gy.
@@ -93,6 +134,7 @@ impl UpdateTrace {
                         a(q)
                     }
                 }
+                TraceOp::SkipIfAll(..) => 0.0,
             });
         }
         self.outputs.map(|o| v[o as usize])
@@ -180,8 +222,10 @@ impl Real for Traced {
     fn select(m: Traced, a: Traced, b: Traced) -> Traced {
         record(TraceOp::Select(m.0, a.0, b.0))
     }
-    /// False: the code recorded is the one for lanes that differ (see the module's note).
-    fn all(_: Traced) -> bool {
+    /// False: the code recorded is the one for lanes that differ (see the module's note). It marks where the
+    /// work for lanes where `m` does not hold begins ([`TraceOp::SkipIfAll`]).
+    fn all(m: Traced) -> bool {
+        record(TraceOp::SkipIfAll(m.0, 0));
         false
     }
 }
@@ -250,7 +294,49 @@ pub fn trace(spec: &OptimizerSpec, context: TraceContext) -> UpdateTrace {
     let outputs = spec.dispatch(Tracer(context, spec.needs_hessian()));
     let mut t = TRACE.with(|t| t.borrow_mut().take()).expect("recorded");
     t.outputs = outputs.map(|o| o.0);
+    gather_skippable(&mut t);
     t
+}
+
+/// Moves the operations after a `SkipIfAll(m)` mark that the outputs need only through the unselected side of
+/// selects by `m` (Newton's saddle-free fallback) right after the mark, and records their count in it; the
+/// others follow. Where one of those operations reads one of the others, the mark skips nothing.
+fn gather_skippable(t: &mut UpdateTrace) {
+    let Some(at) = t.ops.iter().position(|op| matches!(op, TraceOp::SkipIfAll(..))) else {
+        return;
+    };
+    let TraceOp::SkipIfAll(m, _) = t.ops[at] else {
+        unreachable!("found above")
+    };
+    let n = t.ops.len();
+    let mut needed = vec![false; n];
+    let mut stack: Vec<u32> = t.outputs.to_vec();
+    while let Some(i) = stack.pop() {
+        let i = i as usize;
+        if std::mem::replace(&mut needed[i], true) {
+            continue;
+        }
+        match t.ops[i] {
+            TraceOp::Select(mask, a, _) if mask == m && i > at => stack.extend([mask, a]),
+            op => stack.extend(op.operands()),
+        }
+    }
+    let (skippable, rest): (Vec<usize>, Vec<usize>) = (at + 1..n).partition(|&i| !needed[i]);
+    let reads_rest = |i: &usize| t.ops[*i].operands().any(|s| s as usize > at && needed[s as usize]);
+    if skippable.is_empty() || skippable.iter().any(reads_rest) {
+        return;
+    }
+    let order: Vec<usize> = (0..=at).chain(skippable.iter().copied()).chain(rest).collect();
+    let mut index = vec![0u32; n];
+    for (k, &i) in order.iter().enumerate() {
+        index[i] = k as u32;
+    }
+    t.ops = order
+        .iter()
+        .map(|&i| t.ops[i].renumbered(|s| index[s as usize]))
+        .collect();
+    t.ops[at] = TraceOp::SkipIfAll(m, skippable.len() as u32);
+    t.outputs = t.outputs.map(|o| index[o as usize]);
 }
 
 #[cfg(test)]
@@ -345,6 +431,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Newton's saddle-free fallback (eigenvectors, the capped step) is gathered after its mark, so machine code
+    /// can skip it for vectors that are positive definite in every lane; the plain step and the selects are not.
+    #[test]
+    fn newtons_fallback_is_gathered_behind_its_mark() {
+        let spec = OptimizerSpec::new(Method::Newton, &Options::default()).unwrap();
+        let t = trace(&spec, context(1));
+        let (at, count) = t
+            .ops
+            .iter()
+            .enumerate()
+            .find_map(|(i, op)| match op {
+                TraceOp::SkipIfAll(_, n) => Some((i, *n as usize)),
+                _ => None,
+            })
+            .expect("a mark");
+        let region = &t.ops[at + 1..at + 1 + count];
+        let divisions = |ops: &[TraceOp]| ops.iter().filter(|op| matches!(op, TraceOp::Div(..))).count();
+        // The fallback: v / n twice, each projection / |lambda|, max_step / len; the plain step's two before it.
+        assert_eq!(divisions(region), 5, "{region:?}");
+        assert_eq!(divisions(&t.ops[..at]), 2);
+        let selects = t.ops[at + 1 + count..]
+            .iter()
+            .filter(|op| matches!(op, TraceOp::Select(..)))
+            .count();
+        assert_eq!(
+            selects, 2,
+            "the two picks between the plain and the fallback step follow"
+        );
     }
 
     /// Every method's operations settle after its first updates (momentum's first sets its buffer, RAdam's first

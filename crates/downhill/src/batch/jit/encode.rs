@@ -259,6 +259,18 @@ impl Simd {
         self.asm.evex(2, 1, self.f64, 0x27, K1, m, Rm::Reg(m));
     }
 
+    /// For a jump where a mask is all ones (stream `s` of one or two): AVX2 `vmovmskp*` of register `m` into eax
+    /// (`s` 0) or ecx (1); AVX-512 `vptestnm{q,d}` into k1 or k2 (set where a lane is zero).
+    pub(super) fn all_ones(&mut self, s: u8, m: u8) {
+        match self.isa {
+            Isa::Avx2 => {
+                let pp = self.pp();
+                self.op(1, pp, false, 0x50, s, 0, Rm::Reg(m));
+            }
+            Isa::Avx512 => self.asm.evex(2, 2, self.f64, 0x27, K1 + s, m, Rm::Reg(m)),
+        }
+    }
+
     /// d = a AND b (`vandp*`; in AVX-512 `vpand{q,d}`, where `vandp*` would need AVX-512 DQ).
     pub(super) fn and(&mut self, d: u8, a: u8, b: Rm) {
         match self.isa {
@@ -308,6 +320,7 @@ mod tests {
                     format!("[{base}{:+}]", i.memory_displacement64() as i64)
                 }
                 OpKind::Immediate8 => format!("{}", i.immediate8()),
+                OpKind::Immediate32 => format!("{}", i.immediate32()),
                 other => format!("{other:?}"),
             })
             .collect();
@@ -429,6 +442,23 @@ mod tests {
                     let want = format!("vcmp{pd} {target}, {}, {}, {predicate}", r(a), r(b));
                     check(isa, f64, &want, |s| s.compare(to, a, Rm::Reg(b), predicate));
                 }
+                let (first, second) = if isa == Isa::Avx2 { ("eax", "ecx") } else { ("k1", "k2") };
+                let test = if isa == Isa::Avx2 {
+                    format!("vmovmsk{pd}")
+                } else {
+                    format!("vptestnm{q}")
+                };
+                let twice = |n: u8| {
+                    if isa == Isa::Avx2 {
+                        r(n)
+                    } else {
+                        format!("{}, {}", r(n), r(n))
+                    }
+                };
+                check(isa, f64, &format!("{test} {first}, {}", twice(a)), |s| s.all_ones(0, a));
+                check(isa, f64, &format!("{test} {second}, {}", twice(b)), |s| {
+                    s.all_ones(1, b)
+                });
                 if isa == Isa::Avx2 {
                     let want = format!("vblendv{pd} {}, {}, {}, {}", r(d), r(a), r(b), r(14));
                     check(isa, f64, &want, |s| s.blend_variable(d, a, Rm::Reg(b), 14));
@@ -473,5 +503,10 @@ mod tests {
         assert_eq!(one(&|a| a.push(R12)), "push r12");
         assert_eq!(one(&|a| a.pop(R13)), "pop r13");
         assert_eq!(one(&|a| a.pop(RAX)), "pop rax");
+        // The jump where a mask is all ones (`Gen::jump_if_all`).
+        assert_eq!(one(&|a| a.bytes(&[0x21, 0xC8])), "and eax, ecx");
+        assert_eq!(one(&|a| a.bytes(&[0x3D, 0xFF, 0, 0, 0])), "cmp eax, 255");
+        assert_eq!(one(&|a| a.bytes(&[0xC5, 0xF4, 0x45, 0xCA])), "korw k1, k1, k2");
+        assert_eq!(one(&|a| a.bytes(&[0xC5, 0xF8, 0x98, 0xC9])), "kortestw k1, k1");
     }
 }

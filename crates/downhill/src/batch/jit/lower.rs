@@ -206,6 +206,11 @@ impl<'p> Gen<'p> {
     /// One evaluation of instructions `range` for `streams` consecutive vectors, each instruction for each
     /// stream in turn; the values read after the range (and the outputs) end at home.
     pub(super) fn body(&mut self, range: Range<usize>, streams: u8) {
+        self.instrs(range, streams);
+        self.flush();
+    }
+
+    fn instrs(&mut self, range: Range<usize>, streams: u8) {
         let instrs = self.program.instrs();
         let mut i = range.start;
         while i < range.end {
@@ -221,6 +226,24 @@ impl<'p> Gen<'p> {
                     continue;
                 }
             }
+            if let Instr::SkipIfAll(m, n) = instrs[i] {
+                let end = i + 1 + n as usize;
+                // Skippable only within this loop (no call cuts it).
+                if n > 0 && end <= range.end && !instrs[i + 1..end].iter().any(|&ins| is_call(ins)) {
+                    self.pos = i;
+                    self.flush();
+                    let jump = self.jump_if_all(m, streams);
+                    self.instrs(i + 1..end, streams);
+                    self.pos = end - 1;
+                    self.flush();
+                    let here = self.s.asm.code.len();
+                    self.s.asm.patch(jump, here);
+                    i = end;
+                    continue;
+                }
+                i += 1;
+                continue;
+            }
             for s in 0..streams {
                 self.pos = i;
                 self.stream = s;
@@ -228,6 +251,11 @@ impl<'p> Gen<'p> {
             }
             i += 1;
         }
+    }
+
+    /// Stores every value held in a register that is read later (after instruction `pos`) and empties the
+    /// registers: where code joins, each path leaves the values at home.
+    fn flush(&mut self) {
         for y in 0..self.s.isa.registers() {
             if let Some((r, s)) = self.ymm[y].holds {
                 if self.ymm[y].dirty && self.live(r, s) {
@@ -237,6 +265,40 @@ impl<'p> Gen<'p> {
             }
         }
         self.ymm = [Ymm::default(); VREGS];
+    }
+
+    /// A jump (its target patched later at the returned offset) taken where the mask `m` is all ones in every
+    /// lane of every stream. Registers 0 and 1 (empty after a flush) and rax, rcx, k1 and k2 are scratch.
+    fn jump_if_all(&mut self, m: u16, streams: u8) -> usize {
+        for s in 0..streams {
+            let home = self.home_of(m, s);
+            self.s.load(s, home);
+            self.s.all_ones(s, s);
+        }
+        let a = &mut self.s.asm;
+        match self.s.isa {
+            Isa::Avx2 => {
+                if streams == 2 {
+                    // and eax, ecx
+                    a.bytes(&[0x21, 0xC8]);
+                }
+                // cmp eax, every lane's bit
+                let lanes = if self.s.f64 { 4 } else { 8 };
+                a.bytes(&[0x3D]);
+                a.bytes(&((1u32 << lanes) - 1).to_le_bytes());
+            }
+            Isa::Avx512 => {
+                if streams == 2 {
+                    // korw k1, k1, k2
+                    a.bytes(&[0xC5, 0xF4, 0x45, 0xCA]);
+                }
+                // kortestw k1, k1 (zero: no lane is zero)
+                a.bytes(&[0xC5, 0xF8, 0x98, 0xC9]);
+            }
+        }
+        // je rel32
+        a.bytes(&[0x0F, 0x84, 0, 0, 0, 0]);
+        a.code.len()
     }
 
     pub(super) fn instr(&mut self, i: usize) {
@@ -286,6 +348,7 @@ impl<'p> Gen<'p> {
             Instr::Max(d, a, b) => self.max(d, a, b),
             Instr::Gt(d, a, b) => self.compare(d, a, b, GT_OQ),
             Instr::Ge(d, a, b) => self.compare(d, a, b, GE_OQ),
+            Instr::SkipIfAll(..) => {}
             Instr::Select(d, m, a, b) => {
                 let ym = self.reg(m);
                 let rb = self.reg(b);
