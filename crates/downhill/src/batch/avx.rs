@@ -139,7 +139,10 @@ macro_rules! avx_type {
             }
             #[inline(always)]
             fn powf(self, e: f64) -> Self {
-                vmath::powf(self, e, $pow)
+                match vmath::root_power(self, e) {
+                    Some(v) => v,
+                    None => $pow(self, <Self as Lanes>::splat(e)),
+                }
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {

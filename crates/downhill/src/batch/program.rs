@@ -578,16 +578,27 @@ impl Program {
                 Instr::Sub(d, a, b) => binary(regs, n, d, a, b, |p, q| p - q),
                 Instr::Mul(d, a, b) => binary(regs, n, d, a, b, |p, q| p * q),
                 Instr::Div(d, a, b) => binary(regs, n, d, a, b, |p, q| p / q),
-                Instr::Pow(d, a, b) => binary(regs, n, d, a, b, |p, q| p.pow(q)),
+                // SAFETY (these three): every register holds B >= n vectors, and `d` may be `a` or `b` only
+                // through the same element, read before it is written.
+                Instr::Pow(d, a, b) => {
+                    let [d, a, b] = vectors(regs, [d, a, b]);
+                    unsafe { functions(*ins, d, (a, 1), (b, 1), n) }
+                }
                 Instr::Neg(d, a) => unary(regs, n, d, a, |p| -p),
                 Instr::Sqrt(d, a) => unary(regs, n, d, a, |p| p.sqrt()),
-                Instr::Powf(d, a, c) => unary(regs, n, d, a, |p| p.powf(c)),
+                Instr::Powf(d, a, _) => {
+                    let [d, a, _] = vectors(regs, [d, a, a]);
+                    unsafe { functions(*ins, d, (a, 1), (a, 0), n) }
+                }
                 // exp is by far the most common call (peaks has three): its own loop, no dispatch per vector.
                 Instr::Call(d, Func::Exp, a) => match exp_form {
                     ExpForm::Polynomial => unary(regs, n, d, a, |p| p.exp()),
                     ExpForm::Table => unary(regs, n, d, a, |p| p.exp_table()),
                 },
-                Instr::Call(d, f, a) => unary(regs, n, d, a, |p| p.call(f)),
+                Instr::Call(d, _, a) => {
+                    let [d, a, _] = vectors(regs, [d, a, a]);
+                    unsafe { functions(*ins, d, (a, 1), (a, 0), n) }
+                }
                 Instr::MulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_add(q, r)),
                 Instr::MulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.mul_sub(q, r)),
                 Instr::NegMulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
@@ -605,6 +616,13 @@ impl Program {
     pub fn output<'r, V: Lanes>(&self, regs: &'r [Reg<V>], k: usize) -> &'r Reg<V> {
         &regs[self.outputs[k] as usize]
     }
+}
+
+/// The first vectors of registers `ids` (all from one pointer to `regs`).
+#[inline(always)]
+fn vectors<V: Lanes>(regs: &mut [Reg<V>], ids: [u16; 3]) -> [*mut V; 3] {
+    let base = regs.as_mut_ptr();
+    ids.map(|i| base.wrapping_add(i as usize) as *mut V)
 }
 
 #[inline(always)]
@@ -650,6 +668,77 @@ fn unary<V: Lanes>(regs: &mut [Reg<V>], n: usize, d: u16, a: u16, f: impl Fn(V) 
         for k in 0..n {
             *pd.add(k) = f(*pa.add(k));
         }
+    }
+}
+
+/// `ins`, a power or a function (`Pow`, `Powf` or `Call`; nothing for any other instruction), on `n`
+/// consecutive vectors: `dst[k]` from `a.0[k * a.1]` (and `b.0[k * b.1]` for `Pow`), a step of 0 reading one
+/// vector (a constant) for every vector. A loop for each function, the function known inside it: no dispatch
+/// per vector, and no closure, which the compiler may leave out of line and compile without AVX (every
+/// intrinsic a call: several times slower). Both the interpreter and the machine code's helper call this.
+/// One copy per lane type, called and not inlined: its thirteen functions inlined into every evaluation made
+/// the build take over half an hour.
+///
+/// # Safety
+/// `dst` has room for `n` vectors and `a` and `b` hold the vectors their steps read.
+#[inline(never)]
+pub(super) unsafe fn functions<V: Lanes>(
+    ins: Instr,
+    dst: *mut V,
+    a: (*const V, usize),
+    b: (*const V, usize),
+    n: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if V::AVX || super::lanes::fast() {
+        // SAFETY: the CPU has AVX2 and FMA (checked by `fast`, or by the choice of AVX register lanes).
+        functions_avx2(ins, dst, a, b, n);
+        return;
+    }
+    functions_portable(ins, dst, a, b, n);
+}
+
+/// [`functions_portable`] compiled for AVX2 with FMA.
+///
+/// # Safety
+/// As [`functions`], and the CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn functions_avx2<V: Lanes>(ins: Instr, dst: *mut V, a: (*const V, usize), b: (*const V, usize), n: usize) {
+    functions_portable(ins, dst, a, b, n);
+}
+
+/// The loops of [`functions`].
+///
+/// # Safety
+/// As [`functions`].
+#[inline(always)]
+unsafe fn functions_portable<V: Lanes>(ins: Instr, dst: *mut V, a: (*const V, usize), b: (*const V, usize), n: usize) {
+    macro_rules! each {
+        ($x:ident => $e:expr) => {
+            for k in 0..n {
+                let $x = a.0.add(k * a.1).read_unaligned();
+                dst.add(k).write_unaligned($e);
+            }
+        };
+    }
+    macro_rules! functions {
+        ($f:expr, $($name:ident)*) => {
+            match $f {
+                $(Func::$name => each!(x => x.call(Func::$name)),)*
+            }
+        };
+    }
+    match ins {
+        Instr::Pow(..) => {
+            for k in 0..n {
+                let x = a.0.add(k * a.1).read_unaligned();
+                dst.add(k).write_unaligned(x.pow(b.0.add(k * b.1).read_unaligned()));
+            }
+        }
+        Instr::Powf(_, _, e) => each!(x => x.powf(e)),
+        Instr::Call(_, f, _) => functions!(f, Exp Abs Sign Ln Sin Cos Tan Atan Asin Acos Sinh Cosh Tanh),
+        _ => {}
     }
 }
 

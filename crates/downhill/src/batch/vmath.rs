@@ -43,11 +43,14 @@ pub fn call_widened<V: Widen>(x: V, f: crate::expr::Func) -> V {
     V::narrow(call(lo, f), call(hi, f))
 }
 
-/// x^e for a constant exponent: by square roots for e = ±1/4, ±1/2, ±3/4 and ±3/2 (correctly rounded roots
+/// x^e for a constant exponent by square roots, for e = ±1/4, ±1/2, ±3/4 and ±3/2 (correctly rounded roots
 /// in the lanes' own precision, f32 included: at most 2 ulp from libm in either, measured by the tests, with
-/// libm's special cases: (-0)^e as 0^e, (-inf)^e as inf^e, NaN for negative bases), else `general`.
+/// libm's special cases: (-0)^e as 0^e, (-inf)^e as inf^e, NaN for negative bases); None for other exponents
+/// (the caller's general power). Not a function argument for that case: a function item passed as `impl Fn`
+/// was called through a shim compiled without AVX, in which every intrinsic was a call (typed-2 Newton f32
+/// took 12 times as long).
 #[inline(always)]
-pub fn powf<V: Lanes>(x: V, e: f64, general: impl Fn(V, V) -> V) -> V {
+pub fn root_power<V: Lanes>(x: V, e: f64) -> Option<V> {
     // -0 + 0 = +0, so -0 takes 0's roots (sqrt(-0) would be -0).
     let root = |v: V| (v + k(0.0)).sqrt();
     let one = k::<V>(1.0);
@@ -65,15 +68,15 @@ pub fn powf<V: Lanes>(x: V, e: f64, general: impl Fn(V, V) -> V) -> V {
         1.5 => (x + k(0.0)) * root(x),
         // 1 / x first: x x^(1/2) can overflow where its reciprocal is still a (subnormal) number.
         -1.5 => one / (x + k(0.0)) / root(x),
-        _ => return general(x, V::splat(e)),
+        _ => return None,
     };
     if e > 0.0 {
         // (-inf)^e = inf (the roots of -inf are NaN).
-        return k::<V>(f64::INFINITY).select(x.le(k(f64::NEG_INFINITY)), v);
+        return Some(k::<V>(f64::INFINITY).select(x.le(k(f64::NEG_INFINITY)), v));
     }
     // 0^e = inf, inf^e = (-inf)^e = 0 (x^(1/4) / x would give NaN there).
     let v = k::<V>(f64::INFINITY).select(eq(x, k(0.0)), v);
-    k::<V>(0.0).select(!x.within(f64::MAX) & eq(x, x), v)
+    Some(k::<V>(0.0).select(!x.within(f64::MAX) & eq(x, x), v))
 }
 
 /// [`pow`] on f32 lanes: computed in f64 with ln in one part ([`pow_in`]) and rounded once.
@@ -292,7 +295,7 @@ fn reduce_pio2<V: F64Lanes>(x: V) -> (V, V, V, u32) {
     let (r, w) = (r3, n * k(P3T) - c3 - c2);
     let y0 = r - w;
     let y1 = (r - y0) - w;
-    (y0, y1, mod4(n, round_small), !ok & ((1 << V::N) - 1))
+    (y0, y1, mod4(n, round_small(n * k(0.25))), !ok & ((1 << V::N) - 1))
 }
 
 /// fdlibm's `__sin(x, y, 1)`: sin(x + y) on [-pi/4, pi/4].
@@ -424,12 +427,12 @@ pub(super) fn quadrant<V: Lanes>(s: V, c: V, q: V, cos: bool) -> V {
     (v * k(-1.0)).select(negate, v)
 }
 
-/// n mod 4 for integral n with |n| < 2^22 (in f32; 2^51 in f64).
+/// n mod 4 for integral n with |n| < 2^22 (in f32; 2^51 in f64), given `rounded`, n / 4 rounded to an integer
+/// (by the caller's precision's rounding: a value, not a function, so nothing here can be left out of line).
 #[inline(always)]
-pub(super) fn mod4<V: Lanes>(n: V, round: impl Fn(V) -> V) -> V {
+pub(super) fn mod4<V: Lanes>(n: V, rounded: V) -> V {
     let quarter = n * k(0.25);
-    let fl = round(quarter);
-    let fl = fl - k::<V>(1.0).select(gt(fl, quarter), k(0.0));
+    let fl = rounded - k::<V>(1.0).select(gt(rounded, quarter), k(0.0));
     n - fl * k(4.0)
 }
 

@@ -85,7 +85,7 @@ fn trig<V: F32Lanes>(x: V, which: Trig) -> V {
     let z = r * r;
     let s = (r * z).mul_add(horner(z, &S), r);
     let c = (z * z).mul_add(horner(z, &C), z.neg_mul_add(k(0.5), k(1.0)));
-    quadrant(s, c, mod4(n, round_small), which == Trig::Cos)
+    quadrant(s, c, mod4(n, round_small(n * k(0.25))), which == Trig::Cos)
 }
 
 /// sin x in f32. Worst error against libm: 2 f32 ulp.

@@ -5,6 +5,7 @@
 use super::encode::*;
 use super::regalloc::{Ymm, NEVER, VREGS};
 use super::*;
+use crate::expr::Func;
 use std::ops::Range;
 
 /// One constant of the table, a `zmm` register's width (AVX2 code reads the first half), aligned so that

@@ -39,7 +39,6 @@ use memory::ExecMem;
 use super::lanes::{ExpForm, Lanes, EXP_F32, EXP_F64, EXP_F64_TABLE};
 use super::program::{Instr, Program, B};
 use super::Precision;
-use crate::expr::Func;
 
 /// General-purpose registers the code uses: the block pointer (advanced by one vector per iteration), the
 /// vectors left, the constant table, the program (for calls), the block's first vector and the block's vectors.
@@ -258,58 +257,7 @@ unsafe extern "sysv64" fn helper<V: Lanes>(
     index: u64,
     count: u64,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if super::lanes::fast() {
-        helper_avx2(&*program, dst, a, b, index, count);
-        return;
-    }
-    helper_portable(&*program, dst, a, b, index, count);
-}
-
-/// [`helper_portable`] compiled for AVX2 with FMA.
-///
-/// # Safety
-/// As [`helper_portable`], and the CPU has AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn helper_avx2<V: Lanes>(program: &Program, dst: *mut V, a: *const V, b: *const V, index: u64, count: u64) {
-    helper_portable(program, dst, a, b, index, count);
-}
-
-/// A loop over the block's vectors for each function, the function known inside it (no dispatch per vector).
-///
-/// # Safety
-/// As [`helper`].
-#[inline(always)]
-unsafe fn helper_portable<V: Lanes>(program: &Program, dst: *mut V, a: *const V, b: *const V, index: u64, count: u64) {
     let step = |bit: u64| if index >> bit & 1 == 1 { 0 } else { 1 };
-    let (sa, sb) = (step(32), step(33));
-    let n = count as usize;
-    macro_rules! each {
-        ($x:ident => $e:expr) => {
-            for k in 0..n {
-                let $x = a.add(k * sa).read_unaligned();
-                dst.add(k).write_unaligned($e);
-            }
-        };
-    }
-    macro_rules! functions {
-        ($f:expr, $($name:ident)*) => {
-            match $f {
-                $(Func::$name => each!(x => x.call(Func::$name)),)*
-            }
-        };
-    }
-    match program.instrs()[index as u32 as usize] {
-        Instr::Pow(..) => {
-            for k in 0..n {
-                let x = a.add(k * sa).read_unaligned();
-                dst.add(k).write_unaligned(x.pow(b.add(k * sb).read_unaligned()));
-            }
-        }
-        Instr::Powf(_, _, e) => each!(x => x.powf(e)),
-        Instr::Call(_, f, _) => functions!(f, Exp Abs Sign Ln Sin Cos Tan Atan Asin Acos Sinh Cosh Tanh),
-        // Only the three above are compiled to calls.
-        _ => {}
-    }
+    let ins = (*program).instrs()[index as u32 as usize];
+    super::program::functions(ins, dst, (a, step(32)), (b, step(33)), count as usize);
 }
