@@ -45,12 +45,10 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     let mut termination = vec![Termination::MaxEpochs; n];
     let mut completed = 0u64;
     let hessian = spec.needs_hessian();
-    // The full tape's outputs are f, fx, fy, fxx, fxy, fyy; the gradient tape's fx, fy.
-    let first = usize::from(hessian);
-    let outputs: Vec<usize> = program.outputs().iter().map(|&r| r as usize).collect();
+    let outputs: Vec<usize> = program.derivatives().iter().map(|&r| r as usize).collect();
     let gtol2 = config.gtol.map(|g| <V as Lanes>::splat(g * g));
     let bounds = config.bounds.map(|b| b.map(<V as Lanes>::splat));
-    let mut copies = vec![[<V as Lanes>::splat(0.0); B]; outputs.len() - first];
+    let mut copies = vec![[<V as Lanes>::splat(0.0); B]; outputs.len()];
     let mut backup = [[<V as Lanes>::splat(0.0); B]; 2];
     let mut shared = Shared::default();
     for t in 0..config.epochs {
@@ -99,14 +97,14 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
         // The gradient's (and Hessian's) registers, read before the positions are written: an output that is an
         // input register itself (x²/2's gradient is x) is copied first.
         let (inputs, rest) = regs.split_at_mut(2);
-        for (copy, &o) in copies.iter_mut().zip(&outputs[first..]) {
+        for (copy, &o) in copies.iter_mut().zip(&outputs) {
             if o < 2 {
                 copy[..vectors].copy_from_slice(&inputs[o][..vectors]);
             }
         }
         let [x, y] = inputs else { unreachable!("split at 2") };
         let out = |i: usize| -> &Reg<V> {
-            match outputs[first + i] {
+            match outputs[i] {
                 o if o < 2 => &copies[i],
                 o => &rest[o - 2],
             }

@@ -266,9 +266,8 @@ fn fuse(
     let mut consts = gradient.consts().to_vec();
     let (mut params, mut order) = (Vec::new(), Vec::new());
     let [set, out] = layout.sets;
-    // The full tape's outputs are f, fx, fy, fxx, fxy, fyy; the gradient tape's fx, fy.
-    let outputs = &gradient.outputs()[usize::from(gradient.outputs().len() > 2)..];
-    let (gx, gy) = (outputs[0], outputs[1]);
+    let derivatives = gradient.derivatives();
+    let (gx, gy) = (derivatives[0], derivatives[1]);
     let fresh = |n: &mut u16| {
         *n += 1;
         *n - 1
@@ -325,7 +324,7 @@ fn fuse(
                     0 | 1 => set[k as usize],
                     2 => gx,
                     3 => gy,
-                    HESSIAN_INPUT.. => outputs[(k - HESSIAN_INPUT) as usize + 2],
+                    HESSIAN_INPUT.. => derivatives[(k - HESSIAN_INPUT) as usize + 2],
                     _ => set[(k - STATE_INPUT) as usize + 2],
                 };
                 continue;
@@ -611,9 +610,8 @@ impl<V: Lanes + Real<Mask = u32>> Exact<'_, V> {
         self.gregs[INPUT_X as usize][..n].copy_from_slice(&self.regs[old[0] as usize][..n]);
         self.gregs[INPUT_Y as usize][..n].copy_from_slice(&self.regs[old[1] as usize][..n]);
         self.gradient.eval_in_place(self.gregs, n);
-        // The full tape's outputs begin with f (see `fuse`).
-        let first = usize::from(self.gradient.outputs().len() > 2);
-        let out = |k: usize| self.gradient.output(self.gregs, first + k);
+        let derivatives = self.gradient.derivatives();
+        let out = |k: usize| &self.gregs[derivatives[k] as usize];
         for k in 0..n {
             let running = self.active[k];
             if running == 0 {

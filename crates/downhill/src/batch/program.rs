@@ -469,6 +469,12 @@ impl Program {
         &self.outputs
     }
 
+    /// The registers of the derivatives among the outputs: fx, fy (then fxx, fxy, fyy for the full tape). A
+    /// program with more than the gradient's two outputs begins with f, which this leaves out.
+    pub(super) fn derivatives(&self) -> &[u16] {
+        &self.outputs[usize::from(self.outputs.len() > 2)..]
+    }
+
     /// Registers needed.
     pub fn registers(&self) -> usize {
         self.registers
