@@ -347,8 +347,12 @@ enum Trig {
 #[inline(always)]
 fn trig<V: F64Lanes>(x: V, which: Trig) -> V {
     let (y0, y1, q, far) = reduce_pio2(x);
-    let s = sin_kernel(y0, y1);
-    let c = cos_kernel(y0, y1);
+    let (need_s, need_c) = match which {
+        Trig::Tan => (true, true),
+        _ => kernels_needed(q, which == Trig::Cos),
+    };
+    let s = if need_s { sin_kernel(y0, y1) } else { k(0.0) };
+    let c = if need_c { cos_kernel(y0, y1) } else { k(0.0) };
     let v = match which {
         Trig::Sin => quadrant(s, c, q, false),
         Trig::Cos => quadrant(s, c, q, true),
@@ -411,6 +415,17 @@ pub(super) fn atan_reduce<V: Lanes, C: Copy + Into<f64>>(a: V, iv: &[[C; 7]; 4])
     // Beyond 39/16, -1/a (so that a = inf gives -0, not 0 inf).
     let t = (k::<V>(-1.0) / a).select(c(iv[3][0]).le(a), a.mul_sub(p, q) / a.mul_add(s, r));
     (hi, lo, t)
+}
+
+/// Which of the kernels [`quadrant`] reads for sin (or cos) in quadrants `q`: (sin r's, cos r's). sin takes
+/// cos r in the odd quadrants and sin r in the even ones, cos the other way round; a vector whose lanes all take
+/// the same one computes only that one (a smooth function's neighbouring lanes mostly share a quadrant).
+#[inline(always)]
+pub(super) fn kernels_needed<V: Lanes>(q: V, cos: bool) -> (bool, bool) {
+    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
+    let odd = eq(q, k(1.0)) | eq(q, k(3.0));
+    let takes_c = if cos { !odd & full } else { odd };
+    (takes_c != full, takes_c != 0)
 }
 
 /// sin (or cos) of x = n pi/2 + r from the kernels' s = sin r and c = cos r and q = n mod 4.
@@ -707,6 +722,40 @@ mod tests {
             }
         }
         w
+    }
+
+    /// sin and cos compute only the kernel a vector's lanes take when they all share a quadrant's parity: each
+    /// lane's value alone in a vector (one quadrant) is the one it has among lanes of every quadrant (both
+    /// kernels), bit for bit, in f64 and in f32, over arguments around every quadrant's edges.
+    #[test]
+    fn one_kernel_for_a_shared_quadrant_gives_the_mixed_vectors_values() {
+        let quarter = std::f64::consts::FRAC_PI_2;
+        let mut xs = vec![0.0, -0.0, 1e-300, 1e300, f64::NAN, f64::INFINITY];
+        for n in -12..12 {
+            for d in [-0.7, -1e-9, 0.0, 1e-9, 0.3, 0.7] {
+                xs.push((n as f64 + 0.5) * quarter + d);
+            }
+        }
+        for f in [Func::Sin, Func::Cos] {
+            for &x in &xs {
+                // Lanes 1-3 in the three other quadrants (lane 0 is x itself: -0 + 0 would be +0).
+                let other = |i: usize| if i == 0 { x } else { x + i as f64 * quarter };
+                let mixed: [f64; 4] = std::array::from_fn(other);
+                let alone = F64x4::from([x; 4]).call(f).lane(0);
+                assert_eq!(
+                    alone.to_bits(),
+                    F64x4::from(mixed).call(f).lane(0).to_bits(),
+                    "{f:?}({x})"
+                );
+                let mixed32: [f32; 8] = std::array::from_fn(|i| other(i) as f32);
+                let alone = F32x8([x as f32; 8]).call(f).lane(0);
+                assert_eq!(
+                    alone.to_bits(),
+                    F32x8(mixed32).call(f).lane(0).to_bits(),
+                    "f32 {f:?}({x})"
+                );
+            }
+        }
     }
 
     fn samples(seed: u64, n: usize, draw: impl Fn(&mut Rng) -> f64) -> Vec<f64> {

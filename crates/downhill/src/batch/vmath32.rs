@@ -16,7 +16,7 @@
 #![allow(clippy::excessive_precision)]
 
 use super::lanes::Lanes;
-use super::vmath::{atan_reduce, call_widened, eq, gt, horner, mod4, quadrant, Widen};
+use super::vmath::{atan_reduce, call_widened, eq, gt, horner, kernels_needed, mod4, quadrant, Widen};
 use crate::expr::Func;
 
 /// f32 lanes with the bit-level steps the functions need.
@@ -83,9 +83,19 @@ fn trig<V: F32Lanes>(x: V, which: Trig) -> V {
     let r = n.neg_mul_add(k(P2), r);
     let r = n.neg_mul_add(k(P3), r);
     let z = r * r;
-    let s = (r * z).mul_add(horner(z, &S), r);
-    let c = (z * z).mul_add(horner(z, &C), z.neg_mul_add(k(0.5), k(1.0)));
-    quadrant(s, c, mod4(n, round_small(n * k(0.25))), which == Trig::Cos)
+    let q = mod4(n, round_small(n * k(0.25)));
+    let (need_s, need_c) = kernels_needed(q, which == Trig::Cos);
+    let s = if need_s {
+        (r * z).mul_add(horner(z, &S), r)
+    } else {
+        k(0.0)
+    };
+    let c = if need_c {
+        (z * z).mul_add(horner(z, &C), z.neg_mul_add(k(0.5), k(1.0)))
+    } else {
+        k(0.0)
+    };
+    quadrant(s, c, q, which == Trig::Cos)
 }
 
 /// sin x in f32. Worst error against libm: 2 f32 ulp.
