@@ -5,7 +5,7 @@
 //!
 //! Writes one JSON line per cell to DOWNHILL_BENCH_JSON (or stdout): the function's formula, domain, the
 //! optimizer and its hyper-parameters (so `bench/suite.py` runs the same updates in JAX), the fastest of
-//! DOWNHILL_BENCH_ROUNDS runs in ns per point-step, the share of lanes that diverged (they stop costing work
+//! DOWNHILL_BENCH_ROUNDS runs (more for a short cell: see [`MIN_SECONDS`]) in ns per point-step, the share of lanes that diverged (they stop costing work
 //! here and not in JAX, so the suite flags cells where it is not small) and the end points of a sample of
 //! lanes, which the suite compares with JAX's.
 //! DOWNHILL_BENCH_SIDE (default 256), DOWNHILL_BENCH_ONLY (a substring of "function optimizer precision"),
@@ -20,6 +20,11 @@ use downhill::{Function, Method, OptimizerSpec, Options, Schedule, Termination};
 
 /// The updates per lane.
 pub const STEPS: u64 = 1000;
+/// A cell runs at least its rounds, and more until its runs take this long together (at most [`MAX_RUNS`]): a
+/// cell of a cheap function takes about 20 ms, and on a shared machine the fastest of two or three such runs
+/// moved by up to 2x from one suite to the next. `bench/suite.py` follows the same rule.
+const MIN_SECONDS: f64 = 0.5;
+const MAX_RUNS: usize = 50;
 /// How many lanes' end points are reported for the comparison with JAX.
 const SAMPLE: usize = 64;
 
@@ -140,12 +145,13 @@ fn main() {
                     run_batch(&f, &starts, &config, &Control::NONE);
                     warm = true;
                 }
-                let mut best = f64::INFINITY;
+                let (mut best, mut spent, mut runs) = (f64::INFINITY, 0.0, 0);
                 let mut ends = Vec::new();
-                for _ in 0..rounds.max(1) {
+                while runs < rounds.max(1) || (spent < MIN_SECONDS && runs < MAX_RUNS) {
                     let t = Instant::now();
                     ends = run_batch(&f, &starts, &config, &Control::NONE);
-                    best = best.min(t.elapsed().as_secs_f64());
+                    let took = t.elapsed().as_secs_f64();
+                    (best, spent, runs) = (best.min(took), spent + took, runs + 1);
                 }
                 let ns = best * 1e9 / (starts.len() as f64 * STEPS as f64);
                 let diverged = ends.iter().filter(|e| e.termination == Termination::Diverged).count();
