@@ -5,9 +5,9 @@
 //!
 //! Writes one JSON line per cell to DOWNHILL_BENCH_JSON (or stdout): the function's formula, domain, the
 //! optimizer and its hyper-parameters (so `bench/suite.py` runs the same updates in JAX), the fastest of
-//! DOWNHILL_BENCH_ROUNDS runs (more for a short cell: see [`MIN_SECONDS`]) in ns per point-step, the share of lanes that diverged (they stop costing work
-//! here and not in JAX, so the suite flags cells where it is not small) and the end points of a sample of
-//! lanes, which the suite compares with JAX's.
+//! DOWNHILL_BENCH_ROUNDS runs (more for a short cell: see [`MIN_SECONDS`]) in ns per point-step, the share of
+//! lanes that diverged (they stop costing work here and not in JAX, so the suite flags cells where it is not
+//! small) and the end points of a sample of lanes, which the suite compares with JAX's.
 //! DOWNHILL_BENCH_SIDE (default 256), DOWNHILL_BENCH_ONLY (a substring of "function optimizer precision"),
 //! DOWNHILL_JIT (`0` interpreter, `avx2`).
 

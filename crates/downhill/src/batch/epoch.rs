@@ -34,7 +34,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
     let (x, y) = gather::<V>(n, |i| chunk[i]);
     regs[INPUT_X as usize] = x;
     regs[INPUT_Y as usize] = y;
-    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
+    let full = V::ALL;
     // The lane at each position of the block, and which positions are still running.
     let (mut slot_lane, mut active) = slots::<V>(n);
     let mut vectors = n.div_ceil(V::N);

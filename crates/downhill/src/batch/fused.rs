@@ -448,7 +448,7 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
             regs[set[k + 2] as usize] = [<V as Lanes>::splat(v); B];
         }
     }
-    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
+    let full = V::ALL;
     let (mut slot_lane, mut active) = slots::<V>(n);
     let mut vectors = n.div_ceil(V::N);
     let mut final_pos = vec![[0.0f64; 2]; n];
@@ -555,32 +555,51 @@ fn within_bounds<V: Lanes>(
     bound2: Option<V>,
 ) -> bool {
     let (zero, inf) = (V::splat(0.0), V::splat(f64::INFINITY));
-    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
-    // Four sums and minimums side by side: one chain through 32 additions would wait on each.
-    let check = &regs[layout.check as usize];
-    let mut size = [zero; 4];
-    for k in 0..n {
-        size[k % 4] = size[k % 4]
-            + match active {
-                Some(a) => check[k].select(a[k], zero),
-                None => check[k],
-            };
-    }
-    let size = (size[0] + size[1]) + (size[2] + size[3]);
+    let full = V::ALL;
+    let size = reduce4(&regs[layout.check as usize], n, active, zero, false);
     let mut ok = size.within(SIZE_BOUND) == full;
     if let (Some(b), Some(r)) = (bound2, layout.g2) {
-        let g2 = &regs[r as usize];
-        let mut smallest = [inf; 4];
-        for k in 0..n {
-            smallest[k % 4] = smallest[k % 4].min(match active {
-                Some(a) => g2[k].select(a[k], inf),
-                None => g2[k],
-            });
-        }
-        let smallest = smallest[0].min(smallest[1]).min(smallest[2].min(smallest[3]));
+        let smallest = reduce4(&regs[r as usize], n, active, inf, true);
         ok &= smallest.le(b) == 0;
     }
     ok
+}
+
+/// The sum (or with `min` the minimum) of `v`'s first `n` vectors, with `empty` in place of lanes not in
+/// `active`: four chains side by side in named variables (one chain through 32 operations would wait on each;
+/// an array indexed by `k % 4` went through the stack in the masked loop, each step waiting on the last one's
+/// store). No closures: a closure is compiled without the caller's AVX.
+#[inline(always)]
+fn reduce4<V: Lanes>(v: &Reg<V>, n: usize, active: Option<&[u32; B]>, empty: V, min: bool) -> V {
+    #[inline(always)]
+    fn fold<V: Lanes>(acc: V, x: V, min: bool) -> V {
+        if min {
+            acc.min(x)
+        } else {
+            acc + x
+        }
+    }
+    #[inline(always)]
+    fn pick<V: Lanes>(v: &Reg<V>, k: usize, active: Option<&[u32; B]>, empty: V) -> V {
+        match active {
+            Some(a) => v[k].select(a[k], empty),
+            None => v[k],
+        }
+    }
+    let (mut a, mut b, mut c, mut d) = (empty, empty, empty, empty);
+    let mut k = 0;
+    while k + 4 <= n {
+        a = fold(a, pick(v, k, active, empty), min);
+        b = fold(b, pick(v, k + 1, active, empty), min);
+        c = fold(c, pick(v, k + 2, active, empty), min);
+        d = fold(d, pick(v, k + 3, active, empty), min);
+        k += 4;
+    }
+    while k < n {
+        a = fold(a, pick(v, k, active, empty), min);
+        k += 1;
+    }
+    fold(fold(a, b, min), fold(c, d, min), min)
 }
 
 /// A single run's tests, lane by lane, after an epoch whose sums say that some lane might finish.

@@ -37,6 +37,8 @@ pub trait Lanes:
 {
     /// Lanes per vector.
     const N: usize;
+    /// The mask with every lane's bit set.
+    const ALL: u32 = if Self::N == 32 { u32::MAX } else { (1u32 << Self::N) - 1 };
     /// The precision of a lane (which machine code a compiled kernel uses).
     const PRECISION: super::Precision;
     /// Whether these are AVX registers (`avx.rs`), used only where the CPU has AVX2 and FMA and only in code

@@ -422,7 +422,7 @@ pub(super) fn atan_reduce<V: Lanes, C: Copy + Into<f64>>(a: V, iv: &[[C; 7]; 4])
 /// the same one computes only that one (a smooth function's neighbouring lanes mostly share a quadrant).
 #[inline(always)]
 pub(super) fn kernels_needed<V: Lanes>(q: V, cos: bool) -> (bool, bool) {
-    let full = if V::N == 32 { u32::MAX } else { (1u32 << V::N) - 1 };
+    let full = V::ALL;
     let odd = eq(q, k(1.0)) | eq(q, k(3.0));
     let takes_c = if cos { !odd & full } else { odd };
     (takes_c != full, takes_c != 0)

@@ -40,12 +40,6 @@ fn round_small<V: Lanes>(v: V) -> V {
     (v + k(M)) - k(M)
 }
 
-/// All lanes of a vector.
-#[inline(always)]
-fn all<V: Lanes>() -> u32 {
-    (1 << V::N) - 1
-}
-
 /// Which of sin and cos.
 #[derive(Clone, Copy, PartialEq)]
 enum Trig {
@@ -68,7 +62,7 @@ fn trig<V: F32Lanes>(x: V, which: Trig) -> V {
         -1.388_731_625_493_765e-3,
         2.443_315_711_809_948e-5,
     ];
-    if x.within(TRIG_LIMIT) != all::<V>() {
+    if x.within(TRIG_LIMIT) != V::ALL {
         return call_widened(
             x,
             match which {
@@ -133,7 +127,7 @@ pub fn ln<V: F32Lanes>(x: V) -> V {
     let hfsq = k::<V>(0.5) * f * f;
     let v = e * k(LN2_HI) - ((hfsq - (s * (hfsq + r) + e * k(LN2_LO))) - f);
     let positive = !x.le(k(0.0)) & x.within(f32::MAX as f64);
-    if positive == all::<V>() {
+    if positive == V::ALL {
         return v;
     }
     // 0 -> -inf, +inf -> +inf, negatives and NaN -> NaN.
