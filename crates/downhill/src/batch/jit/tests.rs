@@ -326,3 +326,26 @@ fn compares_maxima_and_blends_equal_the_interpreter() {
         }
     }
 }
+
+#[test]
+fn a_parameter_splat_is_its_bytes_repeated() {
+    for v in [
+        0.0,
+        -0.0,
+        1.0,
+        -2.5e-300,
+        1e300,
+        0.1,
+        f64::INFINITY,
+        f64::NAN,
+        3.4e38,
+        1e-45,
+    ] {
+        assert_eq!(lower::splat_float(v, true), lower::splat(v.to_le_bytes()), "f64 {v}");
+        assert_eq!(
+            lower::splat_float(v, false),
+            lower::splat((v as f32).to_le_bytes()),
+            "f32 {v}"
+        );
+    }
+}
