@@ -275,7 +275,7 @@ macro_rules! avx_type {
             }
             #[inline(always)]
             fn all(mask: u32) -> bool {
-                mask == (1 << <$t as Lanes>::N) - 1
+                mask == <$t as Lanes>::ALL
             }
         }
     };

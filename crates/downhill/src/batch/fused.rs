@@ -555,9 +555,8 @@ fn within_bounds<V: Lanes>(
     bound2: Option<V>,
 ) -> bool {
     let (zero, inf) = (V::splat(0.0), V::splat(f64::INFINITY));
-    let full = V::ALL;
     let size = reduce4(&regs[layout.check as usize], n, active, zero, false);
-    let mut ok = size.within(SIZE_BOUND) == full;
+    let mut ok = size.within(SIZE_BOUND) == V::ALL;
     if let (Some(b), Some(r)) = (bound2, layout.g2) {
         let smallest = reduce4(&regs[r as usize], n, active, inf, true);
         ok &= smallest.le(b) == 0;

@@ -439,7 +439,7 @@ macro_rules! real_impl {
             }
             #[inline(always)]
             fn all(mask: u32) -> bool {
-                mask == (1 << <$t as Lanes>::N) - 1
+                mask == <$t as Lanes>::ALL
             }
         }
     };

@@ -186,7 +186,7 @@ pub fn ln<V: F64Lanes>(x: V) -> V {
     let hfsq = k::<V>(0.5) * f * f;
     let v = kk * k(LN2_HI) - ((hfsq - (s * (hfsq + r) + kk * k(LN2_LO))) - f);
     let positive = !x.le(k(0.0)) & x.within(f64::MAX);
-    if positive == (1 << V::N) - 1 {
+    if positive == V::ALL {
         return v;
     }
     // 0 -> -inf, +inf -> +inf, negatives and NaN -> NaN.
@@ -295,7 +295,7 @@ fn reduce_pio2<V: F64Lanes>(x: V) -> (V, V, V, u32) {
     let (r, w) = (r3, n * k(P3T) - c3 - c2);
     let y0 = r - w;
     let y1 = (r - y0) - w;
-    (y0, y1, mod4(n, round_small(n * k(0.25))), !ok & ((1 << V::N) - 1))
+    (y0, y1, mod4(n, round_small(n * k(0.25))), !ok & V::ALL)
 }
 
 /// fdlibm's `__sin(x, y, 1)`: sin(x + y) on [-pi/4, pi/4].
