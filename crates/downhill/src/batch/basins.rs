@@ -9,7 +9,7 @@
 use super::clustering::Clusterer;
 use super::{run_batch, BatchConfig, Control, LaneEnd};
 use crate::classify::{classify, StationaryPoint};
-use crate::run::Termination;
+use crate::run::{Termination, DIVERGENCE_LIMIT};
 use crate::Function;
 
 /// Label of a start whose run diverged.
@@ -138,7 +138,10 @@ fn label_of(e: &LaneEnd, stationary_tol: f64, inside: [f64; 4], clusters: &mut C
             && e.gradient_norm <= stationary_tol);
     let [x, y] = e.end;
     let within = (inside[0]..=inside[1]).contains(&x) && (inside[2]..=inside[3]).contains(&y);
+    // A run that went past the divergence limit diverged, even where f overflows there (x^4 at 1e13 in f32).
+    let escaped = !(x.abs() <= DIVERGENCE_LIMIT && y.abs() <= DIVERGENCE_LIMIT);
     match e.termination {
+        Termination::Diverged if escaped => DIVERGED,
         _ if !e.value.is_finite() => UNDEFINED,
         Termination::Diverged => DIVERGED,
         _ if !within => LEFT_DOMAIN,
@@ -586,6 +589,12 @@ mod tests {
             .attractors
             .iter()
             .any(|a| (a.point[0].abs() - 0.5f64.sqrt()).abs() < 1e-6));
+        // In f32 too, though f overflows f32 where those runs end (x^4 past 1e10, the limit): diverged, not
+        // undefined (the ends were labelled by f's value before the limit).
+        let mut wide = config(11, [-30.0, 30.0, -30.0, 30.0], 300, 0.3);
+        wide.run.precision = Precision::F32;
+        let map = basin_map(&f, &wide, &Control::NONE);
+        assert_eq!((map.diverged, map.undefined), (11 * 10, 0), "{:?}", map.labels);
         // Few epochs: starts still on their way are not converged.
         c.run.epochs = 2;
         c.run.learning_rate = 0.001;
