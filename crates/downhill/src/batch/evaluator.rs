@@ -8,6 +8,15 @@ use std::ops::Deref;
 use super::lanes::Lanes;
 use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
 
+/// Block sums a program's machine code can keep in vector registers instead of storing each vector's value: the
+/// sum of register `add` over the vectors that run and the minimum of register `min` (see
+/// [`Evaluator::with_sums`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sums {
+    pub add: u16,
+    pub min: Option<u16>,
+}
+
 /// A program and the way it runs here. It dereferences to its [`Program`] (outputs, registers, the
 /// interpreter).
 #[derive(Debug)]
@@ -15,6 +24,9 @@ pub struct Evaluator {
     program: Program,
     #[cfg(all(target_arch = "x86_64", unix))]
     kernel: Option<super::jit::Kernel>,
+    /// The machine code of [`Evaluator::with_sums`].
+    #[cfg(all(target_arch = "x86_64", unix))]
+    summing: Option<super::jit::Kernel>,
 }
 
 impl Evaluator {
@@ -25,10 +37,30 @@ impl Evaluator {
         {
             let program = program.with_exp_form(super::jit::exp_form());
             let kernel = super::jit::kernel_isa().and_then(|isa| super::jit::Kernel::compile::<V>(&program, isa));
-            Evaluator { program, kernel }
+            Evaluator {
+                program,
+                kernel,
+                summing: None,
+            }
         }
         #[cfg(not(all(target_arch = "x86_64", unix)))]
         Evaluator { program }
+    }
+
+    /// [`Evaluator::new`], with a second machine code for [`Evaluator::eval_sums`], which keeps `sums` in
+    /// registers (where the program allows it: the sums computed by the last run of inline instructions).
+    pub fn with_sums<V: Lanes>(program: Program, sums: Sums) -> Evaluator {
+        #[allow(unused_mut)]
+        let mut e = Evaluator::new::<V>(program);
+        #[cfg(all(target_arch = "x86_64", unix))]
+        {
+            e.summing = e
+                .kernel
+                .as_ref()
+                .and_then(|k| super::jit::Kernel::compile_sums::<V>(&e.program, k.isa(), sums));
+        }
+        let _ = sums;
+        e
     }
 
     /// The machine code, if it runs (for tests).
@@ -78,6 +110,8 @@ impl Evaluator {
 pub struct Params {
     #[cfg(all(target_arch = "x86_64", unix))]
     table: Option<super::jit::Table>,
+    #[cfg(all(target_arch = "x86_64", unix))]
+    summing: Option<super::jit::Table>,
 }
 
 impl Evaluator {
@@ -87,6 +121,12 @@ impl Evaluator {
             #[cfg(all(target_arch = "x86_64", unix))]
             table: self
                 .kernel
+                .as_ref()
+                .filter(|k| k.precision() == V::PRECISION)
+                .map(|k| k.table()),
+            #[cfg(all(target_arch = "x86_64", unix))]
+            summing: self
+                .summing
                 .as_ref()
                 .filter(|k| k.precision() == V::PRECISION)
                 .map(|k| k.table()),
@@ -100,6 +140,9 @@ impl Evaluator {
         if let Some(t) = &mut params.table {
             for (i, &v) in values.iter().take(self.program.params().len()).enumerate() {
                 t.set(i, v);
+                if let Some(s) = &mut params.summing {
+                    s.set(i, v);
+                }
             }
             return;
         }
@@ -124,6 +167,31 @@ impl Evaluator {
         }
         let _ = params;
         self.program.eval_in_place(regs, n);
+    }
+
+    /// [`Evaluator::eval_params`] by the machine code of [`Evaluator::with_sums`]: the other outputs as that
+    /// writes them, and instead of each vector's value of the sums' registers, their sum (and minimum) over the
+    /// first `n` vectors, in the first vectors of those registers. Returns how many vectors hold them (each a
+    /// partial sum, or minimum, of its lanes), or None, having run nothing, where there is no such code or it
+    /// would run a vector past `n` (AVX-512 code runs pairs of vectors, so an odd `n` computes one more).
+    #[inline(always)]
+    pub fn eval_sums<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize, params: &Params) -> Option<usize> {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        if let (Some(k), Some(t)) = (&self.summing, &params.summing) {
+            let width = k.vectors_per_register();
+            if n % width != 0 || n > B {
+                return None;
+            }
+            assert!(
+                regs.len() >= self.program.registers(),
+                "registers_for makes the registers of a program"
+            );
+            // SAFETY: as in `eval_params`; the table is this code's (made by `params` for V's precision).
+            unsafe { k.run_table(regs.as_mut_ptr() as *mut u8, n, t, &self.program) };
+            return Some(width);
+        }
+        let _ = (regs, n, params);
+        None
     }
 }
 

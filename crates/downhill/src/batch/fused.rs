@@ -16,7 +16,10 @@
 //! only if no lane's gradient is not finite and no new position is past the divergence limit, and with a
 //! gradient tolerance gx² + gy²; only where those say that some lane might finish does the epoch take a
 //! single run's tests lane by lane (`exact`), with the gradient at the old positions computed again. A
-//! finished lane's slot goes on computing (its values are ignored) until packing frees its vector.
+//! finished lane's slot goes on computing (its values are ignored) until packing frees its vector. While every
+//! lane of a block runs, the machine code adds the check up (and takes gx² + gy²'s minimum) in registers itself
+//! and stores only the block's sums ([`Evaluator::with_sums`]); with finished lanes among them, it stores each
+//! vector's value and the driver adds up those of the running lanes.
 //!
 //! Every method but the line searches is recorded, Newton with the Hessian's outputs of the full tape as
 //! inputs; comparisons are masks and picks are blends (`optim/trace.rs`). Gradient noise and bounded domains
@@ -24,7 +27,7 @@
 //! machine code skips it for a vector whose lanes are all positive definite, as the general epoch does.
 
 use super::driver::{bits, cancelled, gather, lane, pack, slots, write_ends, LaneTests, NONE, RUNNING};
-use super::evaluator::{Evaluator, Params};
+use super::evaluator::{Evaluator, Params, Sums};
 use super::lanes::Lanes;
 use super::program::{Instr, Program, Reg, B, INPUT_X, INPUT_Y};
 use super::{BatchConfig, Control, LaneEnd};
@@ -174,7 +177,14 @@ impl Plan {
                 r
             };
             let odd = program.renamed(swap);
-            programs.push([Evaluator::new::<V>(program), Evaluator::new::<V>(odd)]);
+            let sums = Sums {
+                add: layout.check,
+                min: layout.g2,
+            };
+            programs.push([
+                Evaluator::with_sums::<V>(program, sums),
+                Evaluator::with_sums::<V>(odd, sums),
+            ]);
             orders.push(order);
         }
         let stride = orders.iter().map(Vec::len).max().unwrap_or(0);
@@ -498,19 +508,27 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
         let program = &plan.programs[code][parity];
         let p = &mut params[code][parity];
         program.set_params(p, regs, values);
-        if vectors == B {
-            program.eval_params(regs, B, p);
+        // Where every lane runs, the machine code sums the check (and takes gx² + gy²'s minimum) itself.
+        let summed = if every_lane_runs {
+            program.eval_sums(regs, vectors, p)
         } else {
-            program.eval_params(regs, vectors, p);
-        }
-        let ok = if every_lane_runs {
+            None
+        };
+        let ok = if let Some(w) = summed {
+            within_bounds(regs, &layout, w, None, bound2)
+        } else {
             if vectors == B {
+                program.eval_params(regs, B, p);
+            } else {
+                program.eval_params(regs, vectors, p);
+            }
+            if !every_lane_runs {
+                within_bounds(regs, &layout, vectors, Some(&active), bound2)
+            } else if vectors == B {
                 within_bounds(regs, &layout, B, None, bound2)
             } else {
                 within_bounds(regs, &layout, vectors, None, bound2)
             }
-        } else {
-            within_bounds(regs, &layout, vectors, Some(&active), bound2)
         };
         if !ok {
             let lanes = Exact {

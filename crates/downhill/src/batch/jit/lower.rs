@@ -5,6 +5,7 @@
 use super::encode::*;
 use super::regalloc::{Ymm, NEVER, VREGS};
 use super::*;
+use crate::batch::evaluator::Sums;
 use crate::expr::Func;
 use std::ops::Range;
 
@@ -81,6 +82,10 @@ pub(super) struct Gen<'p> {
     pub(super) helper: usize,
     /// Pairs of exps emitted side by side (see [`Gen::exp_pair`]).
     pub(super) pairs: usize,
+    /// The block sums kept in registers (see [`summable`]), and the vector registers kept for their
+    /// accumulators (the last ones) while the segment computing them is compiled.
+    pub(super) sums: Option<Sums>,
+    pub(super) reserved: usize,
 }
 
 impl<'p> Gen<'p> {
@@ -132,6 +137,8 @@ impl<'p> Gen<'p> {
             stream: 0,
             helper,
             pairs: 0,
+            sums: None,
+            reserved: 0,
         }
     }
 
@@ -152,6 +159,9 @@ impl<'p> Gen<'p> {
         a.mov(R13, RDX);
         a.mov(R14, RCX);
         let instrs = self.program.instrs();
+        let summed = self
+            .sums
+            .and_then(|s| instrs.iter().position(|ins| ins.parts().0 == s.add));
         let mut i = 0;
         while i < instrs.len() {
             if is_call(instrs[i]) {
@@ -160,7 +170,16 @@ impl<'p> Gen<'p> {
                 continue;
             }
             let end = (i..instrs.len()).find(|&j| is_call(instrs[j])).unwrap_or(instrs.len());
+            if summed.is_some_and(|at| (i..end).contains(&at)) {
+                let per_stream = if self.sums.is_some_and(|s| s.min.is_some()) {
+                    2
+                } else {
+                    1
+                };
+                self.reserved = per_stream * streams as usize;
+            }
             self.segment(i..end, streams);
+            self.reserved = 0;
             i = end;
         }
         let a = &mut self.s.asm;
@@ -175,6 +194,9 @@ impl<'p> Gen<'p> {
     /// Instructions `range` (all inline) as one loop over the block's vectors: rbx walks the block from r15,
     /// r12 counts the register widths left.
     fn segment(&mut self, range: Range<usize>, streams: u8) {
+        if self.reserved > 0 {
+            self.start_sums(streams);
+        }
         let width = self.s.isa.width();
         let a = &mut self.s.asm;
         a.mov(RBX, R15);
@@ -211,6 +233,67 @@ impl<'p> Gen<'p> {
             a.bytes(&(back as i32).to_le_bytes());
             let end = a.code.len();
             a.patch(jz_end, end);
+        }
+        if self.reserved > 0 {
+            self.store_sums(streams);
+        }
+    }
+
+    /// The accumulator of stream `s`'s sum (or with `min` its minimum): the last registers.
+    fn accumulator(&self, min: bool, s: u8) -> u8 {
+        let streams = self.reserved
+            / if self.sums.is_some_and(|s| s.min.is_some()) {
+                2
+            } else {
+                1
+            };
+        (self.s.isa.registers() - 1 - s as usize - if min { streams } else { 0 }) as u8
+    }
+
+    /// Before the segment computing the sums: each stream's sum 0 and minimum +inf.
+    fn start_sums(&mut self, streams: u8) {
+        let sums = self.sums.expect("a segment with sums");
+        let inf = self.consts.float(f64::INFINITY);
+        for s in 0..streams {
+            let acc = self.accumulator(false, s);
+            self.s.zero(acc);
+            if sums.min.is_some() {
+                let acc = self.accumulator(true, s);
+                self.s.load(acc, inf);
+            }
+        }
+    }
+
+    /// Adds the value `d` just computed to its stream's sum (or takes its minimum) if it is one of the sums'.
+    /// The minimum keeps the accumulator where a lane is NaN (`vminp* acc, d, acc`): a NaN there comes with a
+    /// NaN in the sum, which the caller's test sees.
+    fn accumulate(&mut self, d: u16) {
+        let Some(sums) = self.sums else { return };
+        for (min, r) in [(false, Some(sums.add)), (true, sums.min)] {
+            if r == Some(d) {
+                let y = self.find(d).expect("a result is in a register");
+                let acc = self.accumulator(min, self.stream);
+                if min {
+                    self.s.arith(MIN, acc, y, Rm::Reg(acc));
+                } else {
+                    self.s.arith(ADD, acc, acc, Rm::Reg(y));
+                }
+            }
+        }
+    }
+
+    /// After the segment: the streams' sums (and minimums) folded into stream 0's and stored once, at the start
+    /// of their registers (the block's first register width).
+    fn store_sums(&mut self, streams: u8) {
+        let sums = self.sums.expect("a segment with sums");
+        for (min, r) in [(false, Some(sums.add)), (true, sums.min)] {
+            let Some(r) = r else { continue };
+            let first = self.accumulator(min, 0);
+            for s in 1..streams {
+                let acc = self.accumulator(min, s);
+                self.s.arith(if min { MIN } else { ADD }, first, acc, Rm::Reg(first));
+            }
+            self.s.store(Rm::Mem(R15, r as i32 * REG_BYTES), first);
         }
     }
 
@@ -267,7 +350,7 @@ impl<'p> Gen<'p> {
     /// Stores every value held in a register that is read later (after instruction `pos`) and empties the
     /// registers: where code joins, each path leaves the values at home.
     fn flush(&mut self) {
-        for y in 0..self.s.isa.registers() {
+        for y in 0..self.usable() {
             if let Some((r, s)) = self.ymm[y].holds {
                 if self.ymm[y].dirty && self.live(r, s) {
                     let home = self.home_of(r, s);
@@ -374,6 +457,9 @@ impl<'p> Gen<'p> {
                 }
             }
             Instr::Pow(..) | Instr::Powf(..) | Instr::Call(..) => unreachable!("calls are cut out by `function`"),
+        }
+        if self.reserved > 0 {
+            self.accumulate(self.program.instrs()[i].parts().0);
         }
         self.finish();
     }
@@ -709,6 +795,33 @@ impl<'p> Gen<'p> {
         asm.bytes(&helper.to_le_bytes());
         asm.bytes(&[0xFF, 0xD0]);
     }
+}
+
+/// Whether the machine code can keep `sums` in registers: each register written by one instruction, inline and
+/// not exp (which [`Gen::exp_pair`] may take), with no call after it (so in the last segment, whose loop then
+/// holds the accumulators) and not inside a [`Instr::SkipIfAll`]'s instructions; the sum's register read by no
+/// instruction (only its sum is kept).
+pub(super) fn summable(program: &Program, sums: Sums) -> bool {
+    let instrs = program.instrs();
+    let defs = |r: u16| -> Vec<usize> { (0..instrs.len()).filter(|&i| instrs[i].parts().0 == r).collect() };
+    let skipped = |at: usize| {
+        instrs.iter().enumerate().any(|(i, ins)| match *ins {
+            Instr::SkipIfAll(_, n) => (i + 1..=i + n as usize).contains(&at),
+            _ => false,
+        })
+    };
+    let ok = |r: u16| match defs(r)[..] {
+        [at] => {
+            !matches!(
+                instrs[at],
+                Instr::Call(..) | Instr::Pow(..) | Instr::Powf(..) | Instr::SkipIfAll(..)
+            ) && !instrs[at..].iter().any(|&ins| is_call(ins))
+                && !skipped(at)
+        }
+        _ => false,
+    };
+    let read = instrs.iter().any(|ins| ins.parts().1.contains(&Some(sums.add)));
+    ok(sums.add) && sums.min.is_none_or(ok) && !read && sums.min != Some(sums.add)
 }
 
 /// Whether instruction `ins` has no inline form: computed by [`helper`] instead.

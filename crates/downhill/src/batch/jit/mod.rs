@@ -36,6 +36,7 @@ use std::sync::OnceLock;
 use lower::{Gen, Vector};
 use memory::ExecMem;
 
+use super::evaluator::Sums;
 use super::lanes::{ExpForm, Lanes, EXP_F32, EXP_F64, EXP_F64_TABLE};
 use super::program::{Instr, Program, B};
 use super::Precision;
@@ -156,13 +157,30 @@ impl Kernel {
     /// Compiles `program` for lanes `V` in `isa` (None without executable memory). The code's f64 exp is in the
     /// form of `isa` ([`form_of`]), whatever the program's: the caller keeps the two the same.
     pub fn compile<V: Lanes>(program: &Program, isa: Isa) -> Option<Kernel> {
-        Kernel::compile_streams::<V>(program, isa, STREAMS)
+        Kernel::compile_streams::<V>(program, isa, STREAMS, None)
     }
 
-    /// [`Kernel::compile`], interleaving the instructions of `streams` vectors (register widths) in each
-    /// iteration.
-    fn compile_streams<V: Lanes>(program: &Program, isa: Isa, streams: u8) -> Option<Kernel> {
+    /// [`Kernel::compile`] for code that keeps `sums` in registers: the sum of register `sums.add` over the
+    /// vectors it runs, and the minimum of `sums.min`, each stored once, in the first register width of its
+    /// register (one of the block's vectors in AVX2 code, two in AVX-512), instead of each vector's value. None
+    /// where the program does not allow it (see [`lower::summable`]).
+    pub fn compile_sums<V: Lanes>(program: &Program, isa: Isa, sums: Sums) -> Option<Kernel> {
+        if !lower::summable(program, sums) {
+            return None;
+        }
+        Kernel::compile_streams::<V>(program, isa, STREAMS, Some(sums))
+    }
+
+    /// [`Kernel::compile`] (with `sums`, [`Kernel::compile_sums`]), interleaving the instructions of `streams`
+    /// vectors (register widths) in each iteration.
+    fn compile_streams<V: Lanes>(program: &Program, isa: Isa, streams: u8, sums: Option<Sums>) -> Option<Kernel> {
         let mut g = Gen::new(program, V::PRECISION, isa, helper::<V> as Helper<V> as usize);
+        if let Some(s) = sums {
+            g.sums = sums;
+            for r in [Some(s.add), s.min].into_iter().flatten() {
+                g.is_output[r as usize] = false;
+            }
+        }
         g.function(streams);
         let code = ExecMem::new(&g.s.asm.code)?;
         Some(Kernel {
@@ -188,9 +206,13 @@ impl Kernel {
     }
 
     /// The instruction set of the code.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn isa(&self) -> Isa {
         self.isa
+    }
+
+    /// The block's vectors in one of its vector registers: 1 (AVX2) or 2 (AVX-512).
+    pub fn vectors_per_register(&self) -> usize {
+        self.isa.width() as usize / 32
     }
 
     /// Runs the first `n` vectors of a block. AVX-512 code runs vectors in pairs, so where `n` is odd it also

@@ -29,8 +29,14 @@ impl Gen<'_> {
         self.home_of(r, self.stream)
     }
 
+    /// The vector registers given out: all but those kept for the block sums' accumulators (the last ones) in
+    /// the segment that computes the sums.
+    pub(super) fn usable(&self) -> usize {
+        self.s.isa.registers() - self.reserved
+    }
+
     pub(super) fn find(&self, r: u16) -> Option<u8> {
-        (0..self.s.isa.registers())
+        (0..self.usable())
             .find(|&y| self.ymm[y].holds == Some((r, self.stream)))
             .map(|y| y as u8)
     }
@@ -58,7 +64,7 @@ impl Gen<'_> {
 
     /// A free register: an empty one, else the one whose value is read last (stored first if it must be kept).
     pub(super) fn alloc(&mut self) -> u8 {
-        let y = (0..self.s.isa.registers())
+        let y = (0..self.usable())
             .filter(|&y| !self.ymm[y].locked)
             .max_by_key(|&y| match self.ymm[y].holds {
                 None => (2, 0),
@@ -137,7 +143,7 @@ impl Gen<'_> {
 
     /// After an instruction: unlocks every register and lets go of the values not read again.
     pub(super) fn finish(&mut self) {
-        for y in 0..self.s.isa.registers() {
+        for y in 0..self.usable() {
             self.ymm[y].locked = false;
             if let Some((r, s)) = self.ymm[y].holds {
                 if !self.live(r, s) {

@@ -1,3 +1,4 @@
+use super::super::evaluator::Sums;
 use super::super::lanes::{F32x8, F64x4};
 use super::*;
 use crate::Function;
@@ -26,7 +27,7 @@ fn same_bits_in<V: Lanes>(
     n: usize,
     streams: u8,
 ) -> Result<(), String> {
-    let kernel = Kernel::compile_streams::<V>(program, isa, streams).ok_or("no executable memory")?;
+    let kernel = Kernel::compile_streams::<V>(program, isa, streams, None).ok_or("no executable memory")?;
     let x: [V; B] = std::array::from_fn(|k| {
         V::load(
             &(0..V::N)
@@ -348,4 +349,139 @@ fn a_parameter_splat_is_its_bytes_repeated() {
             "f32 {v}"
         );
     }
+}
+
+/// Code that keeps a block sum and a minimum in registers: the other outputs as the interpreter's, bit for bit;
+/// the sum of the value's vectors and the minimum of gx's (at points where every sum is exact, so the order of
+/// adding does not matter), in the first register width; in both instruction sets, with 1 to 3 streams, in whole
+/// and partial blocks (whole register widths: what `Evaluator::eval_sums` runs) and with a spilling gradient.
+#[test]
+fn summing_code_sums_and_keeps_the_other_outputs() {
+    if kernel_isa().is_none() {
+        return;
+    }
+    // Dyadic points: every value, and every sum of a block's values, is exact in f32 and f64.
+    let points: Vec<[f64; 2]> = (0..300)
+        .map(|i| [-2.0 + 0.5 * (i % 9) as f64, -1.5 + 0.5 * (i * 7 % 8) as f64])
+        .collect();
+    let spill: Vec<String> = (1..=20).map(|k| format!("(x + {k}/8)*(y - {k}/16)")).collect();
+    for text in ["x^3*y - 2*x*y^2 + y + 0.5*x", "x^2 + y^2", &spill.join(" + ")] {
+        let f = Function::parse(text).unwrap();
+        let (p, sums) = with_sums(&Program::new(&f.tapes().value_gradient));
+        assert!(lower::summable(&p, sums), "{text}");
+        for isa in isas() {
+            for streams in [1, 2, 3] {
+                for n in [B, B - 2, 6, 2, 0] {
+                    summed::<F64x4>(&p, sums, isa, streams, &points, n)
+                        .unwrap_or_else(|e| panic!("{text} f64 {isa:?} {streams} streams, {n} vectors: {e}"));
+                    summed::<F32x8>(&p, sums, isa, streams, &points, n)
+                        .unwrap_or_else(|e| panic!("{text} f32 {isa:?} {streams} streams, {n} vectors: {e}"));
+                }
+            }
+        }
+    }
+    // Not where a sum's register is made by a call, or read by an instruction, or a call comes after it.
+    let f = Function::parse("sin(x) + y").unwrap();
+    let p = Program::new(&f.tapes().value_gradient);
+    let outs = p.outputs().to_vec();
+    assert!(!lower::summable(
+        &p,
+        Sums {
+            add: outs[0],
+            min: Some(outs[1])
+        }
+    ));
+    let f = Function::parse("x^2*y + y").unwrap();
+    let p = Program::new(&f.tapes().full);
+    let instrs = p.instrs();
+    let read = instrs
+        .iter()
+        .map(|ins| ins.parts().0)
+        .find(|&d| instrs.iter().any(|ins| ins.parts().1.contains(&Some(d))))
+        .expect("a value read again");
+    assert!(!lower::summable(&p, Sums { add: read, min: None }));
+}
+
+/// `p` (a value and gradient) with two sums after it, as the fused epochs' are made: m = gx gy and s = v + m, each
+/// in a register of its own, the minimum of m and the sum of s kept (the outputs gx, gy, s, m).
+fn with_sums(p: &Program) -> (Program, Sums) {
+    let [v, gx, gy] = p.outputs()[..] else {
+        unreachable!("a value and a gradient")
+    };
+    let (m, s) = (p.registers() as u16, p.registers() as u16 + 1);
+    let mut instrs = p.instrs().to_vec();
+    instrs.extend([Instr::Mul(m, gx, gy), Instr::Add(s, v, m)]);
+    let nonpositive = (0..instrs.len())
+        .map(|i| i < p.instrs().len() && p.first_operand_nonpositive(i))
+        .collect();
+    let sums = Sums { add: s, min: Some(m) };
+    let program = Program::from_parts(
+        instrs,
+        nonpositive,
+        p.consts().to_vec(),
+        p.params().to_vec(),
+        vec![gx, gy, s, m],
+        p.registers() + 2,
+    );
+    (program, sums)
+}
+
+fn summed<V: Lanes>(
+    program: &Program,
+    sums: Sums,
+    isa: Isa,
+    streams: u8,
+    points: &[[f64; 2]],
+    n: usize,
+) -> Result<(), String> {
+    let kernel = Kernel::compile_streams::<V>(program, isa, streams, Some(sums)).ok_or("no executable memory")?;
+    let lanes = |c: usize| -> [V; B] {
+        std::array::from_fn(|k| {
+            V::load(
+                &(0..V::N)
+                    .map(|j| points[(k * V::N + j) % points.len()][c])
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    let (x, y) = (lanes(0), lanes(1));
+    let mut interp = program.registers_for::<V>();
+    program.eval_interpreted_with(&mut interp, &x, &y, n, form_of(isa));
+    let mut compiled = program.registers_for::<V>();
+    compiled[0] = x;
+    compiled[1] = y;
+    // SAFETY: registers made for this program, n <= B.
+    unsafe { kernel.run(compiled.as_mut_ptr() as *mut u8, n, program) };
+    let width = kernel.vectors_per_register();
+    for (k, &r) in program.outputs().iter().enumerate() {
+        let (a, b) = (&interp[r as usize], &compiled[r as usize]);
+        let all = |v: &[V]| -> Vec<f64> { v.iter().flat_map(|v| (0..V::N).map(move |j| v.lane(j))).collect() };
+        let want = all(&a[..n]);
+        let got = all(&b[..width]);
+        let check = |what: &str, want: f64, got: f64| {
+            if want.to_bits() == got.to_bits() {
+                Ok(())
+            } else {
+                Err(format!("output {k}'s {what}: {want:e}, compiled {got:e}"))
+            }
+        };
+        if r == sums.add {
+            check(
+                "sum",
+                want.iter().fold(0.0, |s, &v| s + v),
+                got.iter().fold(0.0, |s, &v| s + v),
+            )?;
+        } else if Some(r) == sums.min {
+            check(
+                "minimum",
+                want.iter().fold(f64::INFINITY, |m, &v| m.min(v)),
+                got.iter().fold(f64::INFINITY, |m, &v| m.min(v)),
+            )?;
+        } else {
+            for (i, (p, q)) in want.iter().zip(all(&b[..n])).enumerate() {
+                check(&format!("lane {i}"), *p, q)?;
+            }
+        }
+    }
+    Ok(())
 }
