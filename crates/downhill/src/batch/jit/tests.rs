@@ -1,5 +1,6 @@
 use super::super::evaluator::Sums;
 use super::super::lanes::{F32x8, F64x4};
+use super::super::program::Reg;
 use super::*;
 use crate::Function;
 
@@ -28,27 +29,7 @@ fn same_bits_in<V: Lanes>(
     streams: u8,
 ) -> Result<(), String> {
     let kernel = Kernel::compile_streams::<V>(program, isa, streams, None).ok_or("no executable memory")?;
-    let x: [V; B] = std::array::from_fn(|k| {
-        V::load(
-            &(0..V::N)
-                .map(|j| points[(k * V::N + j) % points.len()][0])
-                .collect::<Vec<_>>(),
-        )
-    });
-    let y: [V; B] = std::array::from_fn(|k| {
-        V::load(
-            &(0..V::N)
-                .map(|j| points[(k * V::N + j) % points.len()][1])
-                .collect::<Vec<_>>(),
-        )
-    });
-    let mut interp = program.registers_for::<V>();
-    program.eval_interpreted_with(&mut interp, &x, &y, n, form_of(isa));
-    let mut compiled = program.registers_for::<V>();
-    compiled[0] = x;
-    compiled[1] = y;
-    // SAFETY: registers made for this program, n <= B.
-    unsafe { kernel.run(compiled.as_mut_ptr() as *mut u8, n, program) };
+    let (interp, compiled) = both_ways::<V>(program, &kernel, points, n);
     for k in 0..program.outputs().len() {
         let (a, b) = (program.output(&interp, k), program.output(&compiled, k));
         for v in 0..n {
@@ -63,6 +44,34 @@ fn same_bits_in<V: Lanes>(
         }
     }
     Ok(())
+}
+
+/// The registers after the first `n` vectors of a block at `points` (repeated to fill it) are evaluated by the
+/// interpreter, and by `kernel` (compiled from `program`).
+fn both_ways<V: Lanes>(
+    program: &Program,
+    kernel: &Kernel,
+    points: &[[f64; 2]],
+    n: usize,
+) -> (Vec<Reg<V>>, Vec<Reg<V>>) {
+    let lanes = |c: usize| -> [V; B] {
+        std::array::from_fn(|k| {
+            V::load(
+                &(0..V::N)
+                    .map(|j| points[(k * V::N + j) % points.len()][c])
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    let (x, y) = (lanes(0), lanes(1));
+    let mut interp = program.registers_for::<V>();
+    program.eval_interpreted_with(&mut interp, &x, &y, n, form_of(kernel.isa()));
+    let mut compiled = program.registers_for::<V>();
+    compiled[0] = x;
+    compiled[1] = y;
+    // SAFETY: registers made for this program, n <= B.
+    unsafe { kernel.run(compiled.as_mut_ptr() as *mut u8, n, program) };
+    (interp, compiled)
 }
 
 fn points() -> Vec<[f64; 2]> {
@@ -435,23 +444,7 @@ fn summed<V: Lanes>(
     n: usize,
 ) -> Result<(), String> {
     let kernel = Kernel::compile_streams::<V>(program, isa, streams, Some(sums)).ok_or("no executable memory")?;
-    let lanes = |c: usize| -> [V; B] {
-        std::array::from_fn(|k| {
-            V::load(
-                &(0..V::N)
-                    .map(|j| points[(k * V::N + j) % points.len()][c])
-                    .collect::<Vec<_>>(),
-            )
-        })
-    };
-    let (x, y) = (lanes(0), lanes(1));
-    let mut interp = program.registers_for::<V>();
-    program.eval_interpreted_with(&mut interp, &x, &y, n, form_of(isa));
-    let mut compiled = program.registers_for::<V>();
-    compiled[0] = x;
-    compiled[1] = y;
-    // SAFETY: registers made for this program, n <= B.
-    unsafe { kernel.run(compiled.as_mut_ptr() as *mut u8, n, program) };
+    let (interp, compiled) = both_ways::<V>(program, &kernel, points, n);
     let width = kernel.vectors_per_register();
     for (k, &r) in program.outputs().iter().enumerate() {
         let (a, b) = (&interp[r as usize], &compiled[r as usize]);
