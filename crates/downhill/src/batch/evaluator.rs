@@ -117,19 +117,14 @@ pub struct Params {
 impl Evaluator {
     /// A fresh set of parameter values for [`Evaluator::set_params`] and [`Evaluator::eval_params`].
     pub fn params<V: Lanes>(&self) -> Params {
+        #[cfg(all(target_arch = "x86_64", unix))]
+        let table =
+            |k: &Option<super::jit::Kernel>| k.as_ref().filter(|k| k.precision() == V::PRECISION).map(|k| k.table());
         Params {
             #[cfg(all(target_arch = "x86_64", unix))]
-            table: self
-                .kernel
-                .as_ref()
-                .filter(|k| k.precision() == V::PRECISION)
-                .map(|k| k.table()),
+            table: table(&self.kernel),
             #[cfg(all(target_arch = "x86_64", unix))]
-            summing: self
-                .summing
-                .as_ref()
-                .filter(|k| k.precision() == V::PRECISION)
-                .map(|k| k.table()),
+            summing: table(&self.summing),
         }
     }
 

@@ -82,10 +82,10 @@ pub(super) struct Gen<'p> {
     pub(super) helper: usize,
     /// Pairs of exps emitted side by side (see [`Gen::exp_pair`]).
     pub(super) pairs: usize,
-    /// The block sums kept in registers (see [`summable`]), and the vector registers kept for their
-    /// accumulators (the last ones) while the segment computing them is compiled.
+    /// The block sums kept in registers (see [`summable`]), and the streams whose accumulators (the last vector
+    /// registers) are kept while the segment computing them is compiled (0 elsewhere).
     pub(super) sums: Option<Sums>,
-    pub(super) reserved: usize,
+    pub(super) summing: u8,
 }
 
 impl<'p> Gen<'p> {
@@ -138,7 +138,7 @@ impl<'p> Gen<'p> {
             helper,
             pairs: 0,
             sums: None,
-            reserved: 0,
+            summing: 0,
         }
     }
 
@@ -171,15 +171,10 @@ impl<'p> Gen<'p> {
             }
             let end = (i..instrs.len()).find(|&j| is_call(instrs[j])).unwrap_or(instrs.len());
             if summed.is_some_and(|at| (i..end).contains(&at)) {
-                let per_stream = if self.sums.is_some_and(|s| s.min.is_some()) {
-                    2
-                } else {
-                    1
-                };
-                self.reserved = per_stream * streams as usize;
+                self.summing = streams;
             }
             self.segment(i..end, streams);
-            self.reserved = 0;
+            self.summing = 0;
             i = end;
         }
         let a = &mut self.s.asm;
@@ -194,7 +189,7 @@ impl<'p> Gen<'p> {
     /// Instructions `range` (all inline) as one loop over the block's vectors: rbx walks the block from r15,
     /// r12 counts the register widths left.
     fn segment(&mut self, range: Range<usize>, streams: u8) {
-        if self.reserved > 0 {
+        if self.summing > 0 {
             self.start_sums(streams);
         }
         let width = self.s.isa.width();
@@ -234,20 +229,24 @@ impl<'p> Gen<'p> {
             let end = a.code.len();
             a.patch(jz_end, end);
         }
-        if self.reserved > 0 {
+        if self.summing > 0 {
             self.store_sums(streams);
         }
     }
 
+    /// The vector registers kept for the accumulators: one per stream for the sum, one more for the minimum.
+    pub(super) fn reserved(&self) -> usize {
+        let per_stream = if self.sums.is_some_and(|s| s.min.is_some()) {
+            2
+        } else {
+            1
+        };
+        per_stream * self.summing as usize
+    }
+
     /// The accumulator of stream `s`'s sum (or with `min` its minimum): the last registers.
     fn accumulator(&self, min: bool, s: u8) -> u8 {
-        let streams = self.reserved
-            / if self.sums.is_some_and(|s| s.min.is_some()) {
-                2
-            } else {
-                1
-            };
-        (self.s.isa.registers() - 1 - s as usize - if min { streams } else { 0 }) as u8
+        (self.s.isa.registers() - 1 - s as usize - if min { self.summing as usize } else { 0 }) as u8
     }
 
     /// Before the segment computing the sums: each stream's sum 0 and minimum +inf.
@@ -458,7 +457,7 @@ impl<'p> Gen<'p> {
             }
             Instr::Pow(..) | Instr::Powf(..) | Instr::Call(..) => unreachable!("calls are cut out by `function`"),
         }
-        if self.reserved > 0 {
+        if self.summing > 0 {
             self.accumulate(self.program.instrs()[i].parts().0);
         }
         self.finish();

@@ -32,7 +32,7 @@ impl Gen<'_> {
     /// The vector registers given out: all but those kept for the block sums' accumulators (the last ones) in
     /// the segment that computes the sums.
     pub(super) fn usable(&self) -> usize {
-        self.s.isa.registers() - self.reserved
+        self.s.isa.registers() - self.reserved()
     }
 
     pub(super) fn find(&self, r: u16) -> Option<u8> {
