@@ -149,6 +149,102 @@ fn newton_goes_downhill_at_a_saddle() {
     close(p, [0.5, 1.5]);
 }
 
+/// Newton's step against the method as its documentation states it, computed apart: the unit eigenvectors and
+/// eigenvalues of `linalg::symmetric_eigen`, the plain step `H^-1 g` where the smaller eigenvalue is above the
+/// floor, else `Q |Λ|floored^-1 Q^T g` capped at `max_step`. Hessians positive definite (well and badly
+/// conditioned, rotated, near the floor), indefinite, negative definite, singular, zero and multiples of the
+/// identity, with and without the cap. And the root-free test (Sylvester's criterion with a margin) never calls
+/// positive definite a Hessian whose eigenvalues say otherwise.
+#[test]
+fn newton_takes_the_documented_step_for_every_kind_of_hessian() {
+    use crate::linalg::symmetric_eigen;
+    // The step, and the relative error allowed: the plain step's det is ad - b² where the reference takes
+    // l0 l1, and both lose digits as H nears singular, in proportion to its condition number.
+    let reference = |h: [[f64; 2]; 2], g: [f64; 2], lr: f64, max_step: f64| -> ([f64; 2], f64) {
+        let (l, v) = symmetric_eigen(h);
+        let floor = 1e-6 * l[0].abs().max(l[1].abs()).max(1.0);
+        if l[0] > floor {
+            let det = l[0] * l[1];
+            let step = [
+                -lr * (h[1][1] * g[0] - h[0][1] * g[1]) / det,
+                -lr * (h[0][0] * g[1] - h[0][1] * g[0]) / det,
+            ];
+            return (step, 1e-14 * l[1] / l[0]);
+        }
+        let mut dir = [0.0; 2];
+        for k in 0..2 {
+            let proj = (v[k][0] * g[0] + v[k][1] * g[1]) / l[k].abs().max(floor);
+            dir[0] += proj * v[k][0];
+            dir[1] += proj * v[k][1];
+        }
+        let len = lr * dir[0].hypot(dir[1]);
+        let cap = if len > max_step { max_step / len } else { 1.0 };
+        ([-lr * dir[0] * cap, -lr * dir[1] * cap], 1e-13)
+    };
+    let mut hessians = vec![
+        [[2.0, 0.0], [0.0, 6.0]],
+        [[2.0, 0.5], [0.5, 3.0]],
+        [[1e4, 0.0], [0.0, 1e-3]],
+        [[1.0, 0.999], [0.999, 1.0]],
+        [[1.0, 2.0], [2.0, -1.0]],
+        [[-3.0, 0.2], [0.2, -1.0]],
+        [[1.0, 1.0], [1.0, 1.0]],
+        [[0.0, 0.0], [0.0, 0.0]],
+        [[4.0, 0.0], [0.0, 4.0]],
+        [[-4.0, 0.0], [0.0, -4.0]],
+        [[0.0, 3.0], [3.0, 0.0]],
+        [[1e-7, 0.0], [0.0, 5.0]],
+        [[2.5e-6, 0.0], [0.0, 1.0]],
+        [[1e-300, 0.0], [0.0, 1e-300]],
+        [[1e150, 1e149], [1e149, 1e150]],
+    ];
+    let mut rng = crate::rng::SplitMix64::new(13);
+    let mut r = || 8.0 * rng.next_f64() - 4.0;
+    for _ in 0..2000 {
+        let (a, b, d) = (r(), r(), r());
+        let scale = 10f64.powf(r());
+        hessians.push([[a * scale, b * scale], [b * scale, d * scale]]);
+    }
+    for (i, h) in hessians.iter().enumerate() {
+        for (j, (g, lr, max_step)) in [
+            ([0.3, -1.7], 1.0, 1.0),
+            ([2.5, 0.25], 0.5, 0.1),
+            ([-1e-3, 4e-3], 0.1, 10.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let newton = OptimizerSpec::new(
+                Method::Newton,
+                &Options {
+                    max_step: Some(max_step),
+                    ..Options::default()
+                },
+            )
+            .unwrap();
+            let got = newton.step(
+                &mut newton.state(),
+                &Step {
+                    position: [0.0, 0.0],
+                    gradient: g,
+                    hessian: Some(*h),
+                    learning_rate: lr,
+                    step: 1,
+                    shared: Shared::default(),
+                },
+            );
+            let (want, relative) = reference(*h, g, lr, max_step);
+            let tolerance = relative.max(1e-15) * want[0].hypot(want[1]);
+            for k in 0..2 {
+                assert!(
+                    (got[k] - want[k]).abs() <= tolerance,
+                    "Hessian {i} {h:?}, case {j}: {got:?}, want {want:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn bad_hyper_parameters_are_refused_with_a_reason() {
     let e = |m, o| OptimizerSpec::new(m, &o).unwrap_err().to_string();

@@ -433,8 +433,9 @@ mod tests {
         }
     }
 
-    /// Newton's saddle-free fallback (eigenvectors, the capped step) is gathered after its mark, so machine code
-    /// can skip it for vectors that are positive definite in every lane; the plain step and the selects are not.
+    /// Newton's saddle-free fallback (eigenvalues, eigenvectors, the capped step) is gathered after its mark, so
+    /// machine code can skip it for vectors whose lanes all pass the root-free test; the plain step and the
+    /// selects are not.
     #[test]
     fn newtons_fallback_is_gathered_behind_its_mark() {
         let spec = OptimizerSpec::new(Method::Newton, &Options::default()).unwrap();
@@ -450,9 +451,11 @@ mod tests {
             .expect("a mark");
         let region = &t.ops[at + 1..at + 1 + count];
         let divisions = |ops: &[TraceOp]| ops.iter().filter(|op| matches!(op, TraceOp::Div(..))).count();
-        // The fallback: v / n twice, each projection / |lambda|, max_step / len; the plain step's two before it.
-        assert_eq!(divisions(region), 5, "{region:?}");
-        assert_eq!(divisions(&t.ops[..at]), 2);
+        let roots = |ops: &[TraceOp]| ops.iter().filter(|op| matches!(op, TraceOp::Sqrt(..))).count();
+        // The fallback: 1 / |v|², each projection / |lambda|, max_step / len, and the roots of the eigenvalues and
+        // of the step's length; the plain step's 1 / det before the mark, and no root.
+        assert_eq!((divisions(region), roots(region)), (4, 2), "{region:?}");
+        assert_eq!((divisions(&t.ops[..at]), roots(&t.ops[..at])), (1, 0));
         let selects = t.ops[at + 1 + count..]
             .iter()
             .filter(|op| matches!(op, TraceOp::Select(..)))
