@@ -415,6 +415,27 @@ mod tests {
         }
     }
 
+    /// Out on peaks' plateau the Hessian is 1e-20 and smaller: Newton's fallback steps across it in f32 (its
+    /// eigenvectors scaled, not squared as they are: an f32 square of 1e-20 is subnormal, and its reciprocal
+    /// infinite) and no lane diverges, as in f64. Before the eigenvectors were scaled, 15% of these did.
+    #[test]
+    fn newton_crosses_a_plateau_in_f32() {
+        let f = Function::resolve("peaks").unwrap();
+        let starts = grid(16, 4.0, 7.0);
+        let spec = OptimizerSpec::new(Method::Newton, &Options::default()).unwrap();
+        for precision in [Precision::F64, Precision::F32] {
+            let mut c = config(spec, 300, 0.5);
+            c.precision = precision;
+            let ends = run_batch(&f, &starts, &c, &Control::NONE);
+            for (s, e) in starts.iter().zip(&ends) {
+                assert!(
+                    e.termination != Termination::Diverged && e.end.iter().all(|v| v.abs() < 20.0),
+                    "{precision:?} from {s:?}: {e:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn lanes_equal_single_runs_for_every_optimizer() {
         for name in ["peaks", "himmelblau", "six-hump-camel"] {

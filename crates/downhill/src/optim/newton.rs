@@ -12,8 +12,9 @@
 //! division. A vector of lanes that all pass it (a single run that passes it) takes that step and nothing
 //! more. Otherwise the eigenvalues are computed, and every lane that did not pass the first test takes
 //! `Q |Λ|floored^-1 Q^T g`, capped only where the smallest eigenvalue is not above the floor (where it is, that
-//! is H^-1 g, the Newton step). The same for a lane and for a single run. The eigenvectors are not normalised:
-//! the projection on `v` is `(v·g) v / (|v|² λ)`, one square root fewer than with a unit vector.
+//! is H^-1 g, the Newton step). The same for a lane and for a single run. The eigenvectors are not normalised
+//! but scaled by their larger component: the projection on `v` is `(v·g) v / (|v|² λ)`, one square root fewer
+//! than with a unit vector.
 
 use super::{Real, Step};
 use crate::linalg::eigenvalues;
@@ -42,24 +43,27 @@ pub(super) fn step<T: Real>(max_step: f64, s: &Step<T>) -> [T; 2] {
     let l = eigenvalues(h);
     let floor = T::splat(1e-6) * l[0].abs().max(l[1].abs()).max(one);
     let positive_definite = l[0].gt(floor);
-    // The eigenvector of l[1], as `linalg::eigen` chooses it, unnormalised; (-v1, v0) is l[0]'s.
+    // The eigenvector of l[1], as `linalg::eigen` chooses it, scaled by its larger component (not normalised,
+    // which takes a root; not left as it is, whose square underflows in f32 where the Hessian is 1e-20, out
+    // on a flat landscape); (-v1, v0) is l[0]'s.
     let first = ((l[1] - a).abs() + b.abs()).ge((l[1] - d).abs() + b.abs());
     let v = [T::select(first, b, l[1] - d), T::select(first, l[1] - a, b)];
-    let n2 = v[0] * v[0] + v[1] * v[1];
-    // A zero vector (a multiple of the identity): an axis, x where a >= d.
-    let unit = n2.gt(zero);
+    let u = one / v[0].abs().max(v[1].abs());
+    // A zero vector (a multiple of the identity, or one too small to scale): an axis, x where a >= d.
+    let scaled = T::splat(f64::INFINITY).gt(u);
     let x_axis = a.ge(d);
     let v = [
-        T::select(unit, v[0], T::select(x_axis, one, zero)),
-        T::select(unit, v[1], T::select(x_axis, zero, one)),
+        T::select(scaled, v[0] * u, T::select(x_axis, one, zero)),
+        T::select(scaled, v[1] * u, T::select(x_axis, zero, one)),
     ];
-    let inverse_n2 = one / T::select(unit, n2, one);
+    // |v|² is in [1, 2].
+    let n2 = v[0] * v[0] + v[1] * v[1];
     // -v[1] as 0 - v[1]: the same zero for numbers and lanes.
     let vectors = [[zero - v[1], v[0]], v];
     let mut dir = [zero; 2];
     for k in 0..2 {
         let lam = l[k].abs().max(floor);
-        let proj = (vectors[k][0] * g[0] + vectors[k][1] * g[1]) * inverse_n2 / lam;
+        let proj = (vectors[k][0] * g[0] + vectors[k][1] * g[1]) / (n2 * lam);
         dir[0] = dir[0] + proj * vectors[k][0];
         dir[1] = dir[1] + proj * vectors[k][1];
     }

@@ -153,7 +153,8 @@ fn newton_goes_downhill_at_a_saddle() {
 /// eigenvalues of `linalg::symmetric_eigen`, the plain step `H^-1 g` where the smaller eigenvalue is above the
 /// floor, else `Q |Λ|floored^-1 Q^T g` capped at `max_step`. Hessians positive definite (well and badly
 /// conditioned, rotated, near the floor), indefinite, negative definite, singular, zero and multiples of the
-/// identity, with and without the cap. And the root-free test (Sylvester's criterion with a margin) never calls
+/// identity, from 1e-300 to 1e150 (1e-160: the square of an eigenvector that size is subnormal; past 1e154 the
+/// square of a - d overflows, and the step is NaN: the lane ends as diverged), with and without the cap. And the root-free test (Sylvester's criterion with a margin) never calls
 /// positive definite a Hessian whose eigenvalues say otherwise.
 #[test]
 fn newton_takes_the_documented_step_for_every_kind_of_hessian() {
@@ -161,7 +162,12 @@ fn newton_takes_the_documented_step_for_every_kind_of_hessian() {
     // The step, and the relative error allowed: the plain step's det is ad - b² where the reference takes
     // l0 l1, and both lose digits as H nears singular, in proportion to its condition number.
     let reference = |h: [[f64; 2]; 2], g: [f64; 2], lr: f64, max_step: f64| -> ([f64; 2], f64) {
-        let (l, v) = symmetric_eigen(h);
+        // The eigen-decomposition of H scaled by a power of two to about 1 (exactly), so that tiny and huge
+        // Hessians have their true eigenvectors here.
+        let m = h.iter().flatten().fold(0f64, |m, v| m.max(v.abs()));
+        let s = if m > 0.0 { (-m.log2().floor()).exp2() } else { 1.0 };
+        let (l, v) = symmetric_eigen(h.map(|r| r.map(|e| e * s)));
+        let l = l.map(|e| e / s);
         let floor = 1e-6 * l[0].abs().max(l[1].abs()).max(1.0);
         if l[0] > floor {
             let det = l[0] * l[1];
@@ -196,7 +202,10 @@ fn newton_takes_the_documented_step_for_every_kind_of_hessian() {
         [[1e-7, 0.0], [0.0, 5.0]],
         [[2.5e-6, 0.0], [0.0, 1.0]],
         [[1e-300, 0.0], [0.0, 1e-300]],
+        [[3e-160, 1e-160], [1e-160, -2e-160]],
+        [[1e-161, 2e-162], [2e-162, 5e-162]],
         [[1e150, 1e149], [1e149, 1e150]],
+        [[1e150, -3e149], [-3e149, -1e150]],
     ];
     let mut rng = crate::rng::SplitMix64::new(13);
     let mut r = || 8.0 * rng.next_f64() - 4.0;
