@@ -417,7 +417,8 @@ mod tests {
 
     /// Out on peaks' plateau the Hessian is 1e-20 and smaller: Newton's fallback steps across it in f32 (its
     /// eigenvectors scaled, not squared as they are: an f32 square of 1e-20 is subnormal, and its reciprocal
-    /// infinite) and no lane diverges, as in f64. Before the eigenvectors were scaled, 15% of these did.
+    /// infinite) and no lane diverges, as in f64. Before the eigenvectors were scaled, 14% of a 16x16 f32 map
+    /// of [4, 7]² did.
     #[test]
     fn newton_crosses_a_plateau_in_f32() {
         let f = Function::resolve("peaks").unwrap();

@@ -17,7 +17,7 @@
 //! than with a unit vector.
 
 use super::{Real, Step};
-use crate::linalg::eigenvalues;
+use crate::linalg::{eigenvalues, larger_eigenvector, or_axis};
 
 /// One update (Newton keeps no state).
 #[inline(always)]
@@ -43,19 +43,12 @@ pub(super) fn step<T: Real>(max_step: f64, s: &Step<T>) -> [T; 2] {
     let l = eigenvalues(h);
     let floor = T::splat(1e-6) * l[0].abs().max(l[1].abs()).max(one);
     let positive_definite = l[0].gt(floor);
-    // The eigenvector of l[1], as `linalg::eigen` chooses it, scaled by its larger component (not normalised,
-    // which takes a root; not left as it is, whose square underflows in f32 where the Hessian is 1e-20, out
-    // on a flat landscape); (-v1, v0) is l[0]'s.
-    let first = ((l[1] - a).abs() + b.abs()).ge((l[1] - d).abs() + b.abs());
-    let v = [T::select(first, b, l[1] - d), T::select(first, l[1] - a, b)];
+    // The eigenvector of l[1], scaled by its larger component (not normalised, which takes a root; not left as
+    // it is, whose square underflows in f32 where the Hessian is 1e-20, out on a flat landscape); (-v1, v0) is
+    // l[0]'s. One too small to scale is taken for zero.
+    let v = larger_eigenvector(h, l[1]);
     let u = one / v[0].abs().max(v[1].abs());
-    // A zero vector (a multiple of the identity, or one too small to scale): an axis, x where a >= d.
-    let scaled = T::splat(f64::INFINITY).gt(u);
-    let x_axis = a.ge(d);
-    let v = [
-        T::select(scaled, v[0] * u, T::select(x_axis, one, zero)),
-        T::select(scaled, v[1] * u, T::select(x_axis, zero, one)),
-    ];
+    let v = or_axis(T::splat(f64::INFINITY).gt(u), [v[0] * u, v[1] * u], h);
     // |v|² is in [1, 2].
     let n2 = v[0] * v[0] + v[1] * v[1];
     // -v[1] as 0 - v[1]: the same zero for numbers and lanes.

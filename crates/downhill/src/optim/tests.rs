@@ -154,8 +154,9 @@ fn newton_goes_downhill_at_a_saddle() {
 /// floor, else `Q |Λ|floored^-1 Q^T g` capped at `max_step`. Hessians positive definite (well and badly
 /// conditioned, rotated, near the floor), indefinite, negative definite, singular, zero and multiples of the
 /// identity, from 1e-300 to 1e150 (1e-160: the square of an eigenvector that size is subnormal; past 1e154 the
-/// square of a - d overflows, and the step is NaN: the lane ends as diverged), with and without the cap. And the root-free test (Sylvester's criterion with a margin) never calls
-/// positive definite a Hessian whose eigenvalues say otherwise.
+/// square of a - d overflows, and the step is NaN: the lane ends as diverged), with and without the cap. And
+/// the root-free test (Sylvester's criterion with a margin) never calls positive definite a Hessian whose
+/// eigenvalues say otherwise.
 #[test]
 fn newton_takes_the_documented_step_for_every_kind_of_hessian() {
     use crate::linalg::symmetric_eigen;
