@@ -1,5 +1,5 @@
-//! The engine's AVX2 compilations (`functions_avx2`, `interpret_avx2`, `run_avx2`, ...) keep their intrinsics
-//! inline. A function or closure they call that the compiler leaves out of line is compiled without AVX, and
+//! The engine's AVX2 and AVX-512 compilations (`functions_avx2`, `interpret_avx2`, `run_avx2`, ...,
+//! `functions_avx512`) keep their intrinsics inline. A function or closure they call that the compiler leaves out of line is compiled without AVX, and
 //! every intrinsic in it becomes a call of its own: powers in Newton's Hessians once took 8 to 12 times as long
 //! that way with identical results, which no other test sees. This disassembles the release binary (binutils'
 //! `objdump`, which is wherever Rust links) and follows the calls from every such function through the
@@ -16,7 +16,7 @@ fn target(line: &str) -> Option<&str> {
 }
 
 #[test]
-fn avx2_code_calls_no_intrinsic_out_of_line() {
+fn avx2_and_avx512_code_calls_no_intrinsic_out_of_line() {
     if cfg!(debug_assertions) || !cfg!(target_arch = "x86_64") {
         // A debug build inlines nothing; the README's test command builds for release.
         return;
@@ -40,10 +40,12 @@ fn avx2_code_calls_no_intrinsic_out_of_line() {
     let roots: Vec<&str> = calls
         .keys()
         .copied()
-        .filter(|f| f.starts_with("downhill::batch::") && f.ends_with("_avx2"))
+        .filter(|f| f.starts_with("downhill::batch::") && (f.ends_with("_avx2") || f.ends_with("_avx512")))
         .collect();
     assert!(
-        roots.iter().any(|f| f.ends_with("functions_avx2")) && roots.iter().any(|f| f.ends_with("interpret_avx2")),
+        ["functions_avx2", "interpret_avx2", "functions_avx512"]
+            .iter()
+            .all(|name| roots.iter().any(|f| f.ends_with(name))),
         "the AVX2 compilations are in the listing: {roots:?}"
     );
     // Through the engine's code and the shims that call closures, not into the standard library's.

@@ -298,7 +298,7 @@ impl Recorder {
 
     fn push(&mut self, p: [f64; 2], value: f64, gradient: [f64; 2], averaged: Option<[f64; 2]>) {
         self.updates += 1;
-        if self.updates % self.stride != 0 {
+        if !self.updates.is_multiple_of(self.stride) {
             return;
         }
         self.trajectory.push(p);

@@ -174,7 +174,7 @@ impl Evaluator {
         #[cfg(all(target_arch = "x86_64", unix))]
         if let (Some(k), Some(t)) = (&self.summing, &params.summing) {
             let width = k.vectors_per_register();
-            if n % width != 0 || n > B {
+            if !n.is_multiple_of(width) || n > B {
                 return None;
             }
             assert!(

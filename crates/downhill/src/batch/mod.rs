@@ -22,6 +22,8 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub mod basins;
 mod clustering;
 mod driver;

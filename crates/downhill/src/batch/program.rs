@@ -704,6 +704,44 @@ pub(super) unsafe fn functions<V: Lanes>(
     functions_portable(ins, dst, a, b, n);
 }
 
+/// [`functions`] for AVX-512 machine code: the same loops on pairs of the block's vectors, each pair one
+/// AVX-512 register ([`super::avx512`]'s 8 f64 or 16 f32 lanes), which compute the same bits as the vectors
+/// one by one. `n` is even (AVX-512 code rounds the block's vectors up to whole registers), and a constant
+/// operand (a step of 0) is an entry of the kernel's table, which holds its value in all 64 bytes.
+///
+/// # Safety
+/// As [`functions`] with `n` even and 64 bytes at a constant's address, on a CPU with AVX-512 F, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+pub(super) unsafe fn functions_pairs<V: Lanes>(
+    ins: Instr,
+    dst: *mut V,
+    a: (*const V, usize),
+    b: (*const V, usize),
+    n: usize,
+) {
+    use super::avx512::{A32x16, A64x8};
+    debug_assert!(n.is_multiple_of(2), "whole registers");
+    /// [`functions_portable`] compiled for AVX-512 F.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn functions_avx512<W: Lanes>(
+        ins: Instr,
+        dst: *mut W,
+        a: (*const W, usize),
+        b: (*const W, usize),
+        n: usize,
+    ) {
+        functions_portable(ins, dst, a, b, n);
+    }
+    match V::PRECISION {
+        super::Precision::F64 => {
+            functions_avx512::<A64x8>(ins, dst.cast(), (a.0.cast(), a.1), (b.0.cast(), b.1), n / 2)
+        }
+        super::Precision::F32 => {
+            functions_avx512::<A32x16>(ins, dst.cast(), (a.0.cast(), a.1), (b.0.cast(), b.1), n / 2)
+        }
+    }
+}
+
 /// [`functions_portable`] compiled for AVX2 with FMA.
 ///
 /// # Safety

@@ -131,7 +131,7 @@ fn two_sum<V: Lanes>(a: V, b: V) -> (V, V) {
 #[cold]
 #[inline(never)]
 fn by_libm<V: Lanes>(x: V, r: V, lanes: u32, f: fn(f64) -> f64) -> V {
-    let mut out = [0.0; 8];
+    let mut out = [0.0; 16];
     for (i, o) in out.iter_mut().enumerate().take(V::N) {
         *o = if lanes >> i & 1 == 1 { f(x.lane(i)) } else { r.lane(i) };
     }
@@ -726,7 +726,8 @@ mod tests {
 
     /// sin and cos compute only the kernel a vector's lanes take when they all share a quadrant's parity: each
     /// lane's value alone in a vector (one quadrant) is the one it has among lanes of every quadrant (both
-    /// kernels), bit for bit, in f64 and in f32, over arguments around every quadrant's edges.
+    /// kernels), bit for bit, in f64 and in f32, over arguments around every quadrant's edges; and in f32 the one
+    /// it has beside a lane past the reduction's limit (which takes the f64 route).
     #[test]
     fn one_kernel_for_a_shared_quadrant_gives_the_mixed_vectors_values() {
         let quarter = std::f64::consts::FRAC_PI_2;
@@ -754,6 +755,15 @@ mod tests {
                     F32x8(mixed32).call(f).lane(0).to_bits(),
                     "f32 {f:?}({x})"
                 );
+                // Beside a lane past f32's reduction limit (which takes the f64 route) or an infinity.
+                for far in [1e5, -3e9, f64::INFINITY] {
+                    let beside: [f32; 8] = std::array::from_fn(|i| if i == 7 { far as f32 } else { x as f32 });
+                    assert_eq!(
+                        alone.to_bits(),
+                        F32x8(beside).call(f).lane(0).to_bits(),
+                        "f32 {f:?}({x}) beside {far}"
+                    );
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
-//! The grammar's commonest functions in native f32 arithmetic on eight f32 lanes: `sin`, `cos`, `ln`, `atan` and
-//! `tanh`. The others (and, for sin and cos, a vector holding an argument beyond 2^16 in magnitude, an infinity
-//! or NaN) compute in f64 and round once ([`super::vmath::call_widened`]), as every f32 function did before: that
-//! costs two f64 vectors per f32 vector and f64's longer polynomials, where these take one vector and f32's.
+//! The grammar's commonest functions in native f32 arithmetic on f32 lanes (8 or 16 at a time): `sin`, `cos`,
+//! `ln`, `atan` and `tanh`. The others (and, for sin and cos, the lanes of an argument beyond 2^16 in magnitude,
+//! an infinity or NaN) compute in f64 and round once ([`super::vmath::call_widened`]), as every f32 function did
+//! before: that costs two f64 vectors per f32 vector and f64's longer polynomials, where these take one vector
+//! and f32's. A lane's value never depends on the lanes beside it.
 //!
 //! The algorithms: sin and cos are Cephes' `sinf`/`cosf` polynomials after a three-part Cody-Waite reduction
 //! by pi/2 done with fused multiply-adds (each step exact before its one rounding); `ln` and `atan` are fdlibm's
@@ -62,15 +63,7 @@ fn trig<V: F32Lanes>(x: V, which: Trig) -> V {
         -1.388_731_625_493_765e-3,
         2.443_315_711_809_948e-5,
     ];
-    if x.within(TRIG_LIMIT) != V::ALL {
-        return call_widened(
-            x,
-            match which {
-                Trig::Sin => Func::Sin,
-                Trig::Cos => Func::Cos,
-            },
-        );
-    }
+    let near = x.within(TRIG_LIMIT);
     let n = round_small(x * k(std::f32::consts::FRAC_2_PI));
     // x - n P1 is exact (a multiple of 2^-23 below 2 in magnitude); each step rounds once.
     let r = n.neg_mul_add(k(P1), x);
@@ -89,7 +82,20 @@ fn trig<V: F32Lanes>(x: V, which: Trig) -> V {
     } else {
         k(0.0)
     };
-    quadrant(s, c, q, which == Trig::Cos)
+    let v = quadrant(s, c, q, which == Trig::Cos);
+    if near == V::ALL {
+        return v;
+    }
+    // The lanes beyond the limit (and infinities and NaN) from the f64 route, the others as computed: a lane's
+    // value does not depend on the lanes beside it (AVX-512 code computes 16 lanes at a time, AVX2 code 8).
+    let far = call_widened(
+        x,
+        match which {
+            Trig::Sin => Func::Sin,
+            Trig::Cos => Func::Cos,
+        },
+    );
+    v.select(near, far)
 }
 
 /// sin x in f32. Worst error against libm: 2 f32 ulp.

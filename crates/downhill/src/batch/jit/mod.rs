@@ -174,7 +174,11 @@ impl Kernel {
     /// [`Kernel::compile`] (with `sums`, [`Kernel::compile_sums`]), interleaving the instructions of `streams`
     /// vectors (register widths) in each iteration.
     fn compile_streams<V: Lanes>(program: &Program, isa: Isa, streams: u8, sums: Option<Sums>) -> Option<Kernel> {
-        let mut g = Gen::new(program, V::PRECISION, isa, helper::<V> as Helper<V> as usize);
+        let helper = match isa {
+            Isa::Avx2 => helper::<V> as Helper<V>,
+            Isa::Avx512 => helper_pairs::<V> as Helper<V>,
+        };
+        let mut g = Gen::new(program, V::PRECISION, isa, helper as usize);
         if let Some(s) = sums {
             g.sums = sums;
             for r in [Some(s.add), s.min].into_iter().flatten() {
@@ -279,7 +283,32 @@ unsafe extern "sysv64" fn helper<V: Lanes>(
     index: u64,
     count: u64,
 ) {
+    let (ins, sa, sb) = helper_operands(program, index);
+    super::program::functions(ins, dst, (a, sa), (b, sb), count as usize);
+}
+
+/// [`helper`] for AVX-512 code: the vector functions on pairs of vectors, 8 f64 or 16 f32 lanes per
+/// instruction (`count` is even there, and constants are 64 bytes).
+///
+/// # Safety
+/// As [`helper`], with `count` even, on a CPU with AVX-512 F (which AVX-512 code runs on).
+unsafe extern "sysv64" fn helper_pairs<V: Lanes>(
+    program: *const Program,
+    dst: *mut V,
+    a: *const V,
+    b: *const V,
+    index: u64,
+    count: u64,
+) {
+    let (ins, sa, sb) = helper_operands(program, index);
+    super::program::functions_pairs(ins, dst, (a, sa), (b, sb), count as usize);
+}
+
+/// The instruction a helper's `index` names, and the steps of its two operands (0 for a constant).
+///
+/// # Safety
+/// `program` points to the program the code was compiled from.
+unsafe fn helper_operands(program: *const Program, index: u64) -> (Instr, usize, usize) {
     let step = |bit: u64| if index >> bit & 1 == 1 { 0 } else { 1 };
-    let ins = (*program).instrs()[index as u32 as usize];
-    super::program::functions(ins, dst, (a, step(32)), (b, step(33)), count as usize);
+    ((*program).instrs()[index as u32 as usize], step(32), step(33))
 }
