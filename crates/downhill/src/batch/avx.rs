@@ -35,6 +35,105 @@ const _: () = assert!(std::mem::size_of::<A64x4>() == 32 && std::mem::align_of::
 const _: () = assert!(std::mem::size_of::<A32x8>() == 32 && std::mem::align_of::<A32x8>() == 32);
 const _: () = assert!(std::mem::align_of::<F64x4>() == 32 && std::mem::align_of::<F32x8>() == 32);
 
+/// The operators of a register type, one intrinsic each (`0 - x` for negation, as the arrays and the machine
+/// code negate): shared by the AVX types here and the AVX-512 ones (`avx512.rs`).
+macro_rules! register_ops {
+    ($t:ident, add: $add:ident, sub: $sub:ident, mul: $mul:ident, div: $div:ident, zero: $zero:ident) => {
+        impl Add for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn add(self, o: $t) -> $t {
+                // SAFETY: the CPU has the type's instruction set wherever it is used (module docs).
+                $t(unsafe { $add(self.0, o.0) })
+            }
+        }
+        impl Sub for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn sub(self, o: $t) -> $t {
+                // SAFETY: as `add`.
+                $t(unsafe { $sub(self.0, o.0) })
+            }
+        }
+        impl Mul for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn mul(self, o: $t) -> $t {
+                // SAFETY: as `add`.
+                $t(unsafe { $mul(self.0, o.0) })
+            }
+        }
+        impl Div for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn div(self, o: $t) -> $t {
+                // SAFETY: as `add`.
+                $t(unsafe { $div(self.0, o.0) })
+            }
+        }
+        impl Neg for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn neg(self) -> $t {
+                // SAFETY: as `add`.
+                $t(unsafe { $sub($zero(), self.0) })
+            }
+        }
+    };
+}
+pub(super) use register_ops;
+
+/// [`Lanes`]' arithmetic methods for a register type, one intrinsic each (the powers by `vmath`'s roots or
+/// `$pow`), inside its `impl Lanes`: shared by the AVX types here and the AVX-512 ones (`avx512.rs`).
+macro_rules! register_arith {
+    ($t:ident, sqrt: $sqrt:ident, min: $min:ident, fmadd: $fmadd:ident, fmsub: $fmsub:ident,
+     fnmadd: $fnmadd:ident, fnmsub: $fnmsub:ident, pow: $pow:path) => {
+        #[inline(always)]
+        fn sqrt(self) -> Self {
+            // SAFETY: the CPU has the type's instruction set (FMA included) wherever it is used (module docs).
+            $t(unsafe { $sqrt(self.0) })
+        }
+        #[inline(always)]
+        fn powf(self, e: f64) -> Self {
+            match vmath::root_power(self, e) {
+                Some(v) => v,
+                None => $pow(self, <Self as Lanes>::splat(e)),
+            }
+        }
+        #[inline(always)]
+        fn pow(self, e: Self) -> Self {
+            $pow(self, e)
+        }
+        #[inline(always)]
+        fn mul_add(self, m: Self, a: Self) -> Self {
+            // SAFETY: as `sqrt`.
+            $t(unsafe { $fmadd(self.0, m.0, a.0) })
+        }
+        #[inline(always)]
+        fn mul_sub(self, m: Self, a: Self) -> Self {
+            // SAFETY: as `sqrt`.
+            $t(unsafe { $fmsub(self.0, m.0, a.0) })
+        }
+        #[inline(always)]
+        fn neg_mul_add(self, m: Self, a: Self) -> Self {
+            // SAFETY: as `sqrt`.
+            $t(unsafe { $fnmadd(self.0, m.0, a.0) })
+        }
+        #[inline(always)]
+        fn neg_mul_sub(self, m: Self, a: Self) -> Self {
+            // SAFETY: as `sqrt`.
+            $t(unsafe { $fnmsub(self.0, m.0, a.0) })
+        }
+        #[inline(always)]
+        fn min(self, other: Self) -> Self {
+            // `minp* self, other`: other's lane where either is NaN, as the arrays' `fast_min`.
+            // SAFETY: as `sqrt`.
+            $t(unsafe { $min(self.0, other.0) })
+        }
+    };
+}
+pub(super) use register_arith;
+
 /// The lanes' element-wise operations, one macro for both widths: `$p` is the intrinsics' suffix.
 macro_rules! avx_type {
     ($t:ident, $arr:ident, $s:ty, $n:expr, $prec:ident, $reg:ty,
@@ -74,47 +173,7 @@ macro_rules! avx_type {
             }
         }
 
-        impl Add for $t {
-            type Output = $t;
-            #[inline(always)]
-            fn add(self, o: $t) -> $t {
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $add(self.0, o.0) })
-            }
-        }
-        impl Sub for $t {
-            type Output = $t;
-            #[inline(always)]
-            fn sub(self, o: $t) -> $t {
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $sub(self.0, o.0) })
-            }
-        }
-        impl Mul for $t {
-            type Output = $t;
-            #[inline(always)]
-            fn mul(self, o: $t) -> $t {
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $mul(self.0, o.0) })
-            }
-        }
-        impl Div for $t {
-            type Output = $t;
-            #[inline(always)]
-            fn div(self, o: $t) -> $t {
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $div(self.0, o.0) })
-            }
-        }
-        impl Neg for $t {
-            type Output = $t;
-            /// `0 - self`, as the arrays and the machine code negate.
-            #[inline(always)]
-            fn neg(self) -> $t {
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $sub($zero(), self.0) })
-            }
-        }
+        register_ops!($t, add: $add, sub: $sub, mul: $mul, div: $div, zero: $zero);
 
         impl Lanes for $t {
             const N: usize = $n;
@@ -132,52 +191,12 @@ macro_rules! avx_type {
             fn lane(self, i: usize) -> f64 {
                 self.to_array().0[i] as f64
             }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $sqrt(self.0) })
-            }
-            #[inline(always)]
-            fn powf(self, e: f64) -> Self {
-                match vmath::root_power(self, e) {
-                    Some(v) => v,
-                    None => $pow(self, <Self as Lanes>::splat(e)),
-                }
-            }
-            #[inline(always)]
-            fn pow(self, e: Self) -> Self {
-                $pow(self, e)
-            }
-            #[inline(always)]
-            fn mul_add(self, m: Self, a: Self) -> Self {
-                // SAFETY: `$fmadd` needs FMA, which `fast` also checked.
-                $t(unsafe { $fmadd(self.0, m.0, a.0) })
-            }
-            #[inline(always)]
-            fn mul_sub(self, m: Self, a: Self) -> Self {
-                // SAFETY: as `mul_add`.
-                $t(unsafe { $fmsub(self.0, m.0, a.0) })
-            }
-            #[inline(always)]
-            fn neg_mul_add(self, m: Self, a: Self) -> Self {
-                // SAFETY: as `mul_add`.
-                $t(unsafe { $fnmadd(self.0, m.0, a.0) })
-            }
-            #[inline(always)]
-            fn neg_mul_sub(self, m: Self, a: Self) -> Self {
-                // SAFETY: as `mul_add`.
-                $t(unsafe { $fnmsub(self.0, m.0, a.0) })
-            }
+            register_arith!($t, sqrt: $sqrt, min: $min, fmadd: $fmadd, fmsub: $fmsub, fnmadd: $fnmadd,
+                fnmsub: $fnmsub, pow: $pow);
             #[inline(always)]
             fn abs(self) -> Self {
                 // SAFETY: as `splat_s`.
                 $t(unsafe { $andnot($set1(-0.0), self.0) })
-            }
-            #[inline(always)]
-            fn min(self, other: Self) -> Self {
-                // `minp* self, other`: other's lane where either is NaN, as the arrays' `fast_min`.
-                // SAFETY: as `splat_s`.
-                $t(unsafe { $min(self.0, other.0) })
             }
             #[inline(always)]
             fn exp(self) -> Self {

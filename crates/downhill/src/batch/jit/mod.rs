@@ -175,8 +175,8 @@ impl Kernel {
     /// vectors (register widths) in each iteration.
     fn compile_streams<V: Lanes>(program: &Program, isa: Isa, streams: u8, sums: Option<Sums>) -> Option<Kernel> {
         let helper = match isa {
-            Isa::Avx2 => helper::<V> as Helper<V>,
-            Isa::Avx512 => helper_pairs::<V> as Helper<V>,
+            Isa::Avx2 => helper::<V, false> as Helper<V>,
+            Isa::Avx512 => helper::<V, true> as Helper<V>,
         };
         let mut g = Gen::new(program, V::PRECISION, isa, helper as usize);
         if let Some(s) = sums {
@@ -269,13 +269,16 @@ impl Table {
 
 /// What the generated code calls for an instruction it has no inline form for: computes instruction `index` of
 /// the program (its low 32 bits) on `count` consecutive vectors (the block's), with the interpreter's own lane
-/// functions (vector code, `vmath.rs`), in their AVX2-and-FMA compilation where the CPU has those. Bit 32 of
-/// `index` set says the first operand is a constant (one vector, read for every vector), bit 33 the second.
+/// functions (vector code, `vmath.rs`), in their AVX2-and-FMA compilation where the CPU has those, or with
+/// `PAIRS` (AVX-512 code) in their AVX-512 compilation on pairs of vectors, 8 f64 or 16 f32 lanes per
+/// instruction. Bit 32 of `index` set says the first operand is a constant (one vector, read for every vector),
+/// bit 33 the second.
 ///
 /// # Safety
 /// `program` is the program the code was compiled from, `dst` has room for `count` vectors and `a` and `b` hold
-/// `count` vectors each (one if a constant).
-unsafe extern "sysv64" fn helper<V: Lanes>(
+/// `count` vectors each (one if a constant); with `PAIRS`, `count` is even, constants are 64 bytes, and the CPU
+/// has AVX-512 F (which AVX-512 code runs on).
+unsafe extern "sysv64" fn helper<V: Lanes, const PAIRS: bool>(
     program: *const Program,
     dst: *mut V,
     a: *const V,
@@ -284,24 +287,11 @@ unsafe extern "sysv64" fn helper<V: Lanes>(
     count: u64,
 ) {
     let (ins, sa, sb) = helper_operands(program, index);
-    super::program::functions(ins, dst, (a, sa), (b, sb), count as usize);
-}
-
-/// [`helper`] for AVX-512 code: the vector functions on pairs of vectors, 8 f64 or 16 f32 lanes per
-/// instruction (`count` is even there, and constants are 64 bytes).
-///
-/// # Safety
-/// As [`helper`], with `count` even, on a CPU with AVX-512 F (which AVX-512 code runs on).
-unsafe extern "sysv64" fn helper_pairs<V: Lanes>(
-    program: *const Program,
-    dst: *mut V,
-    a: *const V,
-    b: *const V,
-    index: u64,
-    count: u64,
-) {
-    let (ins, sa, sb) = helper_operands(program, index);
-    super::program::functions_pairs(ins, dst, (a, sa), (b, sb), count as usize);
+    if PAIRS {
+        super::program::functions_pairs(ins, dst, (a, sa), (b, sb), count as usize);
+    } else {
+        super::program::functions(ins, dst, (a, sa), (b, sb), count as usize);
+    }
 }
 
 /// The instruction a helper's `index` names, and the steps of its two operands (0 for a constant).
