@@ -642,7 +642,7 @@ pub fn call<V: F64Lanes>(x: V, f: crate::expr::Func) -> V {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lanes::{F32x8, F64x4, Lanes};
+    use super::super::lanes::{CallOutOfLine, F32x8, F64x4, Lanes};
     use crate::expr::Func;
 
     /// Distance in units in the last place (0 for equal bits or two NaNs; across zero counts both sides).
@@ -713,7 +713,7 @@ mod tests {
         for c in xs.chunks(4) {
             let mut v = [0.0; 4];
             v[..c.len()].copy_from_slice(c);
-            let out = F64x4::from(v).call(f);
+            let out = F64x4::from(v).call_out_of_line(f);
             for (i, &x) in c.iter().enumerate() {
                 let d = ulps(out.lane(i), g(x));
                 if d > w.0 {
@@ -742,17 +742,17 @@ mod tests {
                 // Lanes 1-3 in the three other quadrants (lane 0 is x itself: -0 + 0 would be +0).
                 let other = |i: usize| if i == 0 { x } else { x + i as f64 * quarter };
                 let mixed: [f64; 4] = std::array::from_fn(other);
-                let alone = F64x4::from([x; 4]).call(f).lane(0);
+                let alone = F64x4::from([x; 4]).call_out_of_line(f).lane(0);
                 assert_eq!(
                     alone.to_bits(),
-                    F64x4::from(mixed).call(f).lane(0).to_bits(),
+                    F64x4::from(mixed).call_out_of_line(f).lane(0).to_bits(),
                     "{f:?}({x})"
                 );
                 let mixed32: [f32; 8] = std::array::from_fn(|i| other(i) as f32);
-                let alone = F32x8([x as f32; 8]).call(f).lane(0);
+                let alone = F32x8([x as f32; 8]).call_out_of_line(f).lane(0);
                 assert_eq!(
                     alone.to_bits(),
-                    F32x8(mixed32).call(f).lane(0).to_bits(),
+                    F32x8(mixed32).call_out_of_line(f).lane(0).to_bits(),
                     "f32 {f:?}({x})"
                 );
                 // Beside a lane past f32's reduction limit (which takes the f64 route) or an infinity.
@@ -760,7 +760,7 @@ mod tests {
                     let beside: [f32; 8] = std::array::from_fn(|i| if i == 7 { far as f32 } else { x as f32 });
                     assert_eq!(
                         alone.to_bits(),
-                        F32x8(beside).call(f).lane(0).to_bits(),
+                        F32x8(beside).call_out_of_line(f).lane(0).to_bits(),
                         "f32 {f:?}({x}) beside {far}"
                     );
                 }
@@ -1093,9 +1093,9 @@ mod tests {
         let xs: Vec<f32> = (0..80_000).map(|_| r.log_uniform(-30.0, 6.0, true) as f32).collect();
         let native = [Func::Sin, Func::Cos, Func::Ln, Func::Atan, Func::Tanh];
         for (f, _) in Func::ALL.into_iter().filter(|(f, _)| !native.contains(f)) {
-            let g = |x: f64| F64x4::splat(x).call(f).lane(0);
+            let g = |x: f64| F64x4::splat(x).call_out_of_line(f).lane(0);
             for c in xs.chunks(8) {
-                let v = F32x8::from(<[f32; 8]>::try_from(c).expect("8 lanes")).call(f);
+                let v = F32x8::from(<[f32; 8]>::try_from(c).expect("8 lanes")).call_out_of_line(f);
                 for (i, &x) in c.iter().enumerate() {
                     let want = if f == Func::Exp { (x as f64).exp() } else { g(x as f64) } as f32;
                     let got = v.lane(i) as f32;

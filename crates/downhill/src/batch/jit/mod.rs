@@ -286,19 +286,11 @@ unsafe extern "sysv64" fn helper<V: Lanes, const PAIRS: bool>(
     index: u64,
     count: u64,
 ) {
-    let (ins, sa, sb) = helper_operands(program, index);
+    let step = |bit: u64| if index >> bit & 1 == 1 { 0 } else { 1 };
+    let (ins, sa, sb) = ((*program).instrs()[index as u32 as usize], step(32), step(33));
     if PAIRS {
         super::program::functions_pairs(ins, dst, (a, sa), (b, sb), count as usize);
     } else {
         super::program::functions(ins, dst, (a, sa), (b, sb), count as usize);
     }
-}
-
-/// The instruction a helper's `index` names, and the steps of its two operands (0 for a constant).
-///
-/// # Safety
-/// `program` points to the program the code was compiled from.
-unsafe fn helper_operands(program: *const Program, index: u64) -> (Instr, usize, usize) {
-    let step = |bit: u64| if index >> bit & 1 == 1 { 0 } else { 1 };
-    ((*program).instrs()[index as u32 as usize], step(32), step(33))
 }
