@@ -17,11 +17,31 @@ pub(super) struct Asm {
     pub(super) code: Vec<u8>,
     /// While set, where each VEX instruction starts (see [`Gen::exp_pair`]).
     pub(super) starts: Option<Vec<usize>>,
+    /// While set, how often each constant (its displacement from r13) is read (see [`Gen::hoist`]).
+    pub(super) reads: Option<Vec<(i32, u32)>>,
+    /// Constants (their displacement from r13) kept in a vector register: read from there instead.
+    pub(super) hoisted: Vec<(i32, u8)>,
 }
 
 impl Asm {
     pub(super) fn bytes(&mut self, b: &[u8]) {
         self.code.extend_from_slice(b);
+    }
+
+    /// A vector instruction's operand: a hoisted constant's register in place of its table entry, and with
+    /// `reads` set each constant read counted.
+    fn operand(&mut self, rm: Rm) -> Rm {
+        let Rm::Mem(super::R13, disp) = rm else { return rm };
+        if let Some(reads) = &mut self.reads {
+            match reads.iter_mut().find(|(d, _)| *d == disp) {
+                Some((_, n)) => *n += 1,
+                None => reads.push((disp, 1)),
+            }
+        }
+        match self.hoisted.iter().find(|(d, _)| *d == disp) {
+            Some(&(_, y)) => Rm::Reg(y),
+            None => rm,
+        }
     }
 
     pub(super) fn modrm(&mut self, reg: u8, rm: Rm) {
@@ -40,6 +60,7 @@ impl Asm {
     /// A 256-bit VEX instruction: `map` 1 = 0F, 2 = 0F38, 3 = 0F3A; `pp` 0 = none, 1 = 66.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn vex(&mut self, map: u8, pp: u8, w: bool, op: u8, reg: u8, vvvv: u8, rm: Rm) {
+        let rm = self.operand(rm);
         let b = match rm {
             Rm::Reg(r) | Rm::Mem(r, _) => r >> 3 & 1,
         };
@@ -76,6 +97,7 @@ impl Asm {
         k: u8,
         zeroing: bool,
     ) {
+        let rm = self.operand(rm);
         let (b, x) = match rm {
             Rm::Reg(r) => (r >> 3 & 1, r >> 4 & 1),
             Rm::Mem(base, _) => (base >> 3 & 1, 0),

@@ -65,6 +65,9 @@ pub(super) fn splat<const K: usize>(b: [u8; K]) -> [u8; 64] {
     std::array::from_fn(|i| b[i % K])
 }
 
+/// The vector registers a loop's own values keep when constants are hoisted out of it ([`Gen::hoist`]).
+const BODY_REGISTERS: usize = 16;
+
 /// The code generator.
 pub(super) struct Gen<'p> {
     pub(super) s: Simd,
@@ -86,6 +89,8 @@ pub(super) struct Gen<'p> {
     /// registers) are kept while the segment computing them is compiled (0 elsewhere).
     pub(super) sums: Option<Sums>,
     pub(super) summing: u8,
+    /// The constants kept in vector registers through the current loop (the registers below the accumulators).
+    pub(super) hoisted: usize,
 }
 
 impl<'p> Gen<'p> {
@@ -139,6 +144,7 @@ impl<'p> Gen<'p> {
             pairs: 0,
             sums: None,
             summing: 0,
+            hoisted: 0,
         }
     }
 
@@ -192,6 +198,7 @@ impl<'p> Gen<'p> {
         if self.summing > 0 {
             self.start_sums(streams);
         }
+        self.hoist(range.clone(), streams);
         let width = self.s.isa.width();
         let a = &mut self.s.asm;
         a.mov(RBX, R15);
@@ -229,13 +236,49 @@ impl<'p> Gen<'p> {
             let end = a.code.len();
             a.patch(jz_end, end);
         }
+        self.s.asm.hoisted.clear();
+        self.hoisted = 0;
         if self.summing > 0 {
             self.store_sums(streams);
         }
     }
 
-    /// The vector registers kept for the accumulators: one per stream for the sum, one more for the minimum.
+    /// Before a loop: the constants its iterations read most (the program's constants and parameters, and the
+    /// lowering's own: exp's coefficients, abs's mask) loaded into vector registers once, where the loop would
+    /// otherwise read each from the table on every iteration. A cheap function's loop was bound by those loads
+    /// (Styblinski-Tang's gd epoch: 10 loads of 64 bytes per vector, 8 of them constants). Only registers the
+    /// loop's values would not get: the loop keeps [`BODY_REGISTERS`] (AVX2 code has 16 in all, so only AVX-512
+    /// code hoists). The reads are counted by compiling one iteration and throwing its bytes away.
+    fn hoist(&mut self, range: Range<usize>, streams: u8) {
+        let room = self.usable().saturating_sub(BODY_REGISTERS);
+        if room == 0 {
+            return;
+        }
+        let (mark, pairs) = (self.s.asm.code.len(), self.pairs);
+        self.s.asm.reads = Some(Vec::new());
+        self.body(range, streams);
+        let mut reads = self.s.asm.reads.take().unwrap_or_default();
+        self.s.asm.code.truncate(mark);
+        self.pairs = pairs;
+        // Most read first; the table's order among equals.
+        reads.sort_by_key(|&(disp, n)| (std::cmp::Reverse(n), disp));
+        reads.truncate(room);
+        let top = self.usable() - 1;
+        for (k, &(disp, _)) in reads.iter().enumerate() {
+            let y = (top - k) as u8;
+            self.s.load(y, Rm::Mem(R13, disp));
+            self.s.asm.hoisted.push((disp, y));
+        }
+        self.hoisted = reads.len();
+    }
+
+    /// The vector registers kept from allocation: the accumulators and the hoisted constants.
     pub(super) fn reserved(&self) -> usize {
+        self.accumulators() + self.hoisted
+    }
+
+    /// The accumulators' registers: one per stream for the sum, one more for the minimum.
+    fn accumulators(&self) -> usize {
         let per_stream = if self.sums.is_some_and(|s| s.min.is_some()) {
             2
         } else {

@@ -478,3 +478,47 @@ fn summed<V: Lanes>(
     }
     Ok(())
 }
+
+/// AVX-512 code keeps a loop's constants in registers it loads before the loop (32 registers leave room after
+/// the loop's own 16): Styblinski-Tang's gradient loop reads no constant from the table, where AVX2 code (16
+/// registers in all, none to spare) reads them from memory on every iteration. Decoded with iced-x86, so it is
+/// checked on a CPU without AVX-512 too; what the code computes is checked against the interpreter above.
+#[test]
+fn avx512_loops_read_their_constants_from_registers() {
+    use iced_x86::{Decoder, DecoderOptions, OpKind, Register};
+    let f = Function::parse("(x^4 - 16*x^2 + 5*x + y^4 - 16*y^2 + 5*y) / 2").unwrap();
+    let p = Program::new(&f.tapes().gradient);
+    assert!(p.consts().len() >= 3, "a program with constants");
+    for isa in [Isa::Avx2, Isa::Avx512] {
+        for f64 in [true, false] {
+            let kernel = if f64 {
+                Kernel::compile::<F64x4>(&p, isa)
+            } else {
+                Kernel::compile::<F32x8>(&p, isa)
+            };
+            let (code, _) = kernel.expect("executable memory").code();
+            let instrs: Vec<_> = Decoder::with_ip(64, &code, 0, DecoderOptions::NONE)
+                .into_iter()
+                .collect();
+            // A loop runs from a backward jump's target to the jump.
+            let loops: Vec<(u64, u64)> = instrs
+                .iter()
+                .filter(|i| i.op_count() > 0 && i.op0_kind() == OpKind::NearBranch64 && i.near_branch64() < i.ip())
+                .map(|i| (i.near_branch64(), i.ip()))
+                .collect();
+            assert!(!loops.is_empty(), "{isa:?}: a loop");
+            let in_loops = instrs
+                .iter()
+                .filter(|i| loops.iter().any(|&(a, b)| (a..=b).contains(&i.ip())))
+                .filter(|i| {
+                    (0..i.op_count()).any(|k| i.op_kind(k) == OpKind::Memory) && i.memory_base() == Register::R13
+                })
+                .count();
+            if isa == Isa::Avx512 {
+                assert_eq!(in_loops, 0, "f64 {f64}: constants read from the table inside the loop");
+            } else {
+                assert!(in_loops >= 3, "AVX2 f64 {f64}: {in_loops} constants read in the loop");
+            }
+        }
+    }
+}
