@@ -227,6 +227,16 @@ fn every_function_called_once_per_block_equals_the_interpreter() {
     }
 }
 
+/// The bytes of `p`'s machine code in `isa`, for f64 or f32 lanes (compiled, and read, on any CPU).
+fn machine_code(p: &Program, isa: Isa, f64: bool) -> Vec<u8> {
+    let kernel = if f64 {
+        Kernel::compile::<F64x4>(p, isa)
+    } else {
+        Kernel::compile::<F32x8>(p, isa)
+    };
+    kernel.expect("executable memory").code().0
+}
+
 /// The whole code of a program with calls, in both instruction sets (AVX-512's is compiled and read here even
 /// on a CPU without it): every byte decodes, every jump lands on an instruction, and a call's vector count is
 /// the block's (rounded up to whole registers in AVX-512 code, which runs vectors in pairs).
@@ -237,12 +247,7 @@ fn code_with_calls_decodes_and_jumps_land_on_instructions_in_both_instruction_se
     let p = Program::new(&f.tapes().gradient);
     for isa in [Isa::Avx2, Isa::Avx512] {
         for f64 in [true, false] {
-            let kernel = if f64 {
-                Kernel::compile::<F64x4>(&p, isa)
-            } else {
-                Kernel::compile::<F32x8>(&p, isa)
-            };
-            let (code, _) = kernel.expect("executable memory").code();
+            let code = machine_code(&p, isa, f64);
             let mut d = Decoder::with_ip(64, &code, 0, DecoderOptions::NONE);
             let mut starts = std::collections::HashSet::new();
             let mut targets = Vec::new();
@@ -491,12 +496,7 @@ fn avx512_loops_read_their_constants_from_registers() {
     assert!(p.consts().len() >= 3, "a program with constants");
     for isa in [Isa::Avx2, Isa::Avx512] {
         for f64 in [true, false] {
-            let kernel = if f64 {
-                Kernel::compile::<F64x4>(&p, isa)
-            } else {
-                Kernel::compile::<F32x8>(&p, isa)
-            };
-            let (code, _) = kernel.expect("executable memory").code();
+            let code = machine_code(&p, isa, f64);
             let instrs: Vec<_> = Decoder::with_ip(64, &code, 0, DecoderOptions::NONE)
                 .into_iter()
                 .collect();
