@@ -94,13 +94,6 @@ macro_rules! register_arith {
             $t(unsafe { $sqrt(self.0) })
         }
         #[inline(always)]
-        fn powf(self, e: f64) -> Self {
-            match vmath::root_power(self, e) {
-                Some(v) => v,
-                None => $pow(self, <Self as Lanes>::splat(e)),
-            }
-        }
-        #[inline(always)]
         fn pow(self, e: Self) -> Self {
             $pow(self, e)
         }

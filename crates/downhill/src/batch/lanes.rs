@@ -52,8 +52,14 @@ pub trait Lanes:
     fn lane(self, i: usize) -> f64;
     /// Square root.
     fn sqrt(self) -> Self;
-    /// `self ^ e`.
-    fn powf(self, e: f64) -> Self;
+    /// `self ^ e`: by square roots for the exponents [`vmath::root_power`] takes, else [`Lanes::pow`].
+    #[inline(always)]
+    fn powf(self, e: f64) -> Self {
+        match vmath::root_power(self, e) {
+            Some(v) => v,
+            None => self.pow(Self::splat(e)),
+        }
+    }
     /// `self ^ e`, lane by lane.
     fn pow(self, e: Self) -> Self;
     /// `self * m + a`, fused (one rounding).
@@ -292,13 +298,6 @@ macro_rules! lanes_impl {
             #[inline(always)]
             fn sqrt(self) -> Self {
                 self.map(<$s>::sqrt)
-            }
-            #[inline(always)]
-            fn powf(self, e: f64) -> Self {
-                match vmath::root_power(self, e) {
-                    Some(v) => v,
-                    None => $pow(self, <Self as Lanes>::splat(e)),
-                }
             }
             #[inline(always)]
             fn pow(self, e: Self) -> Self {
