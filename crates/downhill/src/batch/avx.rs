@@ -192,6 +192,15 @@ macro_rules! avx_type {
                 $t(unsafe { $andnot($set1(-0.0), self.0) })
             }
             #[inline(always)]
+            fn max_words(self, other: Self) -> Self {
+                // SAFETY: as `splat_s` (`vpmaxud` is AVX2).
+                unsafe {
+                    let m = _mm256_max_epu32(std::mem::transmute::<$reg, __m256i>(self.0),
+                        std::mem::transmute::<$reg, __m256i>(other.0));
+                    $t(std::mem::transmute::<__m256i, $reg>(m))
+                }
+            }
+            #[inline(always)]
             fn exp(self) -> Self {
                 self.exp_native()
             }
@@ -523,6 +532,7 @@ mod tests {
             same("sqrt", Lanes::sqrt(a), Lanes::sqrt(p), &all);
             same("abs", Lanes::abs(a), Lanes::abs(p), &all);
             same("min", Lanes::min(a, b), Lanes::min(p, q), &all);
+            same("max_words", a.max_words(b), p.max_words(q), &all);
             same("max", Real::max(a, b), Real::max(p, q), &all);
             same("mul_add", a.mul_add(b, c), p.mul_add(q, r), &all);
             same("mul_sub", a.mul_sub(b, c), p.mul_sub(q, r), &all);

@@ -116,6 +116,11 @@ macro_rules! avx512_type {
                 }
             }
             #[inline(always)]
+            fn max_words(self, other: Self) -> Self {
+                // SAFETY: as `splat_s`.
+                $t(unsafe { $fromi(_mm512_max_epu32($toi(self.0), $toi(other.0))) })
+            }
+            #[inline(always)]
             fn exp(self) -> Self {
                 self.exp_native()
             }
@@ -457,6 +462,7 @@ mod tests {
             same("sqrt", a.sqrt(), p0.sqrt(), p1.sqrt(), &all);
             same("abs", a.abs(), p0.abs(), p1.abs(), &all);
             same("min", a.min(b), p0.min(q0), p1.min(q1), &all);
+            same("max_words", a.max_words(b), p0.max_words(q0), p1.max_words(q1), &all);
             same("max_num", a.max_num(b), p0.max_num(q0), p1.max_num(q1), &all);
             same("mul_add", a.mul_add(b, c), p0.mul_add(q0, r0), p1.mul_add(q1, r1), &all);
             same("mul_sub", a.mul_sub(b, c), p0.mul_sub(q0, r0), p1.mul_sub(q1, r1), &all);

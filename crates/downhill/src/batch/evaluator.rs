@@ -9,11 +9,11 @@ use super::lanes::Lanes;
 use super::program::{Program, Reg, B, INPUT_X, INPUT_Y};
 
 /// Block sums a program's machine code can keep in vector registers instead of storing each vector's value: the
-/// sum of register `add` over the vectors that run and the minimum of register `min` (see
-/// [`Evaluator::with_sums`]).
+/// maximum of register `max`'s words over the vectors that run ([`Lanes::max_words`]) and the minimum of register
+/// `min` (see [`Evaluator::with_sums`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sums {
-    pub add: u16,
+    pub max: u16,
     pub min: Option<u16>,
 }
 
@@ -165,9 +165,9 @@ impl Evaluator {
     }
 
     /// [`Evaluator::eval_params`] by the machine code of [`Evaluator::with_sums`]: the other outputs as that
-    /// writes them, and instead of each vector's value of the sums' registers, their sum (and minimum) over the
+    /// writes them, and instead of each vector's value of the sums' registers, their words' maximum (and minimum) over the
     /// first `n` vectors, in the first vectors of those registers. Returns how many vectors hold them (each a
-    /// partial sum, or minimum, of its lanes), or None, having run nothing, where there is no such code or it
+    /// partial maximum, or minimum, of its lanes), or None, having run nothing, where there is no such code or it
     /// would run a vector past `n` (AVX-512 code runs pairs of vectors, so an odd `n` computes one more).
     #[inline(always)]
     pub fn eval_sums<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize, params: &Params) -> Option<usize> {

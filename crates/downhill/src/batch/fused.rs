@@ -12,14 +12,18 @@
 //!
 //! Positions and state live in two sets of registers: an epoch reads one set and writes the other (the next
 //! epoch's program has the two swapped), so the old positions are still there for the exact tests. The program
-//! also writes, for each vector, x'² + y'² + 0·(gx² + gy²), which is within its bound in every running lane
-//! only if no lane's gradient is not finite and no new position is past the divergence limit, and with a
-//! gradient tolerance gx² + gy²; only where those say that some lane might finish does the epoch take a
-//! single run's tests lane by lane (`exact`), with the gradient at the old positions computed again. A
-//! finished lane's slot goes on computing (its values are ignored) until packing frees its vector. While every
-//! lane of a block runs, the machine code adds the check up (and takes gx² + gy²'s minimum) in registers itself
-//! and stores only the block's sums ([`Evaluator::with_sums`]); with finished lanes among them, it stores each
-//! vector's value and the driver adds up those of the running lanes.
+//! also writes, for each vector, the check: the larger of |x' + 0·gx| and |y' + 0·gy| word by word as unsigned
+//! integers ([`Lanes::max_words`]), at least as large as |x'| and |y'| (within 2^-20 in f64, whose low words
+//! are compared apart) and NaN where the gradient is not finite, so it is within half the divergence limit in
+//! every running lane only if no lane's gradient is not finite and no new position is past the limit; and
+//! with a gradient tolerance gx² + gy². Only where those say that some lane might finish does the epoch take a
+//! single run's tests lane by lane (`exact`), with the gradient at the old positions computed again. A finished
+//! lane's slot goes on computing (its values are ignored) until packing frees its vector. While every lane of
+//! a block runs, the machine code takes the checks' maximum (and gx² + gy²'s minimum) in registers itself and
+//! stores only the block's ([`Evaluator::with_sums`]); with finished lanes among them, it stores each vector's
+//! value and the driver takes the maximum of those of the running lanes. The maximum of integer words costs no
+//! multiplication (where x'² + y'² took two) and cannot overflow (a sum of squares over a block did, in a
+//! domain of ±1e9), and needs no NaN kept apart (NaN's bits are above every number's).
 //!
 //! Every method but the line searches is recorded, Newton with the Hessian's outputs of the full tape as
 //! inputs; comparisons are masks and picks are blends (`optim/trace.rs`). Gradient noise and bounded domains
@@ -43,10 +47,6 @@ const MAX_CODES: usize = 4;
 /// each block recording their values as it goes, and none of its parameters is taken for a constant.
 const TABLE: u64 = 1 << 16;
 
-/// The sum of x'² + y'² over a block's running lanes stays below this unless some lane might have stepped past
-/// the divergence limit (half its square, so rounding never hides one).
-const SIZE_BOUND: f64 = 0.5 * DIVERGENCE_LIMIT * DIVERGENCE_LIMIT;
-
 /// Where the fused programs keep what lives from epoch to epoch.
 #[derive(Clone, Copy, Debug)]
 struct Layout {
@@ -55,7 +55,8 @@ struct Layout {
     sets: [[u16; 8]; 2],
     /// Which of the eight some update writes (a state no update changes keeps its first value in both sets).
     written: [bool; 8],
-    /// x'² + y'² + 0·(gx² + gy²) of every lane (see the module's note).
+    /// The check of every lane: |x' + 0·gx| and |y' + 0·gy|'s words' maximum (see the module's note; without
+    /// the gradient's terms where they are not needed).
     check: u16,
     /// Whether the check needs its gradient term: false where every code's new position is not finite
     /// wherever the gradient is not.
@@ -178,7 +179,7 @@ impl Plan {
             };
             let odd = program.renamed(swap);
             let sums = Sums {
-                add: layout.check,
+                max: layout.check,
                 min: layout.g2,
             };
             programs.push([
@@ -393,22 +394,36 @@ fn fuse(
             push(Instr::Mul(to, reg[from], one), &mut instrs);
         }
     }
-    // The tests' sums (fused multiply-adds: they only need to be within their bounds where every lane is).
-    let t: [u16; 3] = std::array::from_fn(|_| fresh(next));
-    let mut sums = vec![Instr::Mul(t[0], out[1], out[1])];
-    let mut size = t[0];
+    // The tests' values: gx² + gy² (fused: it only needs to be within its bound where every lane is) and the
+    // check, the words' maximum of |x'| and |y'|, with 0·g added where the gradient's terms are needed (0·gx + x'
+    // is x', up to the sign of a zero, wherever gx is finite, and NaN elsewhere).
+    let t: [u16; 5] = std::array::from_fn(|_| fresh(next));
+    let mut sums = Vec::new();
+    let mut check = [out[0], out[1]];
     if let Some(g2) = layout.g2 {
         sums.extend([Instr::Mul(t[1], gy, gy), Instr::MulAdd(g2, gx, gx, t[1])]);
     }
     if layout.gradient_term {
         let zero = konst(0.0, &mut consts, next);
         match layout.g2 {
-            Some(g2) => sums.push(Instr::MulAdd(t[2], zero, g2, size)),
-            None => sums.extend([Instr::MulAdd(t[1], zero, gx, size), Instr::MulAdd(t[2], zero, gy, t[1])]),
+            Some(g2) => {
+                sums.push(Instr::MulAdd(t[0], zero, g2, out[1]));
+                check[1] = t[0];
+            }
+            None => {
+                sums.extend([
+                    Instr::MulAdd(t[0], zero, gx, out[0]),
+                    Instr::MulAdd(t[2], zero, gy, out[1]),
+                ]);
+                check = [t[0], t[2]];
+            }
         }
-        size = t[2];
     }
-    sums.push(Instr::MulAdd(layout.check, out[0], out[0], size));
+    sums.extend([
+        Instr::Call(t[3], crate::Func::Abs, check[0]),
+        Instr::Call(t[4], crate::Func::Abs, check[1]),
+        Instr::MaxWords(layout.check, t[3], t[4]),
+    ]);
     for ins in sums {
         push(ins, &mut instrs);
     }
@@ -420,7 +435,7 @@ fn fuse(
 }
 
 /// Whether an update's new position is not finite wherever its gradient is not (an infinite or NaN gradient
-/// component, in a few states): then the check's x'² + y'² sees such a gradient without a term of its own.
+/// component, in a few states): then the check's x' and y' see such a gradient without a term of its own.
 fn carries_bad_gradients(code: &UpdateTrace) -> bool {
     [f64::INFINITY, f64::NEG_INFINITY, f64::NAN].iter().all(|&bad| {
         (0..2).all(|c| {
@@ -563,7 +578,8 @@ pub(super) fn run<V: Lanes + Real<Mask = u32>>(
 }
 
 /// Whether the first `n` vectors' sums say that no running lane (every lane, or those of `active`) finishes:
-/// the check's sum within its bound, and no gx² + gy² within `bound2` (the tolerance, a little widened).
+/// the checks' maximum within half the divergence limit (the words' maximum is within 2^-20 of the largest
+/// value), and no gx² + gy² within `bound2` (the tolerance, a little widened).
 #[inline(always)]
 fn within_bounds<V: Lanes>(
     regs: &[Reg<V>],
@@ -574,7 +590,7 @@ fn within_bounds<V: Lanes>(
 ) -> bool {
     let (zero, inf) = (V::splat(0.0), V::splat(f64::INFINITY));
     let size = reduce4(&regs[layout.check as usize], n, active, zero, false);
-    let mut ok = size.within(SIZE_BOUND) == V::ALL;
+    let mut ok = size.within(0.5 * DIVERGENCE_LIMIT) == V::ALL;
     if let (Some(b), Some(r)) = (bound2, layout.g2) {
         let smallest = reduce4(&regs[r as usize], n, active, inf, true);
         ok &= smallest.le(b) == 0;
@@ -582,7 +598,7 @@ fn within_bounds<V: Lanes>(
     ok
 }
 
-/// The sum (or with `min` the minimum) of `v`'s first `n` vectors, with `empty` in place of lanes not in
+/// The words' maximum (or with `min` the minimum) of `v`'s first `n` vectors, with `empty` in place of lanes not in
 /// `active`: four chains side by side in named variables (one chain through 32 operations would wait on each;
 /// an array indexed by `k % 4` went through the stack in the masked loop, each step waiting on the last one's
 /// store). No closures: a closure is compiled without the caller's AVX.
@@ -593,7 +609,7 @@ fn reduce4<V: Lanes>(v: &Reg<V>, n: usize, active: Option<&[u32; B]>, empty: V, 
         if min {
             acc.min(x)
         } else {
-            acc + x
+            acc.max_words(x)
         }
     }
     #[inline(always)]

@@ -74,6 +74,11 @@ pub trait Lanes:
     fn abs(self) -> Self;
     /// The lesser of each pair of lanes (`other`'s lane where either is NaN, as x86's `minpd`).
     fn min(self, other: Self) -> Self;
+    /// Each 32-bit word of the lanes' bits the larger of the two as an unsigned integer (`vpmaxud`). For lanes
+    /// whose sign bits are clear, whose bits order as their values, a value at least either's in f32, and in
+    /// f64 at least either's high word (within 2^-20 of the value, the low words taken apart); NaN where either
+    /// is NaN.
+    fn max_words(self, other: Self) -> Self;
     /// e^self.
     fn exp(self) -> Self;
     /// e^self in the form [`ExpForm::Table`] (f64 lanes; f32 lanes have one form, [`Lanes::exp`]).
@@ -326,6 +331,15 @@ macro_rules! lanes_impl {
             #[inline(always)]
             fn min(self, other: Self) -> Self {
                 self.fast_min(other)
+            }
+            #[inline(always)]
+            fn max_words(self, other: Self) -> Self {
+                let (a, b) = (self.to_bits(), other.to_bits());
+                let word = |a: u64, b: u64, k: u32| (a >> k & 0xffff_ffff).max(b >> k & 0xffff_ffff) << k;
+                <$t>::from_bits(std::array::from_fn(|i| {
+                    let (a, b) = (u64::from(a[i]), u64::from(b[i]));
+                    (word(a, b, 0) | word(a, b, 32)) as _
+                }))
             }
             #[inline(always)]
             fn exp(self) -> Self {
@@ -765,6 +779,63 @@ const _: () = assert!(EXP_F32.poly.len() == 4 && EXP_F32.poly[2] == 1.0);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fused epochs' check ([`Lanes::max_words`] of magnitudes) is at least the larger magnitude (to 2^-20 in
+    /// f64, whose low words are compared apart), never twice it, NaN where either is NaN and not finite where
+    /// either is infinite: so "within half the limit" can only say so when both are within the limit.
+    #[test]
+    fn the_words_maximum_of_magnitudes_bounds_both() {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            1e-310,
+            0.999,
+            1.0,
+            1.5,
+            2.0,
+            3.0,
+            1e9,
+            4.9e9,
+            -5e9,
+            1e10,
+            3e300,
+            f64::MAX,
+        ];
+        v.extend([f64::INFINITY, f64::NAN]);
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..400 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            // Magnitudes from 1e-12 to 1e12, either sign.
+            let m = 10f64.powf((s >> 11) as f64 / (1u64 << 53) as f64 * 24.0 - 12.0);
+            v.push(if s & 1 == 0 { m } else { -m });
+        }
+        fn bound<V: Lanes>(a: f64, b: f64) {
+            let w = V::splat(a).abs().max_words(V::splat(b).abs());
+            let (a, b) = (V::splat(a).lane(0).abs(), V::splat(b).lane(0).abs());
+            for j in 0..V::N {
+                let m = w.lane(j);
+                if a.is_nan() || b.is_nan() {
+                    assert!(m.is_nan(), "{a:e} {b:e}: {m:e}");
+                } else if a.is_infinite() || b.is_infinite() {
+                    assert!(!m.is_finite(), "{a:e} {b:e}: {m:e}");
+                } else {
+                    let big = a.max(b);
+                    assert!(
+                        m >= big * (1.0 - 2f64.powi(-20)) && m < 2.0 * big.max(f64::MIN_POSITIVE),
+                        "{a:e} {b:e}: {m:e}"
+                    );
+                }
+            }
+        }
+        for &a in &v {
+            for &b in v.iter().step_by(7) {
+                bound::<F64x4>(a, b);
+                bound::<F32x8>(a, b);
+            }
+        }
+    }
 
     /// The worst relative error of `exp` against libm at x, x + 0.013, x + 0.37 and x + 0.5 for x from `from`
     /// below 709.7 in steps of `step`, over the points `counts` keeps.

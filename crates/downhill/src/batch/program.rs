@@ -32,8 +32,11 @@ pub(super) enum Instr {
     MulSub(u16, u16, u16, u16),
     NegMulAdd(u16, u16, u16, u16),
     NegMulSub(u16, u16, u16, u16),
-    /// The larger (as `f64::max`: a NaN loses to a number). Only in fused updates, as are the next three.
+    /// The larger (as `f64::max`: a NaN loses to a number). Only in fused updates, as are the next four.
     Max(u16, u16, u16),
+    /// Each 32-bit word of the bits the larger as an unsigned integer (the fused epochs' check:
+    /// [`Lanes::max_words`]).
+    MaxWords(u16, u16, u16),
     /// All ones where `a > b`, else zero (a mask, read only by `Select`).
     Gt(u16, u16, u16),
     /// All ones where `a >= b`, else zero.
@@ -64,6 +67,7 @@ impl Instr {
             Instr::NegMulAdd(d, a, b, c) => Instr::NegMulAdd(f(d), f(a), f(b), f(c)),
             Instr::NegMulSub(d, a, b, c) => Instr::NegMulSub(f(d), f(a), f(b), f(c)),
             Instr::Max(d, a, b) => Instr::Max(f(d), f(a), f(b)),
+            Instr::MaxWords(d, a, b) => Instr::MaxWords(f(d), f(a), f(b)),
             Instr::Gt(d, a, b) => Instr::Gt(f(d), f(a), f(b)),
             Instr::Ge(d, a, b) => Instr::Ge(f(d), f(a), f(b)),
             Instr::Select(d, m, a, b) => Instr::Select(f(d), f(m), f(a), f(b)),
@@ -80,6 +84,7 @@ impl Instr {
             | Instr::Div(d, a, b)
             | Instr::Pow(d, a, b)
             | Instr::Max(d, a, b)
+            | Instr::MaxWords(d, a, b)
             | Instr::Gt(d, a, b)
             | Instr::Ge(d, a, b) => (d, [Some(a), Some(b), None]),
             Instr::Neg(d, a) | Instr::Sqrt(d, a) | Instr::Powf(d, a, _) | Instr::Call(d, _, a) => {
@@ -610,6 +615,7 @@ impl Program {
                 Instr::NegMulAdd(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_add(q, r)),
                 Instr::NegMulSub(d, a, b, c) => ternary(regs, n, d, a, b, c, |p, q, r| p.neg_mul_sub(q, r)),
                 Instr::Max(d, a, b) => binary(regs, n, d, a, b, |p, q| p.max_num(q)),
+                Instr::MaxWords(d, a, b) => binary(regs, n, d, a, b, |p, q| p.max_words(q)),
                 Instr::Gt(d, a, b) => binary(regs, n, d, a, b, |p, q| p.mask_gt(q)),
                 Instr::Ge(d, a, b) => binary(regs, n, d, a, b, |p, q| p.mask_ge(q)),
                 Instr::Select(d, m, a, b) => ternary(regs, n, d, m, a, b, |m, p, q| m.blend(p, q)),

@@ -301,6 +301,14 @@ impl Simd {
         }
     }
 
+    /// `vpmaxud d, a, b`: each doubleword the larger as an unsigned integer, in both precisions.
+    pub(super) fn max_words(&mut self, d: u8, a: u8, b: Rm) {
+        match self.isa {
+            Isa::Avx2 => self.asm.vex(2, 1, false, 0x3F, d, a, b),
+            Isa::Avx512 => self.asm.evex(2, 1, false, 0x3F, d, a, b),
+        }
+    }
+
     /// `vpermps d, index, table` (f32): each lane of d is the lane of `table` that `index`'s low 3 bits (`ymm`)
     /// or 4 bits (`zmm`) name.
     pub(super) fn permute(&mut self, d: u8, index: u8, table: Rm) {
@@ -457,6 +465,12 @@ mod tests {
                 };
                 check(isa, f64, &format!("{and} {}, {}, [r13+64]", r(d), r(a)), |s| {
                     s.and(d, a, Rm::Mem(R13, 64))
+                });
+                check(isa, f64, &format!("vpmaxud {}, {}, {}", r(d), r(a), r(b)), |s| {
+                    s.max_words(d, a, Rm::Reg(b))
+                });
+                check(isa, f64, &format!("vpmaxud {}, {}, [rbx+320]", r(d), r(a)), |s| {
+                    s.max_words(d, a, Rm::Mem(RBX, 320))
                 });
                 for predicate in [GT_OQ, GE_OQ, UNORD_Q] {
                     let target = if isa == Isa::Avx2 { r(d) } else { "k1".to_string() };

@@ -167,7 +167,7 @@ impl<'p> Gen<'p> {
         let instrs = self.program.instrs();
         let summed = self
             .sums
-            .and_then(|s| instrs.iter().position(|ins| ins.parts().0 == s.add));
+            .and_then(|s| instrs.iter().position(|ins| ins.parts().0 == s.max));
         let mut i = 0;
         while i < instrs.len() {
             if is_call(instrs[i]) {
@@ -287,12 +287,12 @@ impl<'p> Gen<'p> {
         per_stream * self.summing as usize
     }
 
-    /// The accumulator of stream `s`'s sum (or with `min` its minimum): the last registers.
+    /// The accumulator of stream `s`'s words' maximum (or with `min` its minimum): the last registers.
     fn accumulator(&self, min: bool, s: u8) -> u8 {
         (self.s.isa.registers() - 1 - s as usize - if min { self.summing as usize } else { 0 }) as u8
     }
 
-    /// Before the segment computing the sums: each stream's sum 0 and minimum +inf.
+    /// Before the segment computing the sums: each stream's maximum 0 and minimum +inf.
     fn start_sums(&mut self, streams: u8) {
         let sums = self.sums.expect("a segment with sums");
         let inf = self.consts.float(f64::INFINITY);
@@ -306,34 +306,38 @@ impl<'p> Gen<'p> {
         }
     }
 
-    /// Adds the value `d` just computed to its stream's sum (or takes its minimum) if it is one of the sums'.
-    /// The minimum keeps the accumulator where a lane is NaN (`vminp* acc, d, acc`): a NaN there comes with a
-    /// NaN in the sum, which the caller's test sees.
+    /// Takes the words' maximum of the value `d` just computed into its stream's accumulator (or its minimum) if
+    /// it is one of the sums'. The minimum keeps the accumulator where a lane is NaN (`vminp* acc, d, acc`): a
+    /// NaN there comes with a NaN in the check, which the caller's test sees.
     fn accumulate(&mut self, d: u16) {
         let Some(sums) = self.sums else { return };
-        for (min, r) in [(false, Some(sums.add)), (true, sums.min)] {
+        for (min, r) in [(false, Some(sums.max)), (true, sums.min)] {
             if r == Some(d) {
                 let y = self.find(d).expect("a result is in a register");
                 let acc = self.accumulator(min, self.stream);
                 if min {
                     self.s.arith(MIN, acc, y, Rm::Reg(acc));
                 } else {
-                    self.s.arith(ADD, acc, acc, Rm::Reg(y));
+                    self.s.max_words(acc, acc, Rm::Reg(y));
                 }
             }
         }
     }
 
-    /// After the segment: the streams' sums (and minimums) folded into stream 0's and stored once, at the start
-    /// of their registers (the block's first register width).
+    /// After the segment: the streams' words' maximums (and minimums) folded into stream 0's and stored once, at the start of
+    /// their registers (the block's first register width).
     fn store_sums(&mut self, streams: u8) {
         let sums = self.sums.expect("a segment with sums");
-        for (min, r) in [(false, Some(sums.add)), (true, sums.min)] {
+        for (min, r) in [(false, Some(sums.max)), (true, sums.min)] {
             let Some(r) = r else { continue };
             let first = self.accumulator(min, 0);
             for s in 1..streams {
                 let acc = self.accumulator(min, s);
-                self.s.arith(if min { MIN } else { ADD }, first, acc, Rm::Reg(first));
+                if min {
+                    self.s.arith(MIN, first, acc, Rm::Reg(first));
+                } else {
+                    self.s.max_words(first, acc, Rm::Reg(first));
+                }
             }
             self.s.store(Rm::Mem(R15, r as i32 * REG_BYTES), first);
         }
@@ -482,6 +486,13 @@ impl<'p> Gen<'p> {
                 self.s.and(y, ra, mask);
             }
             Instr::Max(d, a, b) => self.max(d, a, b),
+            Instr::MaxWords(d, a, b) => {
+                let (a, b) = self.register_first(a, b);
+                let ra = self.reg(a);
+                let rb = self.rm(b);
+                let y = self.def(d);
+                self.s.max_words(y, ra, rb);
+            }
             Instr::Gt(d, a, b) => self.compare(d, a, b, GT_OQ),
             Instr::Ge(d, a, b) => self.compare(d, a, b, GE_OQ),
             Instr::SkipIfAll(..) => {}
@@ -543,13 +554,18 @@ impl<'p> Gen<'p> {
     }
 
     pub(super) fn commutative(&mut self, op: u8, d: u16, a: u16, b: u16) {
-        // The operand already in a register goes first, so the other can be read from memory.
-        let (a, b) = if self.find(a).is_none() && self.find(b).is_some() {
+        let (a, b) = self.register_first(a, b);
+        self.binary(op, d, a, b);
+    }
+
+    /// The operands of a commutative operation with the one already in a register first, so the other can be
+    /// read from memory.
+    fn register_first(&self, a: u16, b: u16) -> (u16, u16) {
+        if self.find(a).is_none() && self.find(b).is_some() {
             (b, a)
         } else {
             (a, b)
-        };
-        self.binary(op, d, a, b);
+        }
     }
 
     pub(super) fn binary(&mut self, op: u8, d: u16, a: u16, b: u16) {
@@ -862,8 +878,8 @@ pub(super) fn summable(program: &Program, sums: Sums) -> bool {
         }
         _ => false,
     };
-    let read = instrs.iter().any(|ins| ins.parts().1.contains(&Some(sums.add)));
-    ok(sums.add) && sums.min.is_none_or(ok) && !read && sums.min != Some(sums.add)
+    let read = instrs.iter().any(|ins| ins.parts().1.contains(&Some(sums.max)));
+    ok(sums.max) && sums.min.is_none_or(ok) && !read && sums.min != Some(sums.max)
 }
 
 /// Whether instruction `ins` has no inline form: computed by [`helper`] instead.

@@ -160,7 +160,7 @@ impl Kernel {
         Kernel::compile_streams::<V>(program, isa, STREAMS, None)
     }
 
-    /// [`Kernel::compile`] for code that keeps `sums` in registers: the sum of register `sums.add` over the
+    /// [`Kernel::compile`] for code that keeps `sums` in registers: the words' maximum of register `sums.max` over the
     /// vectors it runs, and the minimum of `sums.min`, each stored once, in the first register width of its
     /// register (one of the block's vectors in AVX2 code, two in AVX-512), instead of each vector's value. None
     /// where the program does not allow it (see [`lower::summable`]).
@@ -181,7 +181,7 @@ impl Kernel {
         let mut g = Gen::new(program, V::PRECISION, isa, helper as usize);
         if let Some(s) = sums {
             g.sums = sums;
-            for r in [Some(s.add), s.min].into_iter().flatten() {
+            for r in [Some(s.max), s.min].into_iter().flatten() {
                 g.is_output[r as usize] = false;
             }
         }
