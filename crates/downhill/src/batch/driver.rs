@@ -25,7 +25,7 @@ pub(super) fn run_lanes<V: Lanes + Real<Mask = u32>>(
     let block = B * V::N;
     let needs_hessian = config.spec.needs_hessian();
     let tape = Program::new(if needs_hessian {
-        &f.tapes().full
+        &f.tapes().derivatives
     } else {
         &f.tapes().gradient
     });

@@ -525,7 +525,7 @@ mod tests {
                 c.training.clip_grad_norm = clip;
                 let tapes = f.tapes();
                 let tape = Program::new(if spec.needs_hessian() {
-                    &tapes.full
+                    &tapes.derivatives
                 } else {
                     &tapes.gradient
                 });

@@ -474,10 +474,10 @@ impl Program {
         &self.outputs
     }
 
-    /// The registers of the derivatives among the outputs: fx, fy (then fxx, fxy, fyy for the full tape). A
-    /// program with more than the gradient's two outputs begins with f, which this leaves out.
+    /// The registers of the derivatives among the outputs: fx, fy (then fxx, fxy, fyy for the tapes with the
+    /// Hessian). The tapes with f (three outputs, or six) begin with it, which this leaves out.
     pub(super) fn derivatives(&self) -> &[u16] {
-        &self.outputs[usize::from(self.outputs.len() > 2)..]
+        &self.outputs[usize::from(matches!(self.outputs.len(), 3 | 6))..]
     }
 
     /// Registers needed.

@@ -50,6 +50,8 @@ pub struct Tapes {
     pub value_gradient: Tape,
     /// f, df/dx, df/dy, d2f/dx2, d2f/dxdy, d2f/dy2
     pub full: Tape,
+    /// df/dx, df/dy, d2f/dx2, d2f/dxdy, d2f/dy2 (Newton's batches, which need no f)
+    pub derivatives: Tape,
 }
 
 impl Function {
@@ -107,6 +109,7 @@ impl Function {
             value: full.select(&[0]),
             gradient: full.select(&[1, 2]),
             value_gradient: full.select(&[0, 1, 2]),
+            derivatives: full.select(&[1, 2, 3, 4, 5]),
             full,
         };
         Ok(Function {
