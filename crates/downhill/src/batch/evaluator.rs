@@ -165,10 +165,11 @@ impl Evaluator {
     }
 
     /// [`Evaluator::eval_params`] by the machine code of [`Evaluator::with_sums`]: the other outputs as that
-    /// writes them, and instead of each vector's value of the sums' registers, their words' maximum (and minimum) over the
-    /// first `n` vectors, in the first vectors of those registers. Returns how many vectors hold them (each a
-    /// partial maximum, or minimum, of its lanes), or None, having run nothing, where there is no such code or it
-    /// would run a vector past `n` (AVX-512 code runs pairs of vectors, so an odd `n` computes one more).
+    /// writes them, and instead of each vector's value of the sums' registers, their words' maximum (and
+    /// minimum) over the first `n` vectors, in the first vectors of those registers. Returns how many vectors hold
+    /// them (each a partial maximum, or minimum, of its lanes), or None, having run nothing, where there is no such
+    /// code or it would run a vector past `n` (AVX-512 code runs pairs of vectors, so an odd `n` computes one
+    /// more).
     #[inline(always)]
     pub fn eval_sums<V: Lanes>(&self, regs: &mut [Reg<V>], n: usize, params: &Params) -> Option<usize> {
         #[cfg(all(target_arch = "x86_64", unix))]

@@ -324,8 +324,8 @@ impl<'p> Gen<'p> {
         }
     }
 
-    /// After the segment: the streams' words' maximums (and minimums) folded into stream 0's and stored once, at the start of
-    /// their registers (the block's first register width).
+    /// After the segment: the streams' words' maximums (and minimums) folded into stream 0's and stored once, at
+    /// the start of their registers (the block's first register width).
     fn store_sums(&mut self, streams: u8) {
         let sums = self.sums.expect("a segment with sums");
         for (min, r) in [(false, Some(sums.max)), (true, sums.min)] {

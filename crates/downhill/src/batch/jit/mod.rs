@@ -160,10 +160,10 @@ impl Kernel {
         Kernel::compile_streams::<V>(program, isa, STREAMS, None)
     }
 
-    /// [`Kernel::compile`] for code that keeps `sums` in registers: the words' maximum of register `sums.max` over the
-    /// vectors it runs, and the minimum of `sums.min`, each stored once, in the first register width of its
-    /// register (one of the block's vectors in AVX2 code, two in AVX-512), instead of each vector's value. None
-    /// where the program does not allow it (see [`lower::summable`]).
+    /// [`Kernel::compile`] for code that keeps `sums` in registers: the words' maximum of register `sums.max`
+    /// over the vectors it runs, and the minimum of `sums.min`, each stored once, in the first register width of
+    /// its register (one of the block's vectors in AVX2 code, two in AVX-512), instead of each vector's value.
+    /// None where the program does not allow it (see [`lower::summable`]).
     pub fn compile_sums<V: Lanes>(program: &Program, isa: Isa, sums: Sums) -> Option<Kernel> {
         if !lower::summable(program, sums) {
             return None;
