@@ -458,12 +458,7 @@ struct RunsRequest {
 /// on the cores. An error names the run it is about ("runs[2]: epochs: ...").
 pub async fn runs(State(limits): State<Limits>, req: Request) -> ApiResult {
     let req: RunsRequest = parse(&body(limits, req).await?)?;
-    if req.runs.len() > MAX_RUNS {
-        return Err(ApiError::bad(format!(
-            "{} runs is too many for one request (at most {MAX_RUNS})",
-            req.runs.len()
-        )));
-    }
+    at_most(req.runs.len(), MAX_RUNS, "runs")?;
     let mut prepared = Vec::with_capacity(req.runs.len());
     for (k, settings) in req.runs.into_iter().enumerate() {
         let context = format!("runs[{k}]: ");
@@ -729,12 +724,7 @@ struct EvalRequest {
 /// field). At most [`MAX_POINTS`] points.
 pub async fn eval(State(limits): State<Limits>, req: Request) -> ApiResult {
     let req: EvalRequest = parse(&body(limits, req).await?)?;
-    if req.points.len() > MAX_POINTS {
-        return Err(ApiError::bad(format!(
-            "{} points is too many for one request (at most {MAX_POINTS})",
-            req.points.len()
-        )));
-    }
+    at_most(req.points.len(), MAX_POINTS, "points")?;
     compute(limits, move |_| {
         let f = function(&req.function)?;
         let mut scratch = Vec::new();
@@ -747,4 +737,14 @@ pub async fn eval(State(limits): State<Limits>, req: Request) -> ApiResult {
     })
     .await
     .map(Json)
+}
+
+/// An error naming the bound where a request lists more than `max` of `what`.
+fn at_most(n: usize, max: usize, what: &str) -> Result<(), ApiError> {
+    if n > max {
+        return Err(ApiError::bad(format!(
+            "{n} {what} is too many for one request (at most {max})"
+        )));
+    }
+    Ok(())
 }
