@@ -315,12 +315,18 @@ impl<'p> Gen<'p> {
             if r == Some(d) {
                 let y = self.find(d).expect("a result is in a register");
                 let acc = self.accumulator(min, self.stream);
-                if min {
-                    self.s.arith(MIN, acc, y, Rm::Reg(acc));
-                } else {
-                    self.s.max_words(acc, acc, Rm::Reg(y));
-                }
+                self.fold(min, acc, y);
             }
+        }
+    }
+
+    /// `into` = the words' maximum (or with `min` the minimum) of `into` and `from`; the minimum keeps `into`
+    /// where a lane is NaN (`vminp* into, from, into`).
+    fn fold(&mut self, min: bool, into: u8, from: u8) {
+        if min {
+            self.s.arith(MIN, into, from, Rm::Reg(into));
+        } else {
+            self.s.max_words(into, into, Rm::Reg(from));
         }
     }
 
@@ -333,11 +339,7 @@ impl<'p> Gen<'p> {
             let first = self.accumulator(min, 0);
             for s in 1..streams {
                 let acc = self.accumulator(min, s);
-                if min {
-                    self.s.arith(MIN, first, acc, Rm::Reg(first));
-                } else {
-                    self.s.max_words(first, acc, Rm::Reg(first));
-                }
+                self.fold(min, first, acc);
             }
             self.s.store(Rm::Mem(R15, r as i32 * REG_BYTES), first);
         }
